@@ -1,0 +1,7 @@
+"""`python -m coopscore ...`: see coopscore/cli.py."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

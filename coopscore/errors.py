@@ -1,0 +1,33 @@
+"""Named exceptions of coopscore; each carries messages written for people, in French."""
+
+from __future__ import annotations
+
+
+class CoopscoreError(Exception):
+    """Base of every error coopscore raises on purpose: safe to show to a user as is."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        self.problems = list(problems or [])
+        self.message = message
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        if not self.problems:
+            return self.message
+        return self.message + "\n" + "\n".join(f"- {problem}" for problem in self.problems)
+
+
+class GridError(CoopscoreError):
+    """A grid file is missing, unreadable or invalid; `problems` lists every fault found."""
+
+
+class AnswersError(CoopscoreError):
+    """A table or file of answers is invalid; `problems` lists every fault with its line."""
+
+
+class StoreError(CoopscoreError):
+    """The database refused an operation (unknown id, closed assessment, locked file...)."""
+
+
+class NotFoundError(StoreError):
+    """An id (project, assessment, respondent, item) does not exist."""

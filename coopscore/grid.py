@@ -1,0 +1,527 @@
+"""Grids as data: load, validate and query the reference grids in data/grids/*.yaml.
+
+A grid is a list of sections (the stages of a cooperation project, the axes of the
+dialogue levers), each holding criteria (points de vigilance, levers) and methods, with
+sub-items as children. Nothing here knows what a stage is about: every word comes from
+the file, and a user's own grid file goes through the same checks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import yaml
+
+from .errors import GridError
+from .i18n import t
+
+GRIDS_DIR = Path(__file__).resolve().parent.parent / "data" / "grids"
+
+ItemKind = Literal["criterion", "method"]
+
+ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$")
+
+GRID_KEYS = {
+    "id", "title", "short_title", "version", "language", "source", "labels", "footnotes",
+    "phases", "sections", "situations", "situations_intro", "scale",
+}
+REQUIRED_GRID_KEYS = ("id", "title", "version", "sections")
+SECTION_KEYS = {"id", "title", "headings", "criteria", "methods", "links", "note"}
+ITEM_KEYS = {"id", "text", "children", "cte", "critical", "weight", "footnotes", "note"}
+SOURCE_KEYS = {"document", "organisation", "authors", "file", "url", "year"}
+PHASE_KEYS = {"id", "title", "sections"}
+LINK_KEYS = {"to", "text"}
+NAMED_TEXT_KEYS = {"id", "text"}
+
+
+@dataclass(frozen=True)
+class Item:
+    """A criterion (point of vigilance, lever) or a method, with its sub-items."""
+
+    id: str
+    text: str
+    kind: ItemKind
+    section_id: str
+    parent_id: str | None = None
+    children: tuple[Item, ...] = ()
+    cte: bool = False
+    critical: str | None = None
+    weight: float = 1.0
+    footnotes: tuple[str, ...] = ()
+    note: str | None = None
+
+    @property
+    def is_critical(self) -> bool:
+        return self.critical is not None
+
+
+@dataclass(frozen=True)
+class Link:
+    """A cross-reference from one section to another (« cf. étape ... »)."""
+
+    to: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """A stage (cooperation grid) or an axis (dialogue grid)."""
+
+    id: str
+    title: str
+    headings: tuple[str, ...] = ()
+    criteria: tuple[Item, ...] = ()
+    methods: tuple[Item, ...] = ()
+    links: tuple[Link, ...] = ()
+    note: str | None = None
+    number: int = 0
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A group of consecutive sections that a project goes through together."""
+
+    id: str
+    title: str
+    sections: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Source:
+    document: str = ""
+    organisation: str = ""
+    authors: str = ""
+    file: str = ""
+
+
+@dataclass(frozen=True)
+class NamedText:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A whole reference grid, as read from its YAML file."""
+
+    id: str
+    title: str
+    version: str
+    sections: tuple[Section, ...]
+    short_title: str = ""
+    language: str = "fr"
+    source: Source = field(default_factory=Source)
+    labels: dict[str, str] = field(default_factory=dict)
+    footnotes: tuple[NamedText, ...] = ()
+    phases: tuple[Phase, ...] = ()
+    situations: tuple[NamedText, ...] = ()
+    situations_intro: str = ""
+    scale: str | None = None
+    path: str = ""
+
+    def section(self, section_id: str) -> Section:
+        """Return one section by id; raise GridError naming the valid ids otherwise."""
+        for section in self.sections:
+            if section.id == section_id:
+                return section
+        raise GridError(
+            t("grid.unknown_section", id=section_id, grid=self.id,
+              valid=", ".join(s.id for s in self.sections))
+        )
+
+    def items(self, kind: ItemKind | None = None, *, top_level: bool = False) -> Iterator[Item]:
+        """Yield items in grid order (each followed by its children unless top_level)."""
+        for section in self.sections:
+            for group in (section.criteria, section.methods):
+                for item in group:
+                    if kind is None or item.kind == kind:
+                        yield item
+                        if not top_level:
+                            yield from _descendants(item)
+
+    def criteria(self) -> list[Item]:
+        """The assessed criteria: top-level points of vigilance / levers, in grid order."""
+        return list(self.items("criterion", top_level=True))
+
+    def methods(self) -> list[Item]:
+        """The top-level methods, in grid order."""
+        return list(self.items("method", top_level=True))
+
+    def item(self, item_id: str) -> Item:
+        """Return any item (criterion, method or sub-item) by id."""
+        found = self._index().get(item_id)
+        if found is None:
+            raise GridError(t("grid.unknown_item", id=item_id, grid=self.id))
+        return found
+
+    def has_item(self, item_id: str) -> bool:
+        return item_id in self._index()
+
+    def _index(self) -> dict[str, Item]:
+        cached = self.__dict__.get("_item_index")
+        if cached is None:
+            cached = {item.id: item for item in self.items()}
+            object.__setattr__(self, "_item_index", cached)
+        return cached
+
+    def phase_of(self, section_id: str) -> Phase | None:
+        for phase in self.phases:
+            if section_id in phase.sections:
+                return phase
+        return None
+
+    def label(self, key: str) -> str:
+        """A grid's own word for 'section', 'criteria', 'methods' (« Étape », « Axe »...)."""
+        return self.labels.get(key) or t(f"grid.label_{key}")
+
+    def items_table(self) -> pd.DataFrame:
+        """One row per item (sub-items included) in grid order, with its place in the grid.
+
+        Columns: id, kind, section_id, section_title, phase_id, parent_id, level, position,
+        text, cte, critical, weight.
+        """
+        titles = {s.id: s.title for s in self.sections}
+        rows = []
+        for position, item in enumerate(self.items()):
+            phase = self.phase_of(item.section_id)
+            rows.append({
+                "id": item.id,
+                "kind": item.kind,
+                "section_id": item.section_id,
+                "section_title": titles[item.section_id],
+                "phase_id": phase.id if phase else None,
+                "parent_id": item.parent_id,
+                "level": item.id.count(".") - 1,
+                "position": position,
+                "text": item.text,
+                "cte": item.cte,
+                "critical": item.critical,
+                "weight": item.weight,
+            })
+        columns = ["id", "kind", "section_id", "section_title", "phase_id", "parent_id",
+                   "level", "position", "text", "cte", "critical", "weight"]
+        return pd.DataFrame(rows, columns=columns)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented export shape (README, « Format JSON d'une grille »)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "short_title": self.short_title,
+            "version": self.version,
+            "language": self.language,
+            "source": {
+                "document": self.source.document,
+                "organisation": self.source.organisation,
+                "authors": self.source.authors,
+                "file": self.source.file,
+            },
+            "labels": dict(self.labels),
+            "footnotes": [{"id": f.id, "text": f.text} for f in self.footnotes],
+            "situations": [{"id": s.id, "text": s.text} for s in self.situations],
+            "phases": [{"id": p.id, "title": p.title, "sections": list(p.sections)}
+                       for p in self.phases],
+            "sections": [
+                {
+                    "id": s.id,
+                    "number": s.number,
+                    "title": s.title,
+                    "headings": list(s.headings),
+                    "phase": (self.phase_of(s.id).id if self.phase_of(s.id) else None),
+                    "links": [{"to": link.to, "text": link.text} for link in s.links],
+                    "criteria": [_item_dict(i) for i in s.criteria],
+                    "methods": [_item_dict(i) for i in s.methods],
+                }
+                for s in self.sections
+            ],
+        }
+
+
+def _descendants(item: Item) -> Iterator[Item]:
+    for child in item.children:
+        yield child
+        yield from _descendants(child)
+
+
+def _item_dict(item: Item) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "text": item.text,
+        "cte": item.cte,
+        "critical": item.critical,
+        "weight": item.weight,
+        "footnotes": list(item.footnotes),
+        "children": [_item_dict(child) for child in item.children],
+    }
+
+
+# --- reading YAML with line numbers -------------------------------------------------
+
+
+class _LineDict(dict):
+    line: int = 0
+
+
+class _LineList(list):
+    line: int = 0
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A SafeLoader whose mappings and sequences remember their line (1-based)."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _LineDict:
+    mapping = _LineDict(loader.construct_mapping(node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    return mapping
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> _LineList:
+    sequence = _LineList(loader.construct_sequence(node, deep=True))
+    sequence.line = node.start_mark.line + 1
+    return sequence
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+class _Checker:
+    """Collects every problem of one grid file before anything is raised."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.problems: list[str] = []
+        self.seen_ids: dict[str, int] = {}
+
+    def add(self, line: int, key: str, **values: object) -> None:
+        self.problems.append(t("grid.at_line", file=self.filename, line=line)
+                             + t(f"grid.{key}", **values))
+
+    def keys(self, node: Any, allowed: set[str], where: str) -> bool:
+        if not isinstance(node, dict):
+            self.add(getattr(node, "line", 0), "not_a_mapping", where=where)
+            return False
+        for key in node:
+            if key not in allowed:
+                self.add(node.line, "unknown_key", key=key, where=where,
+                         valid=", ".join(sorted(allowed)))
+        return True
+
+    def text(self, node: dict, key: str, where: str, required: bool = True) -> str:
+        value = node.get(key)
+        if value is None:
+            if required:
+                self.add(node.line, "missing_key", key=key, where=where)
+            return ""
+        if not isinstance(value, (str, int, float)) or not str(value).strip():
+            self.add(node.line, "empty_text", key=key, where=where)
+            return ""
+        return " ".join(str(value).split())
+
+    def identifier(self, node: dict, where: str, prefix: str | None = None) -> str:
+        value = node.get("id")
+        if value is None:
+            self.add(node.line, "missing_key", key="id", where=where)
+            return ""
+        value = str(value)
+        if not ID_PATTERN.match(value):
+            self.add(node.line, "malformed_id", id=value)
+        elif prefix is not None and not value.startswith(prefix + "."):
+            self.add(node.line, "id_outside_parent", id=value, parent=prefix)
+        if value in self.seen_ids:
+            self.add(node.line, "duplicate_id", id=value, first=self.seen_ids[value])
+        else:
+            self.seen_ids[value] = node.line
+        return value
+
+    def sequence(self, node: dict, key: str, where: str) -> list:
+        value = node.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.add(node.line, "not_a_list", key=key, where=where)
+            return []
+        return value
+
+
+def _read_items(check: _Checker, nodes: list, kind: ItemKind, section_id: str,
+                parent: str, parent_id: str | None, footnote_refs: list) -> tuple[Item, ...]:
+    items = []
+    for node in nodes:
+        where = t("grid.where_item", parent=parent)
+        if not check.keys(node, ITEM_KEYS, where):
+            continue
+        item_id = check.identifier(node, where, prefix=parent)
+        where = t("grid.where_named", id=item_id or "?")
+        text = check.text(node, "text", where)
+        weight = node.get("weight", 1)
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight <= 0:
+            check.add(node.line, "bad_weight", id=item_id, value=weight)
+            weight = 1
+        critical = node.get("critical")
+        if critical is not None and (not isinstance(critical, str) or not critical.strip()):
+            check.add(node.line, "empty_text", key="critical", where=where)
+            critical = None
+        notes = [str(n) for n in check.sequence(node, "footnotes", where)]
+        footnote_refs.extend((node.line, item_id, n) for n in notes)
+        children = _read_items(check, check.sequence(node, "children", where), kind,
+                               section_id, item_id, item_id, footnote_refs)
+        items.append(Item(
+            id=item_id, text=text, kind=kind, section_id=section_id, parent_id=parent_id,
+            children=children, cte=bool(node.get("cte", False)),
+            critical=" ".join(critical.split()) if critical else None, weight=float(weight),
+            footnotes=tuple(notes), note=node.get("note"),
+        ))
+    return tuple(items)
+
+
+def parse_grid(text: str, filename: str = "<grille>") -> Grid:
+    """Validate the YAML text of a grid and build it.
+
+    Raises:
+        GridError: with one line per problem found (file, line, id, what to do).
+    """
+    check = _Checker(filename)
+    try:
+        raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 0
+        raise GridError(t("grid.invalid", file=filename),
+                        [t("grid.at_line", file=filename, line=line)
+                         + t("grid.yaml_syntax", detail=getattr(exc, "problem", str(exc)))]) from None
+    if not isinstance(raw, dict):
+        raise GridError(t("grid.invalid", file=filename), [t("grid.not_a_grid", file=filename)])
+    where_grid = t("grid.where_grid")
+    check.keys(raw, GRID_KEYS, where_grid)
+    for key in REQUIRED_GRID_KEYS:
+        if key not in raw:
+            check.add(raw.line, "missing_key", key=key, where=where_grid)
+    grid_id = str(raw.get("id", ""))
+    if grid_id and not ID_PATTERN.match(grid_id):
+        check.add(raw.line, "malformed_id", id=grid_id)
+    title = check.text(raw, "title", where_grid) if "title" in raw else ""
+    version = check.text(raw, "version", where_grid) if "version" in raw else ""
+
+    source = Source()
+    if raw.get("source") is not None and check.keys(raw["source"], SOURCE_KEYS, "source"):
+        source = Source(**{k: str(raw["source"].get(k, "")) for k in
+                           ("document", "organisation", "authors", "file")})
+
+    footnotes = []
+    for node in check.sequence(raw, "footnotes", where_grid):
+        if check.keys(node, NAMED_TEXT_KEYS, "footnotes"):
+            footnotes.append(NamedText(str(node.get("id", "")), check.text(node, "text", "footnotes")))
+    situations = []
+    for node in check.sequence(raw, "situations", where_grid):
+        if check.keys(node, NAMED_TEXT_KEYS, "situations"):
+            situations.append(NamedText(check.identifier(node, "situations"),
+                                        check.text(node, "text", "situations")))
+
+    sections: list[Section] = []
+    links_to_check: list[tuple[int, str, str]] = []
+    footnote_refs: list[tuple[int, str, str]] = []
+    section_nodes = check.sequence(raw, "sections", where_grid)
+    if "sections" in raw and not section_nodes:
+        check.add(raw.line, "no_sections")
+    for number, node in enumerate(section_nodes, 1):
+        where = t("grid.where_section", number=number)
+        if not check.keys(node, SECTION_KEYS, where):
+            continue
+        section_id = check.identifier(node, where)
+        where = t("grid.where_named", id=section_id or "?")
+        section_title = check.text(node, "title", where)
+        headings = tuple(" ".join(str(h).split()) for h in check.sequence(node, "headings", where))
+        links = []
+        for link in check.sequence(node, "links", where):
+            if check.keys(link, LINK_KEYS, where):
+                target = str(link.get("to", ""))
+                links_to_check.append((link.line, section_id, target))
+                links.append(Link(target, check.text(link, "text", where)))
+        sections.append(Section(
+            id=section_id, title=section_title, headings=headings,
+            criteria=_read_items(check, check.sequence(node, "criteria", where), "criterion",
+                                 section_id, section_id, None, footnote_refs),
+            methods=_read_items(check, check.sequence(node, "methods", where), "method",
+                                section_id, section_id, None, footnote_refs),
+            links=tuple(links), note=node.get("note"), number=number,
+        ))
+
+    section_ids = [s.id for s in sections]
+    for line, origin, target in links_to_check:
+        if target not in section_ids:
+            check.add(line, "unknown_link", origin=origin, target=target,
+                      valid=", ".join(section_ids))
+    footnote_ids = {f.id for f in footnotes}
+    for line, item_id, ref in footnote_refs:
+        if ref not in footnote_ids:
+            check.add(line, "unknown_footnote", id=item_id, ref=ref)
+
+    phases = []
+    phase_of: dict[str, str] = {}
+    for node in check.sequence(raw, "phases", where_grid):
+        if not check.keys(node, PHASE_KEYS, "phases"):
+            continue
+        phase_id = check.identifier(node, "phases")
+        members = tuple(str(s) for s in check.sequence(node, "sections", phase_id))
+        for member in members:
+            if member not in section_ids:
+                check.add(node.line, "unknown_phase_section", phase=phase_id, target=member,
+                          valid=", ".join(section_ids))
+            elif member in phase_of:
+                check.add(node.line, "section_in_two_phases", target=member,
+                          first=phase_of[member], second=phase_id)
+            else:
+                phase_of[member] = phase_id
+        phases.append(Phase(phase_id, check.text(node, "title", phase_id), members))
+
+    if check.problems:
+        raise GridError(t("grid.invalid", file=filename), check.problems)
+    labels = raw.get("labels") or {}
+    return Grid(
+        id=grid_id, title=title, version=version, sections=tuple(sections),
+        short_title=str(raw.get("short_title") or title), language=str(raw.get("language", "fr")),
+        source=source, labels={str(k): str(v) for k, v in labels.items()},
+        footnotes=tuple(footnotes), phases=tuple(phases), situations=tuple(situations),
+        situations_intro=str(raw.get("situations_intro", "")), scale=raw.get("scale"),
+        path=filename,
+    )
+
+
+def available_grids(folder: Path | str = GRIDS_DIR) -> list[str]:
+    """Ids of the grids shipped in `folder` (file stems), sorted."""
+    return sorted(path.stem for path in Path(folder).glob("*.yaml"))
+
+
+def grid_path(id_or_path: str | Path, folder: Path | str = GRIDS_DIR) -> Path:
+    """Resolve a grid id ('cooperation') or a file path to an existing file."""
+    candidate = Path(id_or_path)
+    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
+        if not candidate.is_file():
+            raise GridError(t("grid.file_not_found", file=str(candidate)))
+        return candidate
+    path = Path(folder) / f"{id_or_path}.yaml"
+    if not path.is_file():
+        raise GridError(t("grid.unknown_grid", id=str(id_or_path),
+                          valid=", ".join(available_grids(folder)) or "—"))
+    return path
+
+
+def load_grid(id_or_path: str | Path, folder: Path | str = GRIDS_DIR) -> Grid:
+    """Load and validate a grid by id (a file of data/grids/) or by path.
+
+    Raises:
+        GridError: unknown id, unreadable file, or every problem of an invalid file.
+    """
+    path = grid_path(id_or_path, folder)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise GridError(t("grid.invalid", file=path.name), [t("grid.not_utf8", file=path.name)]) from None
+    return parse_grid(text, filename=path.name)

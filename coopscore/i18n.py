@@ -1,0 +1,54 @@
+"""The one place user-facing text comes from: message catalogues in data/locales/<lang>/*.yaml.
+
+Keys are namespaced by file (`grid.duplicate_id` lives in data/locales/fr/grid.yaml under
+`duplicate_id`). French is the reference language; another language may cover only part of
+the keys, missing ones fall back to French.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+import yaml
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "data" / "locales"
+DEFAULT_LANGUAGE = "fr"
+
+
+@functools.cache
+def catalogue(language: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """Return every message of a language as a flat {namespace.key: text} mapping."""
+    messages: dict[str, str] = {}
+    folder = LOCALES_DIR / language
+    for path in sorted(folder.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        _flatten(path.stem, data, messages)
+    return messages
+
+
+def _flatten(prefix: str, data: dict, out: dict[str, str]) -> None:
+    for key, value in data.items():
+        name = f"{prefix}.{key}"
+        if isinstance(value, dict):
+            _flatten(name, value, out)
+        else:
+            out[name] = str(value)
+
+
+def current_language() -> str:
+    return os.environ.get("COOPSCORE_LANG", DEFAULT_LANGUAGE)
+
+
+def t(key: str, /, language: str | None = None, **values: object) -> str:
+    """Translate `key` and fill its {placeholders}.
+
+    Raises:
+        KeyError: the key exists in no catalogue (a programming error, caught by the tests).
+    """
+    language = language or current_language()
+    text = catalogue(language).get(key)
+    if text is None:
+        text = catalogue(DEFAULT_LANGUAGE)[key]
+    return text.format(**values) if values else text
