@@ -1,0 +1,120 @@
+"""Command line: `python -m coopscore <command> ...`.
+
+Each concern registers its own sub-commands in a `_add_<concern>_commands(subparsers)`
+function; a command function takes the parsed args, prints, and returns an exit code.
+Every CoopscoreError is printed in French on stderr with exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from collections.abc import Callable, Sequence
+
+from . import grid as grid_module
+from .errors import CoopscoreError
+from .i18n import t
+
+Command = Callable[[argparse.Namespace], int]
+
+
+class _FrenchParser(argparse.ArgumentParser):
+    """argparse that reports usage errors in French and exits 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(t("cli.usage_error", detail=message) + "\n")
+        raise SystemExit(2)
+
+
+# --- grid ---------------------------------------------------------------------------
+
+
+def grid_rows(grid: grid_module.Grid) -> list[dict[str, object]]:
+    """One CSV row per item: section and parent ids, kind, level, text, flags."""
+    table = grid.items_table()
+    table["critical"] = table["critical"].fillna("")
+    table["parent_id"] = table["parent_id"].fillna("")
+    columns = ["id", "section_id", "section_title", "phase_id", "parent_id", "kind", "level",
+               "text", "cte", "critical", "weight"]
+    return table[columns].fillna("").to_dict("records")
+
+
+def _grid_list(args: argparse.Namespace) -> int:
+    for grid_id in grid_module.available_grids():
+        grid = grid_module.load_grid(grid_id)
+        counts = t("cli.grid_counts", sections=len(grid.sections), criteria=len(grid.criteria()),
+                   methods=len(grid.methods()))
+        print(f"{grid.id}\tv{grid.version}\t{grid.short_title}\t{counts}")
+    return 0
+
+
+def _grid_export(args: argparse.Namespace) -> int:
+    grid = grid_module.load_grid(args.grid)
+    if args.format == "json":
+        text = json.dumps(grid.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    else:
+        buffer = io.StringIO()
+        rows = grid_rows(grid)
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        text = buffer.getvalue()
+    if args.output:
+        with open(args.output, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _grid_check(args: argparse.Namespace) -> int:
+    grid = grid_module.load_grid(args.path)
+    print(t("cli.grid_valid", file=args.path, id=grid.id, sections=len(grid.sections),
+            items=len(list(grid.items()))))
+    return 0
+
+
+def _add_grid_commands(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("grid", help=t("cli.help_grid"))
+    grid_sub = parser.add_subparsers(dest="grid_command", required=True, parser_class=_FrenchParser)
+    listing = grid_sub.add_parser("list", help=t("cli.help_grid_list"))
+    listing.set_defaults(func=_grid_list)
+    export = grid_sub.add_parser("export", help=t("cli.help_grid_export"))
+    export.add_argument("grid", help=t("cli.help_grid_id"))
+    export.add_argument("--format", choices=("json", "csv"), default="json")
+    export.add_argument("--output", "-o", help=t("cli.help_output"))
+    export.set_defaults(func=_grid_export)
+    check = grid_sub.add_parser("check", help=t("cli.help_grid_check"))
+    check.add_argument("path", help=t("cli.help_grid_path"))
+    check.set_defaults(func=_grid_check)
+
+
+# --- entry point --------------------------------------------------------------------
+
+COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_grid_commands,
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _FrenchParser(prog="python -m coopscore", description=t("cli.description"))
+    subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_FrenchParser)
+    for add_commands in COMMAND_GROUPS:
+        add_commands(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit code (0 ok, 1 a check failed, 2 bad input)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CoopscoreError as error:
+        sys.stderr.write(str(error) + "\n")
+        return 2
+    except BrokenPipeError:
+        return 0
