@@ -9,6 +9,7 @@ the file, and a user's own grid file goes through the same checks.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -265,6 +266,10 @@ def _item_dict(item: Item) -> dict[str, Any]:
 
 class _LineDict(dict):
     line: int = 0
+    key_lines: dict = {}
+
+    def line_of(self, key: object) -> int:
+        return self.key_lines.get(key, self.line)
 
 
 class _LineList(list):
@@ -278,6 +283,8 @@ class _LineLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _LineDict:
     mapping = _LineDict(loader.construct_mapping(node, deep=True))
     mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {loader.construct_object(key, deep=True): key.start_mark.line + 1
+                         for key, _ in node.value}
     return mapping
 
 
@@ -299,9 +306,9 @@ class _Checker:
         self.problems: list[str] = []
         self.seen_ids: dict[str, int] = {}
 
-    def add(self, line: int, key: str, **values: object) -> None:
+    def add(self, line: int, message: str, /, **values: object) -> None:
         self.problems.append(t("grid.at_line", file=self.filename, line=line)
-                             + t(f"grid.{key}", **values))
+                             + t(f"grid.{message}", **values))
 
     def keys(self, node: Any, allowed: set[str], where: str) -> bool:
         if not isinstance(node, dict):
@@ -309,7 +316,7 @@ class _Checker:
             return False
         for key in node:
             if key not in allowed:
-                self.add(node.line, "unknown_key", key=key, where=where,
+                self.add(node.line_of(key), "unknown_key", key=key, where=where,
                          valid=", ".join(sorted(allowed)))
         return True
 
@@ -320,7 +327,7 @@ class _Checker:
                 self.add(node.line, "missing_key", key=key, where=where)
             return ""
         if not isinstance(value, (str, int, float)) or not str(value).strip():
-            self.add(node.line, "empty_text", key=key, where=where)
+            self.add(node.line_of(key), "empty_text", key=key, where=where)
             return ""
         return " ".join(str(value).split())
 
@@ -362,7 +369,7 @@ def _read_items(check: _Checker, nodes: list, kind: ItemKind, section_id: str,
         text = check.text(node, "text", where)
         weight = node.get("weight", 1)
         if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight <= 0:
-            check.add(node.line, "bad_weight", id=item_id, value=weight)
+            check.add(node.line_of("weight"), "bad_weight", id=item_id, value=weight)
             weight = 1
         critical = node.get("critical")
         if critical is not None and (not isinstance(critical, str) or not critical.strip()):
@@ -525,3 +532,38 @@ def load_grid(id_or_path: str | Path, folder: Path | str = GRIDS_DIR) -> Grid:
     except UnicodeDecodeError:
         raise GridError(t("grid.invalid", file=path.name), [t("grid.not_utf8", file=path.name)]) from None
     return parse_grid(text, filename=path.name)
+
+
+def _fold(text: str) -> str:
+    """Lower-case and strip accents so « elus » finds « élus »."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def filter_items(grid: Grid, query: str = "", *, include_cte: bool = True) -> set[str]:
+    """Ids of the items to show for a search: matches, their ancestors and descendants.
+
+    The search ignores case and accents and looks at each item's text; an item whose
+    sub-item matches is kept (with that sub-item), and a matching item keeps its
+    sub-items. With include_cte False, European-cooperation-only items (and their
+    sub-items) are left out. An empty query keeps everything.
+    """
+    words = _fold(query).split()
+    keep: set[str] = set()
+
+    def visit(item: Item, ancestors: list[Item]) -> None:
+        if item.cte and not include_cte:
+            return
+        folded = _fold(item.text)
+        if all(word in folded for word in words):
+            keep.update(a.id for a in ancestors)
+            keep.add(item.id)
+            keep.update(d.id for d in _descendants(item)
+                        if include_cte or not d.cte)
+        for child in item.children:
+            visit(child, [*ancestors, item])
+
+    for section in grid.sections:
+        for item in (*section.criteria, *section.methods):
+            visit(item, [])
+    return keep

@@ -1,0 +1,24 @@
+"""Accueil: what coopscore is, for whom, and where to start."""
+
+import streamlit as st
+
+from coopscore.i18n import t
+from ui import available_grids, load_grid
+
+st.title(t("app.home_heading"))
+st.markdown(t("app.home_intro"))
+
+audiences = st.columns(3)
+for column, audience in zip(audiences, ("teams", "facilitators", "funders"), strict=True):
+    with column.container(border=True):
+        st.subheader(t(f"app.home_{audience}_title"))
+        st.markdown(t(f"app.home_{audience}_text"))
+
+st.subheader(t("app.home_grids_heading"))
+for grid_id in available_grids():
+    grid = load_grid(grid_id)
+    st.markdown(t("app.home_grid_line", title=grid.title, organisation=grid.source.organisation,
+                  sections=len(grid.sections), criteria=len(grid.criteria()),
+                  methods=len(grid.methods()), version=grid.version))
+st.page_link("pages/reference.py", label=t("app.home_reference_link"), icon=":material/menu_book:")
+st.caption(t("app.home_credits"))
