@@ -40,8 +40,6 @@ def section_ui(grid: Grid, section, keep: set[str]) -> None:
     phase = grid.phase_of(section.id)
     heading = f"{grid.label('section')} {section.number} — {section.title}"
     st.subheader(heading, anchor=section.id.lower())
-    if section.headings:
-        st.caption(" · ".join(section.headings))
     if phase:
         st.caption(t("app.reference_phase", phase=phase.title))
     columns = st.columns(2) if grid.methods() else [st.container()]

@@ -1,0 +1,137 @@
+"""A real browser journey: Debian's Chromium, driven by Playwright, against `streamlit run`.
+
+Never skipped: if Chromium or Playwright is missing the test fails and says how to get
+them (`make test` installs both). Screenshots of every page visited are written to
+$COOPSCORE_SCREENSHOTS (default: a temp folder printed in the test output).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("COOPSCORE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    """A real `streamlit run app.py` on a free port, with its own SQLite file."""
+    port = _free_port()
+    workdir = tmp_path_factory.mktemp("server")
+    env = {**os.environ, "COOPSCORE_DB": str(workdir / "coopscore.db")}
+    log = open(workdir / "streamlit.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("streamlit did not start:\n" + (workdir / "streamlit.log").read_text())
+        time.sleep(0.3)
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` as root (it installs "
+                    "Debian's chromium package) or `sudo apt-get install chromium`, or set "
+                    "COOPSCORE_CHROMIUM to a Chromium binary.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 2000}, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory) -> Path:
+    folder = Path(os.environ.get("COOPSCORE_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"screenshots in {folder}")
+    return folder
+
+
+def wait_idle(page) -> None:
+    page.wait_for_selector(IDLE)
+
+
+def no_error_on(page) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator("[data-testid='stAlertContentError']").count() == 0
+
+
+def test_reference_search_in_a_real_browser(server, page, screenshots):
+    page.goto(server)
+    wait_idle(page)
+    assert "coopscore" in page.locator("h1").first.inner_text()
+    page.screenshot(path=str(screenshots / "accueil.png"))
+
+    page.get_by_role("link", name="Référentiel").first.click()
+    page.wait_for_url("**/referentiel")
+    wait_idle(page)
+    assert page.locator("h3", has_text="Étape 16").count() == 1
+    no_error_on(page)
+
+    search = page.get_by_label("Rechercher dans la grille")
+    search.fill("trésorerie")
+    search.press("Enter")
+    page.wait_for_function(
+        "() => document.querySelectorAll('h3').length === 2", timeout=30_000)
+    wait_idle(page)
+    headings = page.locator("h3").all_inner_texts()
+    assert [h.split(" — ")[0] for h in headings] == ["Étape 3", "Étape 7"]
+    body = page.locator("[data-testid='stMain']").inner_text()
+    assert "capacité à avoir avance de trésorerie" in body
+    assert "faire un inventaire des partenaires concernés" not in body
+    no_error_on(page)
+    page.screenshot(path=str(screenshots / "referentiel-recherche.png"))

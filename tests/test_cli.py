@@ -1,0 +1,89 @@
+"""Command line: grid list/export/check, French errors, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+from coopscore.cli import main
+
+from .conftest import FILES, ROOT
+
+
+def test_grid_list_names_both_grids(capsys):
+    assert main(["grid", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["cooperation", "dialogue"]
+    assert "16 sections, 54 critères, 68 méthodes" in lines[0]
+
+
+def test_json_export_has_the_documented_shape(capsys, cooperation):
+    assert main(["grid", "export", "cooperation", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"id", "title", "version", "source", "sections"} <= set(data)
+    assert data["source"]["organisation"].startswith("Cap Rural")
+    section = data["sections"][2]
+    assert {"id", "title", "criteria", "methods"} <= set(section)
+    item = section["criteria"][0]
+    assert {"id", "text", "children"} <= set(item)
+    assert data == cooperation.to_dict()
+
+
+def test_json_export_round_trips_to_the_same_grid(tmp_path, cooperation, dialogue):
+    for grid in (cooperation, dialogue):
+        out = tmp_path / f"{grid.id}.json"
+        assert main(["grid", "export", grid.id, "--format", "json", "-o", str(out)]) == 0
+        data = json.loads(out.read_text(encoding="utf-8"))
+        assert [s["id"] for s in data["sections"]] == [s.id for s in grid.sections]
+
+        def walk(items):
+            for item in items:
+                yield item["id"], item["text"], item["cte"]
+                yield from walk(item["children"])
+
+        exported = [x for s in data["sections"] for group in ("criteria", "methods")
+                    for x in walk(s[group])]
+        assert exported == [(i.id, i.text, i.cte) for i in grid.items()]
+
+
+def test_csv_export_has_one_row_per_item_with_section_and_parent(capsys, cooperation):
+    assert main(["grid", "export", "cooperation", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["id"] for r in rows] == [i.id for i in cooperation.items()]
+    child = next(r for r in rows if r["id"] == "S10.M02.4")
+    assert (child["section_id"], child["parent_id"], child["kind"]) == ("S10", "S10.M02", "method")
+    assert next(r for r in rows if r["id"] == "S10.M02")["parent_id"] == ""
+
+
+def test_unknown_grid_exits_2_with_a_french_message(capsys):
+    assert main(["grid", "export", "nope"]) == 2
+    assert "Grille « nope » inconnue" in capsys.readouterr().err
+
+
+def test_grid_check_reports_every_problem(capsys):
+    assert main(["grid", "check", str(FILES / "broken_grids" / "several_problems.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n- ") == 4
+
+
+def test_grid_check_accepts_a_valid_file(capsys):
+    assert main(["grid", "check", str(ROOT / "data" / "grids" / "dialogue.yaml")]) == 0
+    assert "valide" in capsys.readouterr().out
+
+
+def test_python_dash_m_runs_without_traceback():
+    done = subprocess.run([sys.executable, "-m", "coopscore", "grid", "export", "nope"],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "inconnue" in done.stderr
+
+
+def test_usage_errors_are_in_french():
+    done = subprocess.run([sys.executable, "-m", "coopscore", "grid", "export", "cooperation",
+                           "--format", "pdf"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "Erreur :" in done.stderr
