@@ -641,8 +641,19 @@ class Store:
 
     # --- grids ------------------------------------------------------------------------
 
-    def _record_grid(self, grid_ref: str | Path) -> Grid:
-        """Load a grid file and keep its text under (id, version); return the parsed grid."""
+    def register_grid(self, grid_ref: str | Path) -> Grid:
+        """Load a grid file and keep its text under (id, version); return the parsed grid.
+
+        Called by create_assessment; idempotent. A wording change under the same version
+        replaces the stored text; a change of items under the same version is refused.
+
+        Raises:
+            GridError: unknown grid or invalid file. StoreError: items changed, same version.
+        """
+        with self.transaction():
+            return self._register_grid(grid_ref)
+
+    def _register_grid(self, grid_ref: str | Path) -> Grid:
         path = grid_module.grid_path(grid_ref)
         source = path.read_text(encoding="utf-8")
         grid = grid_module.parse_grid(source, filename=path.name)
@@ -732,7 +743,7 @@ class Store:
             self._check_project_fields(None, phase)
         with self.transaction():
             project = self._require("projects", project_id, "project")
-            grid = self._record_grid(grid_id)
+            grid = self._register_grid(grid_id)
             cursor = self.conn.execute(
                 """INSERT INTO assessments (project_id, grid, grid_version, phase, date, label,
                                             status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
@@ -995,8 +1006,8 @@ class Store:
                 assessment = assessments[answer.assessment_id]
                 prefix = t("store.row", number=number) if len(answers) > 1 else ""
                 if respondents.get(answer.respondent_id) != answer.assessment_id:
-                    message = t("store.respondent_not_in_assessment", respondent=answer.respondent_id,
-                                assessment=answer.assessment_id)
+                    message = t("store.respondent_not_in_assessment",
+                                respondent=answer.respondent_id, assessment=answer.assessment_id)
                     if len(answers) == 1:
                         raise NotFoundError(message)
                     problems.append(prefix + message)
@@ -1261,7 +1272,8 @@ class Store:
             os.replace(partial, target)
         except (OSError, sqlite3.Error) as error:
             partial.unlink(missing_ok=True)
-            raise StoreError(t("store.backup_failed", path=str(target), detail=str(error))) from None
+            raise StoreError(t("store.backup_failed", path=str(target),
+                               detail=str(error))) from None
         return target
 
     def dump(self) -> str:
