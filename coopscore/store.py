@@ -908,23 +908,26 @@ class Store:
         return Respondent(id=row["id"], assessment_id=row["assessment_id"], name=row["name"],
                           role=row["role"], organisation=row["organisation"])
 
-    def respondents(self, assessment_id: int) -> pd.DataFrame:
-        """The respondents of an assessment, in the order they were added.
+    def respondents(self, assessment_ids: Iterable[int] | int | None) -> pd.DataFrame:
+        """The respondents of an assessment (or of several, or of all: None), in the order
+        they were added.
 
         Columns: id, assessment, name, role, organisation, n_answers, last_answer_at,
         created_at.
 
         Raises:
-            NotFoundError: unknown assessment.
+            NotFoundError: one assessment id (an int) that does not exist.
         """
-        self._require("assessments", assessment_id, "assessment")
+        if isinstance(assessment_ids, int):
+            self._require("assessments", assessment_ids, "assessment")
+        where, params = self._id_filter("r.assessment_id", assessment_ids)
         return self._frame(
-            """SELECT r.id, r.assessment_id, r.name, r.role, r.organisation,
-                      COUNT(a.item), MAX(a.updated_at), r.created_at
-               FROM respondents r LEFT JOIN answers a
-                 ON a.assessment_id = r.assessment_id AND a.respondent_id = r.id
-               WHERE r.assessment_id = ? GROUP BY r.id ORDER BY r.id""",
-            [int(assessment_id)], RESPONDENT_COLUMNS)
+            f"""SELECT r.id, r.assessment_id, r.name, r.role, r.organisation,
+                       COUNT(a.item), MAX(a.updated_at), r.created_at
+                FROM respondents r LEFT JOIN answers a
+                  ON a.assessment_id = r.assessment_id AND a.respondent_id = r.id
+                {where} GROUP BY r.id ORDER BY r.assessment_id, r.id""",
+            params, RESPONDENT_COLUMNS)
 
     def delete_respondent(self, respondent_id: int) -> None:
         """Remove a respondent and their answers from a draft assessment.
