@@ -93,10 +93,78 @@ def _add_grid_commands(subparsers: argparse._SubParsersAction) -> None:
     check.set_defaults(func=_grid_check)
 
 
+# --- database: demo, backup ---------------------------------------------------------
+
+
+def _add_db_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", help=t("store.help_db"))
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(t("demo.bad_count", value=text))
+    return value
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from . import demo, store
+
+    with store.open_store(args.db) as database:
+        if args.if_empty:
+            summary = demo.generate_demo_if_empty(database, args.projects, args.seed,
+                                                  args.assessments)
+            if summary is None:
+                print(t("demo.skipped_not_empty", path=database.path))
+                return 0
+        else:
+            summary = demo.generate_demo(database, args.projects, args.seed, args.assessments)
+        print(t("demo.generated", path=database.path, territories=summary.territories,
+                projects=summary.projects, assessments=summary.assessments,
+                respondents=summary.respondents, answers=summary.answers,
+                seconds=summary.seconds))
+    return 0
+
+
+def _add_demo_commands(subparsers: argparse._SubParsersAction) -> None:
+    from .demo import DEFAULT_PROJECTS, DEFAULT_SEED
+
+    parser = subparsers.add_parser("demo", help=t("demo.help_demo"))
+    parser.add_argument("--projects", type=_positive, default=DEFAULT_PROJECTS,
+                        help=t("demo.help_projects"))
+    parser.add_argument("--assessments", type=_positive, default=None,
+                        help=t("demo.help_assessments"))
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=t("demo.help_seed"))
+    parser.add_argument("--if-empty", action="store_true", help=t("demo.help_if_empty"))
+    _add_db_argument(parser)
+    parser.set_defaults(func=_demo)
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from . import store
+
+    with store.open_store(args.db) as database:
+        target = database.backup(args.path)
+    print(t("store.backup_done", path=target, source=database.path))
+    return 0
+
+
+def _add_backup_commands(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("backup", help=t("store.help_backup"))
+    parser.add_argument("path", help=t("store.help_backup_path"))
+    _add_db_argument(parser)
+    parser.set_defaults(func=_backup)
+
+
 # --- entry point --------------------------------------------------------------------
 
 COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_grid_commands,
+    _add_demo_commands,
+    _add_backup_commands,
 ]
 
 

@@ -57,3 +57,50 @@ def dialogue() -> Grid:
 @pytest.fixture(scope="session")
 def tiny_grid() -> Grid:
     return parse_grid(TINY_GRID_YAML, filename="tiny.yaml")
+
+
+# --- store fixtures (test_store.py, test_exchange.py, test_demo.py) -------------------
+
+from dataclasses import dataclass  # noqa: E402
+
+from coopscore.store import Store, open_store  # noqa: E402
+
+
+@pytest.fixture
+def store_path(tmp_path) -> Path:
+    """A database file that does not exist yet, in the test's own folder."""
+    return tmp_path / "coopscore.db"
+
+
+@pytest.fixture
+def store(store_path) -> Store:
+    """A real, empty SQLite database file, closed after the test."""
+    database = open_store(store_path)
+    yield database
+    database.close()
+
+
+@dataclass
+class StoreCase:
+    """A project with one draft cooperation assessment and three respondents."""
+
+    store: Store
+    territory: int
+    project: int
+    assessment: int
+    respondents: dict[str, int]
+
+
+@pytest.fixture
+def store_case(store) -> StoreCase:
+    territory = store.create_territory("Pays du Val de Test", kind="pays")
+    project = store.create_project("Circuits courts — essai", territory, programme="leader",
+                                   phase="mobilisation", cte=False)
+    assessment = store.create_assessment(project, "cooperation", "Diagnostic initial",
+                                         date="2026-03-02")
+    respondents = {
+        "Alice": store.add_respondent(assessment, "Alice", "elu", "Mairie de Test"),
+        "Bruno": store.add_respondent(assessment, "Bruno", "technicien"),
+        "Chloé": store.add_respondent(assessment, "Chloé", "partenaire", "PNR des Essais"),
+    }
+    return StoreCase(store, territory, project, assessment, respondents)

@@ -1,0 +1,1298 @@
+"""Persistence: projects, assessments and every answer kept in one SQLite file (sqlite-utils).
+
+Location: `$COOPSCORE_DB` if set, else `data/coopscore.db`; created on first use.
+
+Guarantees, and why:
+- Foreign keys are enforced on every connection (SQLite leaves them off by default).
+- WAL journal, `synchronous=FULL`, a busy timeout: readers never block the writer, a commit
+  survives a crash, and concurrent writers wait for each other instead of failing.
+- Every logical write is one `BEGIN IMMEDIATE` transaction: it takes the write lock at once,
+  so two processes never both hold a read snapshot they then fail to upgrade
+  (`db.atomic()`'s deferred BEGIN loses writes under concurrency). Validation happens inside
+  that transaction, so nothing is written unless everything is valid.
+- Thread-safety: a Store holds ONE connection opened with `check_same_thread=False`, and
+  every use of it (read or write) is serialised by a re-entrant lock. Streamlit runs each
+  script rerun on a new thread, so per-thread connections would leak; one shared handle
+  behind a lock is safe, and SQLite serialises writers anyway.
+- The schema is versioned by `PRAGMA user_version` and the ordered list `MIGRATIONS`;
+  opening a database applies the missing ones in one transaction.
+- An assessment records the grid id AND version it was made with; the grid file's text is
+  kept in `grid_versions`, so an old assessment is always read against its own grid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import secrets
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date as Date
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+from sqlite_utils import Database
+
+from . import grid as grid_module
+from .errors import NotFoundError, StoreError
+from .grid import Grid
+from .i18n import t
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_DB_PATH = DATA_DIR / "coopscore.db"
+ENV_VARIABLE = "COOPSCORE_DB"
+BUSY_TIMEOUT_SECONDS = 30.0
+
+ASSESSMENT_STATUSES = ("draft", "closed")
+
+Progress = Callable[[int, int], None]
+
+
+# --- schema -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step of the schema: SQL statements run in order inside the upgrade transaction."""
+
+    name: str
+    statements: tuple[str, ...]
+
+
+# Never edit a migration that has shipped: append a new one. `PRAGMA user_version` holds the
+# number of migrations applied. A migration that must rebuild a table cannot switch foreign
+# keys off inside the transaction: copy, drop and rename in an order that keeps them valid.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration("initial schema: grids, territories, projects, assessments, respondents, answers", (
+        """CREATE TABLE grid_versions (
+            grid TEXT NOT NULL,
+            version TEXT NOT NULL,
+            items TEXT NOT NULL,
+            source TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            PRIMARY KEY (grid, version)
+        )""",
+        """CREATE TABLE territories (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            kind TEXT,
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE projects (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            territory_id INTEGER NOT NULL REFERENCES territories(id),
+            programme TEXT NOT NULL,
+            phase TEXT,
+            cte INTEGER NOT NULL DEFAULT 0 CHECK (cte IN (0, 1)),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX projects_territory ON projects(territory_id)",
+        """CREATE TABLE assessments (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            grid TEXT NOT NULL,
+            grid_version TEXT NOT NULL,
+            date TEXT NOT NULL,
+            label TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'closed')),
+            created_at TEXT NOT NULL,
+            closed_at TEXT,
+            FOREIGN KEY (grid, grid_version) REFERENCES grid_versions(grid, version)
+        )""",
+        "CREATE INDEX assessments_project ON assessments(project_id, date)",
+        "CREATE INDEX assessments_grid ON assessments(grid, grid_version)",
+        """CREATE TABLE respondents (
+            id INTEGER PRIMARY KEY,
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            organisation TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (assessment_id, id),
+            UNIQUE (assessment_id, name)
+        )""",
+        # The composite key makes it impossible to file an answer under a respondent of
+        # another assessment.
+        """CREATE TABLE answers (
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            respondent_id INTEGER NOT NULL,
+            item TEXT NOT NULL,
+            value TEXT NOT NULL,
+            comment TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (assessment_id, respondent_id, item),
+            FOREIGN KEY (assessment_id, respondent_id)
+                REFERENCES respondents(assessment_id, id) ON DELETE CASCADE
+        ) WITHOUT ROWID""",
+    )),
+    Migration("consensus values and action plans", (
+        """CREATE TABLE agreed (
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+            item TEXT NOT NULL,
+            value TEXT NOT NULL,
+            rationale TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (assessment_id, item)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE actions (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            assessment_id INTEGER REFERENCES assessments(id) ON DELETE SET NULL,
+            method TEXT,
+            title TEXT,
+            because TEXT,
+            owner TEXT,
+            due_date TEXT,
+            status TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK (method IS NOT NULL OR title IS NOT NULL)
+        )""",
+        "CREATE INDEX actions_project ON actions(project_id)",
+        "CREATE INDEX actions_assessment ON actions(assessment_id)",
+    )),
+    # Targets depend on the project's phase at the time of the campaign, not today's.
+    Migration("phase of the project recorded with each assessment", (
+        "ALTER TABLE assessments ADD COLUMN phase TEXT",
+        "UPDATE assessments SET phase = "
+        "(SELECT phase FROM projects WHERE projects.id = assessments.project_id)",
+    )),
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The number of migrations applied to a database (0 for a new file)."""
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS,
+            path: str = "") -> int:
+    """Apply the migrations a database lacks, all in one BEGIN IMMEDIATE transaction.
+
+    Args:
+        conn: a connection in autocommit mode (isolation_level=None), outside a transaction.
+        migrations: the ordered list to apply; tests pass a prefix to build an older schema.
+        path: shown in the error message.
+
+    Returns:
+        The schema version after the upgrade.
+
+    Raises:
+        StoreError: the database was made by a newer coopscore (more migrations than known).
+    """
+    if schema_version(conn) == len(migrations):
+        return len(migrations)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Read again under the write lock: another process may have migrated meanwhile.
+        current = schema_version(conn)
+        if current > len(migrations):
+            raise StoreError(t("store.newer_schema", path=path, found=current,
+                               expected=len(migrations)))
+        for number, migration in enumerate(migrations[current:], start=current + 1):
+            for statement in migration.statements:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number:d}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return len(migrations)
+
+
+# --- vocabularies read from data/ ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerVocabulary:
+    """What an answer may hold: values per item kind, and respondent roles."""
+
+    criterion_values: tuple[str, ...]
+    method_values: tuple[str, ...]
+    roles: tuple[str, ...]
+
+    def values_for(self, kind: str) -> tuple[str, ...]:
+        return self.method_values if kind == "method" else self.criterion_values
+
+
+# INTERIM: the scoring engine (issue 3, branch `scoring`) owns data/scale.yaml and
+# data/roles.yaml; until it is merged, these are the values that issue fixes.
+_INTERIM_VOCABULARY = AnswerVocabulary(
+    criterion_values=("0", "1", "2", "3", "na", "not_yet", "unknown"),
+    method_values=("in_place", "planned", "no", "na"),
+    roles=("elu", "technicien", "partenaire", "acteur_socio_economique", "financeur", "autre"),
+)
+
+
+@functools.cache
+def answer_vocabulary() -> AnswerVocabulary:
+    """The answer values and roles of the scoring engine (issue 3)."""
+    return _INTERIM_VOCABULARY
+
+
+def _read_labelled_list(filename: str, key: str) -> dict[str, str]:
+    data = yaml.safe_load((DATA_DIR / filename).read_text(encoding="utf-8"))
+    return {str(entry["id"]): str(entry["label"]) for entry in data[key]}
+
+
+@functools.cache
+def programmes() -> dict[str, str]:
+    """Funding programmes {id: French label}, from data/programmes.yaml, in file order."""
+    return _read_labelled_list("programmes.yaml", "programmes")
+
+
+@functools.cache
+def action_statuses() -> dict[str, str]:
+    """Action plan statuses {id: French label}, from data/action_statuses.yaml."""
+    return _read_labelled_list("action_statuses.yaml", "statuses")
+
+
+@functools.cache
+def known_phases() -> tuple[str, ...]:
+    """Every phase id of the shipped grids: the values a project's current phase may take."""
+    phases: list[str] = []
+    for grid_id in grid_module.available_grids():
+        for phase in grid_module.load_grid(grid_id).phases:
+            if phase.id not in phases:
+                phases.append(phase.id)
+    return tuple(phases)
+
+
+# --- records ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Project:
+    """One cooperation project, as stored."""
+
+    id: int
+    name: str
+    territory_id: int
+    territory_name: str
+    programme: str
+    phase: str | None
+    cte: bool
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """One campaign of self-assessment of a project against one grid version."""
+
+    id: int
+    project_id: int
+    grid: str
+    grid_version: str
+    phase: str | None
+    date: str
+    label: str
+    status: str
+    created_at: str
+    closed_at: str | None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == "closed"
+
+
+@dataclass(frozen=True)
+class Respondent:
+    """A person (or pseudonym) answering one assessment."""
+
+    id: int
+    assessment_id: int
+    name: str
+    role: str
+    organisation: str | None
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """One answer to write: the value a respondent gives to an item of an assessment."""
+
+    assessment_id: int
+    respondent_id: int
+    item: str
+    value: str
+    comment: str | None = None
+
+
+ANSWER_COLUMNS = ["assessment", "respondent", "role", "item", "value", "comment",
+                  "organisation", "updated_at"]
+AGREED_COLUMNS = ["assessment", "item", "value", "rationale", "updated_at"]
+ACTION_COLUMNS = ["id", "project", "assessment", "method", "title", "because", "owner",
+                  "due_date", "status", "created_at", "updated_at"]
+RESPONDENT_COLUMNS = ["id", "assessment", "name", "role", "organisation", "n_answers",
+                      "last_answer_at", "created_at"]
+PROJECT_COLUMNS = ["id", "name", "territory", "territory_name", "programme", "programme_label",
+                   "phase", "cte", "n_assessments", "last_assessment", "last_assessment_date",
+                   "created_at", "updated_at"]
+ASSESSMENT_COLUMNS = ["id", "project", "project_name", "grid", "grid_version", "phase", "date",
+                      "label", "status", "n_respondents", "n_answers", "created_at", "closed_at"]
+CONTEXT_COLUMNS = ["assessment", "project", "phase", "cte", "grid", "grid_version", "date",
+                   "label", "status", "project_name", "programme", "territory_name"]
+TERRITORY_COLUMNS = ["id", "name", "kind", "n_projects", "created_at"]
+
+
+def now() -> str:
+    """The current UTC time as stored in `*_at` columns (ISO 8601, milliseconds)."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def default_db_path() -> Path:
+    """`$COOPSCORE_DB` if set, else data/coopscore.db."""
+    configured = os.environ.get(ENV_VARIABLE)
+    return Path(configured) if configured else DEFAULT_DB_PATH
+
+
+def open_store(path: str | Path | None = None, *, timeout: float = BUSY_TIMEOUT_SECONDS) -> Store:
+    """Open (and create or upgrade if needed) the database at `path` or the default location.
+
+    Raises:
+        StoreError: the file is not a coopscore database, or was made by a newer version.
+    """
+    return Store(path if path is not None else default_db_path(), timeout=timeout)
+
+
+def _json_list(ids: Iterable[int]) -> str:
+    return json.dumps([int(i) for i in ids])
+
+
+def _text_or_none(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:  # NaN from a DataFrame cell
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _iso_date(value: str | Date | None, default_today: bool = False) -> str | None:
+    if value is None or value == "":
+        return Date.today().isoformat() if default_today else None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, Date):
+        return value.isoformat()
+    try:
+        return Date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        raise StoreError(t("store.bad_date", value=value)) from None
+
+
+class Store:
+    """The coopscore database: create, read and update everything a dashboard needs.
+
+    Reads return pandas DataFrames (or a record dataclass for one row), creates return the
+    new id. Safe to share between threads (one connection behind a lock, see module doc).
+    """
+
+    def __init__(self, path: str | Path, *, timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._grids: dict[tuple[str, str], Grid] = {}
+        try:
+            conn = sqlite3.connect(str(path), timeout=timeout, check_same_thread=False,
+                                   isolation_level=None)
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000):d}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            migrate(conn, path=str(path))
+        except sqlite3.DatabaseError as error:
+            raise StoreError(t("store.unreadable", path=str(path), detail=str(error))) from None
+        self.conn = conn
+        self.db = Database(conn)
+
+    # --- plumbing ---------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection; the Store cannot be used afterwards."""
+        with self._lock:
+            self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """One write transaction (BEGIN IMMEDIATE) around several Store calls.
+
+        Calls made inside join it (each as a savepoint): either all of them are committed, or
+        none is. Holds the Store's lock, so other threads wait until it ends.
+
+        Raises:
+            StoreError: the database stayed locked by another process past the busy timeout.
+        """
+        with self._lock:
+            if self.conn.in_transaction:
+                savepoint = f"sp_{secrets.token_hex(8)}"
+                self.conn.execute(f"SAVEPOINT {savepoint}")
+                try:
+                    yield self
+                except BaseException:
+                    self.conn.execute(f"ROLLBACK TO {savepoint}")
+                    self.conn.execute(f"RELEASE {savepoint}")
+                    raise
+                self.conn.execute(f"RELEASE {savepoint}")
+                return
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                raise StoreError(t("store.locked", detail=str(error))) from None
+            try:
+                yield self
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        with self._lock:
+            cursor = self.conn.execute(sql, params)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def _frame(self, sql: str, params: Sequence[Any], columns: list[str],
+               bools: Sequence[str] = ()) -> pd.DataFrame:
+        with self._lock:
+            rows = self.conn.execute(sql, params).fetchall()
+        frame = pd.DataFrame.from_records(rows, columns=columns)
+        for column in bools:
+            frame[column] = frame[column].astype(bool)
+        return frame
+
+    def _one(self, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:
+        rows = self._rows(sql, params)
+        return rows[0] if rows else None
+
+    # --- territories and projects -----------------------------------------------------
+
+    def create_territory(self, name: str, kind: str | None = None) -> int:
+        """Record a territory (« Pays de ... », « PNR des ... »); return its id.
+
+        Raises:
+            StoreError: empty name, or a territory of that name already exists.
+        """
+        name = _text_or_none(name)
+        if not name:
+            raise StoreError(t("store.empty_name", what=t("store.what_territory")))
+        with self.transaction():
+            if self._one("SELECT id FROM territories WHERE name = ?", [name]):
+                raise StoreError(t("store.duplicate_territory", name=name))
+            cursor = self.conn.execute(
+                "INSERT INTO territories (name, kind, created_at) VALUES (?, ?, ?)",
+                [name, _text_or_none(kind), now()])
+            return cursor.lastrowid
+
+    def territories(self) -> pd.DataFrame:
+        """Every territory. Columns: id, name, kind, n_projects, created_at."""
+        return self._frame(
+            """SELECT t.id, t.name, t.kind,
+                      (SELECT COUNT(*) FROM projects p WHERE p.territory_id = t.id),
+                      t.created_at
+               FROM territories t ORDER BY t.name, t.id""", [], TERRITORY_COLUMNS)
+
+    def _check_project_fields(self, programme: str | None, phase: str | None) -> None:
+        if programme is not None and programme not in programmes():
+            raise StoreError(t("store.bad_programme", value=programme,
+                               valid=", ".join(programmes())))
+        if phase is not None and phase not in known_phases():
+            raise StoreError(t("store.bad_phase", value=phase, valid=", ".join(known_phases())))
+
+    def _require(self, table: str, row_id: int, what: str) -> dict[str, Any]:
+        row = self._one(f"SELECT * FROM {table} WHERE id = ?", [int(row_id)])
+        if row is None:
+            raise NotFoundError(t(f"store.not_found_{what}", id=row_id))
+        return row
+
+    def create_project(self, name: str, territory_id: int, programme: str = "autre",
+                       phase: str | None = None, cte: bool = False) -> int:
+        """Record a project of a territory; return its id.
+
+        Args:
+            programme: an id of data/programmes.yaml (leader, interreg_cte, region, autre).
+            phase: the project's current phase, a phase id of the grids (emergence...), or None.
+            cte: whether the project runs in a European territorial cooperation context.
+
+        Raises:
+            NotFoundError: unknown territory. StoreError: empty name, unknown programme or phase.
+        """
+        name = _text_or_none(name)
+        if not name:
+            raise StoreError(t("store.empty_name", what=t("store.what_project")))
+        self._check_project_fields(programme, phase)
+        with self.transaction():
+            self._require("territories", territory_id, "territory")
+            stamp = now()
+            cursor = self.conn.execute(
+                """INSERT INTO projects (name, territory_id, programme, phase, cte, created_at,
+                                         updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                [name, int(territory_id), programme, phase, int(bool(cte)), stamp, stamp])
+            return cursor.lastrowid
+
+    _UNCHANGED: Any = object()
+
+    def update_project(self, project_id: int, *, name: str | None = None,
+                       territory_id: int | None = None, programme: str | None = None,
+                       phase: str | None = _UNCHANGED, cte: bool | None = None) -> None:
+        """Change some fields of a project (the others stay); `phase=None` clears the phase.
+
+        Raises:
+            NotFoundError: unknown project or territory. StoreError: invalid value.
+        """
+        changes: dict[str, Any] = {}
+        if name is not None:
+            name = _text_or_none(name)
+            if not name:
+                raise StoreError(t("store.empty_name", what=t("store.what_project")))
+            changes["name"] = name
+        if programme is not None:
+            self._check_project_fields(programme, None)
+            changes["programme"] = programme
+        if phase is not self._UNCHANGED:
+            self._check_project_fields(None, phase)
+            changes["phase"] = phase
+        if cte is not None:
+            changes["cte"] = int(bool(cte))
+        with self.transaction():
+            self._require("projects", project_id, "project")
+            if territory_id is not None:
+                self._require("territories", territory_id, "territory")
+                changes["territory_id"] = int(territory_id)
+            if not changes:
+                return
+            changes["updated_at"] = now()
+            assignments = ", ".join(f"{column} = ?" for column in changes)
+            self.conn.execute(f"UPDATE projects SET {assignments} WHERE id = ?",
+                              [*changes.values(), int(project_id)])
+
+    def project(self, project_id: int) -> Project:
+        """One project with its territory's name.
+
+        Raises:
+            NotFoundError: unknown project.
+        """
+        row = self._one(
+            """SELECT p.*, t.name AS territory_name FROM projects p
+               JOIN territories t ON t.id = p.territory_id WHERE p.id = ?""", [int(project_id)])
+        if row is None:
+            raise NotFoundError(t("store.not_found_project", id=project_id))
+        return Project(id=row["id"], name=row["name"], territory_id=row["territory_id"],
+                       territory_name=row["territory_name"], programme=row["programme"],
+                       phase=row["phase"], cte=bool(row["cte"]), created_at=row["created_at"],
+                       updated_at=row["updated_at"])
+
+    def projects(self) -> pd.DataFrame:
+        """Every project with its territory and latest campaign, sorted by name.
+
+        Columns: id, name, territory, territory_name, programme, programme_label, phase, cte,
+        n_assessments, last_assessment (id or None), last_assessment_date (ISO date or None),
+        created_at, updated_at.
+        """
+        frame = self._frame(
+            """SELECT p.id, p.name, p.territory_id, t.name, p.programme, NULL, p.phase, p.cte,
+                      COALESCE(s.n, 0),
+                      (SELECT a.id FROM assessments a WHERE a.project_id = p.id
+                       ORDER BY a.date DESC, a.id DESC LIMIT 1),
+                      s.last_date, p.created_at, p.updated_at
+               FROM projects p
+               JOIN territories t ON t.id = p.territory_id
+               LEFT JOIN (SELECT project_id, COUNT(*) AS n, MAX(date) AS last_date
+                          FROM assessments GROUP BY project_id) s ON s.project_id = p.id
+               ORDER BY p.name, p.id""", [], PROJECT_COLUMNS, bools=["cte"])
+        frame["programme_label"] = frame["programme"].map(programmes()).fillna(frame["programme"])
+        frame["last_assessment"] = frame["last_assessment"].astype("Int64")
+        return frame
+
+    def delete_project(self, project_id: int) -> None:
+        """Delete a project with its assessments, answers and actions.
+
+        Raises:
+            NotFoundError: unknown project.
+        """
+        with self.transaction():
+            self._require("projects", project_id, "project")
+            self.conn.execute("DELETE FROM projects WHERE id = ?", [int(project_id)])
+
+    # --- grids ------------------------------------------------------------------------
+
+    def register_grid(self, grid_ref: str | Path) -> Grid:
+        """Load a grid file and keep its text under (id, version); return the parsed grid.
+
+        Called by create_assessment; idempotent. A wording change under the same version
+        replaces the stored text; a change of items under the same version is refused.
+
+        Raises:
+            GridError: unknown grid or invalid file. StoreError: items changed, same version.
+        """
+        with self.transaction():
+            return self._register_grid(grid_ref)
+
+    def _register_grid(self, grid_ref: str | Path) -> Grid:
+        path = grid_module.grid_path(grid_ref)
+        source = path.read_text(encoding="utf-8")
+        grid = grid_module.parse_grid(source, filename=path.name)
+        items = json.dumps(_answerable_items(grid), sort_keys=True)
+        stored = self._one("SELECT items, source FROM grid_versions WHERE grid = ? AND version = ?",
+                           [grid.id, grid.version])
+        if stored is None:
+            self.conn.execute(
+                """INSERT INTO grid_versions (grid, version, items, source, recorded_at)
+                   VALUES (?, ?, ?, ?, ?)""", [grid.id, grid.version, items, source, now()])
+        elif stored["items"] != items:
+            # Same version number, different items: old assessments would silently change
+            # meaning. The grid's author must raise the version.
+            raise StoreError(t("store.grid_changed_same_version", grid=grid.id,
+                               version=grid.version, file=path.name))
+        elif stored["source"] != source:
+            # Wording fixes only (same items): the newer text is the better reading.
+            self.conn.execute("UPDATE grid_versions SET source = ? WHERE grid = ? AND version = ?",
+                              [source, grid.id, grid.version])
+            self._grids.pop((grid.id, grid.version), None)
+        return grid
+
+    def grid_of(self, assessment_id: int) -> Grid:
+        """The grid an assessment was made with, as it was then (from the stored file text).
+
+        Raises:
+            NotFoundError: unknown assessment.
+        """
+        assessment = self.assessment(assessment_id)
+        return self._stored_grid(assessment.grid, assessment.grid_version)
+
+    def _stored_grid(self, grid_id: str, version: str) -> Grid:
+        with self._lock:
+            key = (grid_id, version)
+            if key not in self._grids:
+                row = self._one("SELECT source FROM grid_versions WHERE grid = ? AND version = ?",
+                                [grid_id, version])
+                if row is None:
+                    raise NotFoundError(t("store.not_found_grid", grid=grid_id, version=version))
+                self._grids[key] = grid_module.parse_grid(row["source"], filename=f"{grid_id}.yaml")
+            return self._grids[key]
+
+    def grid_versions(self) -> pd.DataFrame:
+        """The grid versions assessments were made with. Columns: grid, version, recorded_at."""
+        return self._frame("SELECT grid, version, recorded_at FROM grid_versions ORDER BY grid, "
+                           "version", [], ["grid", "version", "recorded_at"])
+
+    def stale_items(self, assessment_id: int, grid: Grid) -> list[str]:
+        """Items with answers, agreed values or actions in an assessment that `grid` lacks.
+
+        Use it when reading an old assessment against today's grid file: those items are
+        reported, never dropped silently.
+
+        Raises:
+            NotFoundError: unknown assessment.
+        """
+        self.assessment(assessment_id)
+        used = self._rows(
+            """SELECT item FROM answers WHERE assessment_id = ?1
+               UNION SELECT item FROM agreed WHERE assessment_id = ?1
+               UNION SELECT method FROM actions WHERE assessment_id = ?1 AND method IS NOT NULL
+               ORDER BY 1""", [int(assessment_id)])
+        return [row["item"] for row in used if not grid.has_item(row["item"])]
+
+    # --- assessments ------------------------------------------------------------------
+
+    def create_assessment(self, project_id: int, grid_id: str | Path, label: str,
+                          date: str | Date | None = None, phase: str | None = _UNCHANGED) -> int:
+        """Open a campaign for a project against the current file of a grid; return its id.
+
+        Args:
+            grid_id: a shipped grid id (cooperation, dialogue) or a grid file path; its
+                version is recorded with the assessment.
+            label: e.g. « Diagnostic initial », « Point d'étape ».
+            date: ISO date or date, today by default.
+            phase: the project's phase for this campaign; by default its current phase.
+
+        Raises:
+            NotFoundError: unknown project. GridError: unknown grid. StoreError: empty label,
+            bad date, or a grid file changed without a new version number.
+        """
+        label = _text_or_none(label)
+        if not label:
+            raise StoreError(t("store.empty_name", what=t("store.what_assessment")))
+        day = _iso_date(date, default_today=True)
+        if phase is not self._UNCHANGED:
+            self._check_project_fields(None, phase)
+        with self.transaction():
+            project = self._require("projects", project_id, "project")
+            grid = self._register_grid(grid_id)
+            cursor = self.conn.execute(
+                """INSERT INTO assessments (project_id, grid, grid_version, phase, date, label,
+                                            status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                [int(project_id), grid.id, grid.version,
+                 project["phase"] if phase is self._UNCHANGED else phase, day, label, "draft",
+                 now()])
+            return cursor.lastrowid
+
+    def assessment(self, assessment_id: int) -> Assessment:
+        """One assessment.
+
+        Raises:
+            NotFoundError: unknown assessment.
+        """
+        row = self._require("assessments", assessment_id, "assessment")
+        return Assessment(id=row["id"], project_id=row["project_id"], grid=row["grid"],
+                          grid_version=row["grid_version"], phase=row["phase"], date=row["date"],
+                          label=row["label"], status=row["status"], created_at=row["created_at"],
+                          closed_at=row["closed_at"])
+
+    def assessments(self, project_id: int | None = None) -> pd.DataFrame:
+        """The assessments of one project (or all), oldest first.
+
+        Columns: id, project, project_name, grid, grid_version, phase, date, label, status,
+        n_respondents, n_answers, created_at, closed_at.
+        """
+        where, params = ("WHERE a.project_id = ?", [int(project_id)]) if project_id is not None \
+            else ("", [])
+        return self._frame(
+            f"""SELECT a.id, a.project_id, p.name, a.grid, a.grid_version, a.phase, a.date, a.label,
+                       a.status, COALESCE(r.n, 0), COALESCE(n.n, 0), a.created_at, a.closed_at
+                FROM assessments a JOIN projects p ON p.id = a.project_id
+                LEFT JOIN (SELECT assessment_id, COUNT(*) AS n FROM respondents
+                           GROUP BY assessment_id) r ON r.assessment_id = a.id
+                LEFT JOIN (SELECT assessment_id, COUNT(*) AS n FROM answers
+                           GROUP BY assessment_id) n ON n.assessment_id = a.id
+                {where} ORDER BY a.project_id, a.date, a.id""", params, ASSESSMENT_COLUMNS)
+
+    def assessment_context(self, assessment_ids: Iterable[int] | None = None) -> pd.DataFrame:
+        """What scoring needs to know about each assessment besides its answers.
+
+        Columns: assessment, project, phase (the project's phase for that campaign), cte,
+        grid, grid_version, date, label, status, project_name, programme, territory_name.
+        """
+        where, params = self._id_filter("a.id", assessment_ids)
+        return self._frame(
+            f"""SELECT a.id, a.project_id, a.phase, p.cte, a.grid, a.grid_version, a.date, a.label,
+                       a.status, p.name, p.programme, t.name
+                FROM assessments a JOIN projects p ON p.id = a.project_id
+                JOIN territories t ON t.id = p.territory_id
+                {where} ORDER BY a.id""", params, CONTEXT_COLUMNS, bools=["cte"])
+
+    def _set_status(self, assessment_id: int, status: str) -> None:
+        with self.transaction():
+            self._require("assessments", assessment_id, "assessment")
+            self.conn.execute("UPDATE assessments SET status = ?, closed_at = ? WHERE id = ?",
+                              [status, now() if status == "closed" else None, int(assessment_id)])
+
+    def close_assessment(self, assessment_id: int) -> None:
+        """Freeze an assessment: its answers, respondents and agreed values become read-only.
+
+        Raises:
+            NotFoundError: unknown assessment.
+        """
+        self._set_status(assessment_id, "closed")
+
+    def reopen_assessment(self, assessment_id: int) -> None:
+        """Make a closed assessment editable again.
+
+        Raises:
+            NotFoundError: unknown assessment.
+        """
+        self._set_status(assessment_id, "draft")
+
+    def delete_assessment(self, assessment_id: int) -> None:
+        """Delete an assessment with its respondents, answers and agreed values.
+
+        Its actions stay in the project's plan, detached from it.
+
+        Raises:
+            NotFoundError: unknown assessment.
+        """
+        with self.transaction():
+            self._require("assessments", assessment_id, "assessment")
+            self.conn.execute("DELETE FROM assessments WHERE id = ?", [int(assessment_id)])
+
+    def _open_assessment(self, assessment_id: int) -> dict[str, Any]:
+        """The assessment row, if it exists and still accepts answers (call in a transaction)."""
+        row = self._require("assessments", assessment_id, "assessment")
+        if row["status"] == "closed":
+            raise StoreError(t("store.closed", id=row["id"], label=row["label"]))
+        return row
+
+    # --- respondents ------------------------------------------------------------------
+
+    def _check_role(self, role: str) -> None:
+        roles = answer_vocabulary().roles
+        if role not in roles:
+            raise StoreError(t("store.bad_role", value=role, valid=", ".join(roles)))
+
+    def add_respondent(self, assessment_id: int, name: str, role: str,
+                       organisation: str | None = None) -> int:
+        """Add a person (or a pseudonym) to an assessment; return the respondent's id.
+
+        Raises:
+            NotFoundError: unknown assessment. StoreError: closed assessment, empty name,
+            unknown role, or a respondent of that name already in the assessment.
+        """
+        name = _text_or_none(name)
+        if not name:
+            raise StoreError(t("store.empty_name", what=t("store.what_respondent")))
+        self._check_role(role)
+        with self.transaction():
+            self._open_assessment(assessment_id)
+            if self._one("SELECT id FROM respondents WHERE assessment_id = ? AND name = ?",
+                         [int(assessment_id), name]):
+                raise StoreError(t("store.duplicate_respondent", name=name, id=assessment_id))
+            cursor = self.conn.execute(
+                """INSERT INTO respondents (assessment_id, name, role, organisation, created_at)
+                   VALUES (?, ?, ?, ?, ?)""",
+                [int(assessment_id), name, role, _text_or_none(organisation), now()])
+            return cursor.lastrowid
+
+    def update_respondent(self, respondent_id: int, *, name: str | None = None,
+                          role: str | None = None, organisation: str | None = _UNCHANGED) -> None:
+        """Change a respondent's name, role or organisation.
+
+        Raises:
+            NotFoundError: unknown respondent. StoreError: closed assessment or invalid value.
+        """
+        changes: dict[str, Any] = {}
+        if name is not None:
+            name = _text_or_none(name)
+            if not name:
+                raise StoreError(t("store.empty_name", what=t("store.what_respondent")))
+            changes["name"] = name
+        if role is not None:
+            self._check_role(role)
+            changes["role"] = role
+        if organisation is not self._UNCHANGED:
+            changes["organisation"] = _text_or_none(organisation)
+        with self.transaction():
+            row = self._require("respondents", respondent_id, "respondent")
+            self._open_assessment(row["assessment_id"])
+            if "name" in changes and self._one(
+                    "SELECT id FROM respondents WHERE assessment_id = ? AND name = ? AND id != ?",
+                    [row["assessment_id"], changes["name"], int(respondent_id)]):
+                raise StoreError(t("store.duplicate_respondent", name=changes["name"],
+                                   id=row["assessment_id"]))
+            if changes:
+                assignments = ", ".join(f"{column} = ?" for column in changes)
+                self.conn.execute(f"UPDATE respondents SET {assignments} WHERE id = ?",
+                                  [*changes.values(), int(respondent_id)])
+
+    def respondent(self, respondent_id: int) -> Respondent:
+        """One respondent.
+
+        Raises:
+            NotFoundError: unknown respondent.
+        """
+        row = self._require("respondents", respondent_id, "respondent")
+        return Respondent(id=row["id"], assessment_id=row["assessment_id"], name=row["name"],
+                          role=row["role"], organisation=row["organisation"])
+
+    def respondents(self, assessment_id: int) -> pd.DataFrame:
+        """The respondents of an assessment, in the order they were added.
+
+        Columns: id, assessment, name, role, organisation, n_answers, last_answer_at,
+        created_at.
+
+        Raises:
+            NotFoundError: unknown assessment.
+        """
+        self._require("assessments", assessment_id, "assessment")
+        return self._frame(
+            """SELECT r.id, r.assessment_id, r.name, r.role, r.organisation,
+                      COUNT(a.item), MAX(a.updated_at), r.created_at
+               FROM respondents r LEFT JOIN answers a
+                 ON a.assessment_id = r.assessment_id AND a.respondent_id = r.id
+               WHERE r.assessment_id = ? GROUP BY r.id ORDER BY r.id""",
+            [int(assessment_id)], RESPONDENT_COLUMNS)
+
+    def delete_respondent(self, respondent_id: int) -> None:
+        """Remove a respondent and their answers from a draft assessment.
+
+        Raises:
+            NotFoundError: unknown respondent. StoreError: closed assessment.
+        """
+        with self.transaction():
+            row = self._require("respondents", respondent_id, "respondent")
+            self._open_assessment(row["assessment_id"])
+            self.conn.execute("DELETE FROM respondents WHERE id = ?", [int(respondent_id)])
+
+    # --- answers ----------------------------------------------------------------------
+
+    def _item_kinds(self, assessment: Mapping[str, Any]) -> dict[str, str]:
+        grid = self._stored_grid(assessment["grid"], assessment["grid_version"])
+        return _answerable_items(grid)
+
+    def _answer_problem(self, kinds: Mapping[str, str], assessment: Mapping[str, Any],
+                        item: str, value: str) -> str | None:
+        kind = kinds.get(item)
+        if kind is None:
+            return t("store.unknown_item", item=item, grid=assessment["grid"],
+                     version=assessment["grid_version"])
+        valid = answer_vocabulary().values_for(kind)
+        if value not in valid:
+            return t("store.bad_value", value=value, item=item, valid=", ".join(valid))
+        return None
+
+    def save_answer(self, assessment_id: int, respondent_id: int, item: str, value: str,
+                    comment: str | None = None) -> None:
+        """Record (or replace) one respondent's answer to one item, at once.
+
+        Args:
+            item: a criterion or method id of the assessment's grid version.
+            value: a value of the item's answer set (criteria: 0-3, na, not_yet, unknown;
+                methods: in_place, planned, no, na).
+            comment: None keeps the comment already stored; "" removes it.
+
+        Raises:
+            NotFoundError: unknown assessment or respondent. StoreError: closed assessment,
+            item not in the grid, or value off its answer set (nothing is written).
+        """
+        self.save_answers([AnswerRow(assessment_id, respondent_id, item, value, comment)])
+
+    def save_answers(self, rows: Iterable[AnswerRow | Mapping[str, Any]], *,
+                     batch_size: int = 2000, progress: Progress | None = None) -> int:
+        """Record many answers in ONE transaction: all are written, or none.
+
+        Args:
+            rows: AnswerRow objects or mappings with keys assessment_id, respondent_id, item,
+                value and optionally comment (None keeps the stored comment, "" removes it).
+            batch_size: rows per executemany call between two progress reports.
+            progress: called as progress(written, total) inside the transaction.
+
+        Returns:
+            The number of answers written.
+
+        Raises:
+            NotFoundError: a row names an unknown assessment. StoreError: every other
+            problem of every row, listed together with the row's position (from 1).
+        """
+        answers = [row if isinstance(row, AnswerRow) else AnswerRow(
+            int(row["assessment_id"]), int(row["respondent_id"]), str(row["item"]),
+            str(row["value"]), row.get("comment")) for row in rows]
+        with self.transaction():
+            problems: list[str] = []
+            assessments: dict[int, dict[str, Any]] = {}
+            kinds: dict[int, dict[str, str]] = {}
+            respondents: dict[int, int] = {}
+            for number, answer in enumerate(answers, start=1):
+                if answer.assessment_id not in assessments:
+                    assessment = self._open_assessment(answer.assessment_id)
+                    assessments[answer.assessment_id] = assessment
+                    kinds[answer.assessment_id] = self._item_kinds(assessment)
+                    respondents.update({row["id"]: answer.assessment_id for row in self._rows(
+                        "SELECT id FROM respondents WHERE assessment_id = ?",
+                        [answer.assessment_id])})
+                assessment = assessments[answer.assessment_id]
+                prefix = t("store.row", number=number) if len(answers) > 1 else ""
+                if respondents.get(answer.respondent_id) != answer.assessment_id:
+                    message = t("store.respondent_not_in_assessment",
+                                respondent=answer.respondent_id, assessment=answer.assessment_id)
+                    if len(answers) == 1:
+                        raise NotFoundError(message)
+                    problems.append(prefix + message)
+                problem = self._answer_problem(kinds[answer.assessment_id], assessment,
+                                               answer.item, answer.value)
+                if problem:
+                    problems.append(prefix + problem)
+            if problems:
+                if len(problems) == 1 and len(answers) == 1:
+                    raise StoreError(problems[0])
+                raise StoreError(t("store.answers_invalid", count=len(problems)), problems)
+            stamp = now()
+            total = len(answers)
+            for start in range(0, total, batch_size):
+                batch = answers[start:start + batch_size]
+                self.conn.executemany(_UPSERT_ANSWER, [
+                    (a.assessment_id, a.respondent_id, a.item, a.value,
+                     _text_or_none(a.comment), stamp, int(a.comment is None)) for a in batch])
+                if progress is not None:
+                    progress(start + len(batch), total)
+            return total
+
+    def delete_answer(self, assessment_id: int, respondent_id: int, item: str) -> None:
+        """Withdraw one answer (the item goes back to unanswered).
+
+        Raises:
+            NotFoundError: unknown assessment. StoreError: closed assessment.
+        """
+        with self.transaction():
+            self._open_assessment(assessment_id)
+            self.conn.execute(
+                "DELETE FROM answers WHERE assessment_id = ? AND respondent_id = ? AND item = ?",
+                [int(assessment_id), int(respondent_id), item])
+
+    def _id_filter(self, column: str, ids: Iterable[int] | int | None) -> tuple[str, list[Any]]:
+        if ids is None:
+            return "", []
+        if isinstance(ids, int):
+            ids = [ids]
+        # One JSON parameter instead of thousands of `?`: no SQLite variable limit.
+        return f"WHERE {column} IN (SELECT value FROM json_each(?))", [_json_list(ids)]
+
+    def answers(self, assessment_ids: Iterable[int] | int | None = None) -> pd.DataFrame:
+        """The long table of answers, the scoring engine's input format.
+
+        Columns: assessment, respondent (respondent id), role, item, value, comment,
+        organisation, updated_at; sorted by assessment, respondent, item.
+        """
+        where, params = self._id_filter("a.assessment_id", assessment_ids)
+        return self._frame(
+            f"""SELECT a.assessment_id, a.respondent_id, r.role, a.item, a.value, a.comment,
+                       r.organisation, a.updated_at
+                FROM answers a JOIN respondents r ON r.id = a.respondent_id
+                {where} ORDER BY a.assessment_id, a.respondent_id, a.item""",
+            params, ANSWER_COLUMNS)
+
+    # --- agreed values ----------------------------------------------------------------
+
+    def set_agreed(self, assessment_id: int, item: str, value: str,
+                   rationale: str | None = None) -> None:
+        """Record the value a consensus session agreed on for an item (raw answers untouched).
+
+        Raises:
+            NotFoundError: unknown assessment. StoreError: closed assessment, unknown item or
+            value off its answer set.
+        """
+        with self.transaction():
+            assessment = self._open_assessment(assessment_id)
+            problem = self._answer_problem(self._item_kinds(assessment), assessment, item, value)
+            if problem:
+                raise StoreError(problem)
+            self.conn.execute(
+                """INSERT INTO agreed (assessment_id, item, value, rationale, updated_at)
+                   VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (assessment_id, item) DO UPDATE SET value = excluded.value,
+                       rationale = excluded.rationale, updated_at = excluded.updated_at""",
+                [int(assessment_id), item, value, _text_or_none(rationale), now()])
+
+    def clear_agreed(self, assessment_id: int, item: str) -> None:
+        """Remove an agreed value: the team's median counts again.
+
+        Raises:
+            NotFoundError: unknown assessment. StoreError: closed assessment.
+        """
+        with self.transaction():
+            self._open_assessment(assessment_id)
+            self.conn.execute("DELETE FROM agreed WHERE assessment_id = ? AND item = ?",
+                              [int(assessment_id), item])
+
+    def agreed(self, assessment_ids: Iterable[int] | int | None = None) -> pd.DataFrame:
+        """Agreed values. Columns: assessment, item, value, rationale, updated_at."""
+        where, params = self._id_filter("assessment_id", assessment_ids)
+        return self._frame(
+            f"""SELECT assessment_id, item, value, rationale, updated_at FROM agreed {where}
+                ORDER BY assessment_id, item""", params, AGREED_COLUMNS)
+
+    # --- action plan ------------------------------------------------------------------
+
+    def _check_action_fields(self, fields: dict[str, Any], grid: Grid | None) -> None:
+        if "status" in fields and fields["status"] not in action_statuses():
+            raise StoreError(t("store.bad_status", value=fields["status"],
+                               valid=", ".join(action_statuses())))
+        if "due_date" in fields:
+            fields["due_date"] = _iso_date(fields["due_date"])
+        for key in ("title", "because", "owner", "method"):
+            if key in fields:
+                fields[key] = _text_or_none(fields[key])
+        method = fields.get("method")
+        if method is not None and grid is not None and \
+                _answerable_items(grid).get(method) != "method":
+            raise StoreError(t("store.unknown_method", method=method, grid=grid.id,
+                               version=grid.version))
+
+    def add_action(self, *, project_id: int | None = None, assessment_id: int | None = None,
+                   method: str | None = None, title: str | None = None,
+                   because: str | None = None, owner: str | None = None,
+                   due_date: str | Date | None = None, status: str | None = None) -> int:
+        """Add an action to a project's plan (from a recommended method or free text).
+
+        Args:
+            project_id / assessment_id: at least one; the assessment gives the project and
+                the grid the method is checked against.
+            method: a method id of that grid; title: free text (one of the two is needed).
+            because: why (e.g. the criteria the method answers).
+            status: an id of data/action_statuses.yaml; the first one by default.
+
+        Returns:
+            The action's id.
+
+        Raises:
+            NotFoundError: unknown project or assessment. StoreError: invalid field.
+        """
+        fields: dict[str, Any] = {"method": method, "title": title, "because": because,
+                                  "owner": owner, "due_date": due_date,
+                                  "status": status or next(iter(action_statuses()))}
+        with self.transaction():
+            grid = None
+            if assessment_id is not None:
+                assessment = self.assessment(assessment_id)
+                if project_id is not None and int(project_id) != assessment.project_id:
+                    raise StoreError(t("store.action_project_mismatch", assessment=assessment_id,
+                                       project=project_id))
+                project_id = assessment.project_id
+                grid = self._stored_grid(assessment.grid, assessment.grid_version)
+            elif project_id is not None:
+                self._require("projects", project_id, "project")
+            else:
+                raise StoreError(t("store.action_needs_project"))
+            self._check_action_fields(fields, grid)
+            if fields["method"] is None and fields["title"] is None:
+                raise StoreError(t("store.action_needs_title"))
+            stamp = now()
+            cursor = self.conn.execute(
+                """INSERT INTO actions (project_id, assessment_id, method, title, because, owner,
+                                        due_date, status, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [int(project_id), assessment_id, fields["method"], fields["title"],
+                 fields["because"], fields["owner"], fields["due_date"], fields["status"],
+                 stamp, stamp])
+            return cursor.lastrowid
+
+    ACTION_FIELDS = ("method", "title", "because", "owner", "due_date", "status")
+
+    def update_action(self, action_id: int, **fields: Any) -> None:
+        """Change fields of an action: any of method, title, because, owner, due_date, status.
+
+        Raises:
+            NotFoundError: unknown action. StoreError: unknown field or invalid value.
+        """
+        unknown = sorted(set(fields) - set(self.ACTION_FIELDS))
+        if unknown:
+            raise StoreError(t("store.bad_action_field", fields=", ".join(unknown),
+                               valid=", ".join(self.ACTION_FIELDS)))
+        with self.transaction():
+            row = self._require("actions", action_id, "action")
+            grid = None
+            if row["assessment_id"] is not None:
+                assessment = self.assessment(row["assessment_id"])
+                grid = self._stored_grid(assessment.grid, assessment.grid_version)
+            self._check_action_fields(fields, grid)
+            merged = {**{k: row[k] for k in ("method", "title")}, **fields}
+            if merged["method"] is None and merged["title"] is None:
+                raise StoreError(t("store.action_needs_title"))
+            if not fields:
+                return
+            fields["updated_at"] = now()
+            assignments = ", ".join(f"{column} = ?" for column in fields)
+            self.conn.execute(f"UPDATE actions SET {assignments} WHERE id = ?",
+                              [*fields.values(), int(action_id)])
+
+    def delete_action(self, action_id: int) -> None:
+        """Remove an action from its plan.
+
+        Raises:
+            NotFoundError: unknown action.
+        """
+        with self.transaction():
+            self._require("actions", action_id, "action")
+            self.conn.execute("DELETE FROM actions WHERE id = ?", [int(action_id)])
+
+    def actions(self, *, assessment_id: int | None = None,
+                project_id: int | None = None) -> pd.DataFrame:
+        """The action plan of an assessment, of a project, or of the whole portfolio.
+
+        Columns: id, project, assessment (id or None), method, title, because, owner,
+        due_date, status, created_at, updated_at; sorted by due date (none last), then id.
+        """
+        clauses, params = [], []
+        if assessment_id is not None:
+            clauses.append("assessment_id = ?")
+            params.append(int(assessment_id))
+        if project_id is not None:
+            clauses.append("project_id = ?")
+            params.append(int(project_id))
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        frame = self._frame(
+            f"""SELECT id, project_id, assessment_id, method, title, because, owner, due_date,
+                       status, created_at, updated_at FROM actions {where}
+                ORDER BY due_date IS NULL, due_date, id""", params, ACTION_COLUMNS)
+        frame["assessment"] = frame["assessment"].astype("Int64")
+        return frame
+
+    # --- whole database ---------------------------------------------------------------
+
+    def is_empty(self) -> bool:
+        """True when the database holds no territory and no project (a fresh install)."""
+        row = self._one("SELECT (SELECT COUNT(*) FROM territories) + "
+                        "(SELECT COUNT(*) FROM projects) AS n", [])
+        return row["n"] == 0
+
+    def counts(self) -> dict[str, int]:
+        """Number of rows per table (for a status line and the tests)."""
+        tables = ("territories", "projects", "assessments", "respondents", "answers", "agreed",
+                  "actions")
+        return {table: self._one(f"SELECT COUNT(*) AS n FROM {table}", [])["n"]
+                for table in tables}
+
+    def backup(self, path: str | Path) -> Path:
+        """Copy the whole database to `path` with SQLite's online backup API.
+
+        Consistent even while others write; the copy is written beside the target then
+        renamed, so an interrupted backup never leaves a half file at `path`.
+
+        Raises:
+            StoreError: `path` is the database itself, or cannot be written.
+        """
+        target = Path(path)
+        if target.exists() and self.path.exists() and target.resolve() == self.path.resolve():
+            raise StoreError(t("store.backup_same_file", path=str(target)))
+        partial = target.with_name(target.name + ".partial")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial.unlink(missing_ok=True)
+            destination = sqlite3.connect(str(partial))
+            try:
+                with self._lock:
+                    self.conn.backup(destination)
+                # A single self-contained file: no -wal beside it.
+                destination.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                destination.close()
+            os.replace(partial, target)
+        except (OSError, sqlite3.Error) as error:
+            partial.unlink(missing_ok=True)
+            raise StoreError(t("store.backup_failed", path=str(target),
+                               detail=str(error))) from None
+        return target
+
+    def dump(self) -> str:
+        """The whole database as SQL text (to compare two states in tests and checks)."""
+        with self._lock:
+            return "\n".join(self.conn.iterdump())
+
+
+# ON CONFLICT keeps the stored comment when the caller passes none (flag ?7 = 1).
+_UPSERT_ANSWER = """
+INSERT INTO answers (assessment_id, respondent_id, item, value, comment, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+ON CONFLICT (assessment_id, respondent_id, item) DO UPDATE SET
+    value = excluded.value,
+    comment = CASE WHEN ?7 THEN answers.comment ELSE excluded.comment END,
+    updated_at = excluded.updated_at
+"""
+
+
+def _answerable_items(grid: Grid) -> dict[str, str]:
+    """{item id: kind} of the items a respondent answers: top-level criteria and methods."""
+    return {item.id: item.kind for item in (*grid.criteria(), *grid.methods())}
