@@ -21,7 +21,7 @@ from .i18n import t
 SERIES_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 TARGET_COLOUR = "#7F7F7F"
 PREVIOUS_COLOUR = "#E69F00"
-BAND_COLOURS = {"strength": "#009E73", "consolidate": "#E69F00", "fragile": "#D55E00"}
+BAND_COLOURS = {"point_appui": "#009E73", "a_consolider": "#E69F00", "point_fragilite": "#D55E00"}
 SCORE_SCALE = [[0.0, "#D55E00"], [0.5, "#F0E442"], [0.75, "#8FD19E"], [1.0, "#009E73"]]
 FONT = dict(family="Source Sans Pro, DejaVu Sans, sans-serif", size=13)
 

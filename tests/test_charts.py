@@ -34,11 +34,11 @@ def test_radar_never_turns_a_missing_score_into_zero(values):
 
 def test_gap_bars_put_the_largest_gap_on_top_and_drop_missing():
     figure = charts.gap_bars(["a", "b", "c", "d"], [10, 40, None, 0],
-                             bands=["consolidate", "fragile", None, "strength"])
+                             bands=["a_consolider", "point_fragilite", None, "point_appui"])
     (bars,) = figure.data
     assert list(bars.y) == ["d", "a", "b"]  # plotly draws the last row on top
     assert list(bars.x) == [0, 10, 40]
-    assert bars.marker.color[-1] == charts.BAND_COLOURS["fragile"]
+    assert bars.marker.color[-1] == charts.BAND_COLOURS["point_fragilite"]
 
 
 def test_heatmap_leaves_empty_cells_blank():
@@ -85,10 +85,10 @@ def test_change_bars_colour_progress_and_slips():
 
 def test_distribution_stacks_projects_by_band():
     figure = charts.distribution([80, 90, 55, None, 20],
-                                 bands=["strength", "strength", "consolidate", None, "fragile"],
-                                 band_labels={"strength": "Point d'appui"})
+                                 bands=["point_appui", "point_appui", "a_consolider", None, "point_fragilite"],
+                                 band_labels={"point_appui": "Point d'appui"})
     names = [trace.name for trace in figure.data]
-    assert names == ["Point d'appui", "consolidate", "fragile"]
+    assert names == ["Point d'appui", "a_consolider", "point_fragilite"]
     assert sum(len(trace.x) for trace in figure.data) == 4
 
 
