@@ -1,0 +1,264 @@
+"""Plotly figures as pure functions of tidy tables: the pages show them, reports can reuse them.
+
+Nothing here reads the database or scores anything: each function takes the numbers it
+draws, already computed, and returns a `plotly.graph_objects.Figure`. Scores are on the
+0–100 scale; a missing score (None/NaN) is drawn as a gap, never as zero.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .i18n import t
+
+# Colours that stay readable on a projector and for colour-blind readers (Okabe–Ito).
+SERIES_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+TARGET_COLOUR = "#7F7F7F"
+PREVIOUS_COLOUR = "#E69F00"
+BAND_COLOURS = {"point_appui": "#009E73", "a_consolider": "#E69F00", "point_fragilite": "#D55E00"}
+SCORE_SCALE = [[0.0, "#D55E00"], [0.5, "#F0E442"], [0.75, "#8FD19E"], [1.0, "#009E73"]]
+FONT = dict(family="Source Sans Pro, DejaVu Sans, sans-serif", size=13)
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a radar or a timeline: a name, one value per axis, a look."""
+
+    name: str
+    values: Sequence[float | None]
+    kind: str = "team"  # team | target | previous | other
+    colour: str | None = None
+
+
+def _clean(values: Sequence[float | None]) -> list[float | None]:
+    out: list[float | None] = []
+    for value in values:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            out.append(None)
+        else:
+            out.append(float(value))
+    return out
+
+
+def _layout(figure: go.Figure, title: str | None, height: int) -> go.Figure:
+    figure.update_layout(
+        title=dict(text=title, x=0, xanchor="left") if title else None,
+        height=height, font=FONT, margin=dict(l=40, r=40, t=60 if title else 30, b=40),
+        legend=dict(orientation="h", yanchor="bottom", y=-0.25, xanchor="center", x=0.5),
+        paper_bgcolor="white", plot_bgcolor="white",
+    )
+    return figure
+
+
+def _polar_trace(axes: Sequence[str], series: Series, index: int, show_legend: bool = True,
+                 hover: Sequence[str] | None = None) -> go.Scatterpolar:
+    values = _clean(series.values)
+    # close the polygon: repeat the first point at the end
+    r = [*values, values[0]] if values else []
+    theta = [*axes, axes[0]] if axes else []
+    hover_text = [*(hover or axes), (hover or axes)[0]] if axes else []
+    colour = series.colour or {
+        "target": TARGET_COLOUR, "previous": PREVIOUS_COLOUR,
+    }.get(series.kind, SERIES_COLOURS[index % len(SERIES_COLOURS)])
+    style = dict(
+        team=dict(line=dict(color=colour, width=3), fill="toself", opacity=0.85),
+        target=dict(line=dict(color=colour, width=2, dash="dash")),
+        previous=dict(line=dict(color=colour, width=2, dash="dot")),
+        other=dict(line=dict(color=colour, width=2)),
+    )[series.kind if series.kind in ("team", "target", "previous") else "other"]
+    return go.Scatterpolar(
+        r=r, theta=theta, name=series.name, mode="lines+markers", connectgaps=False,
+        marker=dict(size=6, color=colour), showlegend=show_legend,
+        text=hover_text, hovertemplate="%{text}<br>%{r:.0f} / 100<extra>" + series.name + "</extra>",
+        **style,
+    )
+
+
+def radar(axes: Sequence[str], series: Sequence[Series], *, title: str | None = None,
+          hover: Sequence[str] | None = None, height: int = 520) -> go.Figure:
+    """A radar (Scatterpolar) of 0–100 scores, one trace per series, on a fixed 0–100 scale.
+
+    Args:
+        axes: one short label per axis (stage, axis of levers), in grid order.
+        series: the team's profile, a target, a previous campaign, roles...
+        hover: optional longer label per axis, shown on hover.
+    """
+    figure = go.Figure([_polar_trace(axes, s, i, hover=hover) for i, s in enumerate(series)])
+    figure.update_layout(polar=dict(
+        radialaxis=dict(range=[0, 100], tickvals=[25, 50, 75, 100], angle=90, tickfont=dict(size=10)),
+        angularaxis=dict(direction="clockwise", rotation=90),
+    ))
+    return _layout(figure, title, height)
+
+
+def small_multiple_radars(axes: Sequence[str], profiles: Mapping[str, Sequence[float | None]],
+                          *, reference: Series | None = None, columns: int = 3,
+                          title: str | None = None) -> go.Figure:
+    """One small radar per project, all on the same 0–100 scale, with an optional reference."""
+    names = list(profiles)
+    rows = max(1, math.ceil(len(names) / columns))
+    cols = min(columns, max(1, len(names)))
+    figure = make_subplots(rows=rows, cols=cols, specs=[[{"type": "polar"}] * cols] * rows,
+                           subplot_titles=names, horizontal_spacing=0.08, vertical_spacing=0.12)
+    for index, name in enumerate(names):
+        row, col = index // cols + 1, index % cols + 1
+        figure.add_trace(_polar_trace(axes, Series(name, profiles[name]), 0, show_legend=False),
+                         row=row, col=col)
+        if reference is not None:
+            figure.add_trace(_polar_trace(axes, reference, 0, show_legend=index == 0),
+                             row=row, col=col)
+    figure.update_polars(radialaxis=dict(range=[0, 100], tickvals=[50, 100], showticklabels=False),
+                         angularaxis=dict(direction="clockwise", rotation=90,
+                                          tickfont=dict(size=9)))
+    figure.update_annotations(font=dict(size=13))
+    return _layout(figure, title, height=330 * rows + 60)
+
+
+def gap_bars(labels: Sequence[str], gaps: Sequence[float], *, bands: Sequence[str] | None = None,
+             title: str | None = None) -> go.Figure:
+    """Horizontal bars of the gaps to target (points out of 100), largest on top."""
+    frame = pd.DataFrame({"label": list(labels), "gap": _clean(gaps),
+                          "band": list(bands) if bands is not None else [None] * len(labels)})
+    frame = frame.dropna(subset=["gap"]).sort_values("gap", kind="stable")
+    colours = [BAND_COLOURS.get(b, SERIES_COLOURS[0]) for b in frame["band"]]
+    figure = go.Figure(go.Bar(
+        x=frame["gap"], y=frame["label"], orientation="h", marker_color=colours,
+        text=[f"{g:.0f}" for g in frame["gap"]], textposition="outside",
+        hovertemplate="%{y}<br>" + t("charts.gap_hover") + "<extra></extra>",
+    ))
+    figure.update_xaxes(title=t("charts.gap_axis"), range=[0, 100], gridcolor="#eee")
+    figure.update_yaxes(automargin=True)
+    return _layout(figure, title, height=max(260, 34 * len(frame) + 110))
+
+
+def score_bars(labels: Sequence[str], scores: Sequence[float | None],
+               targets: Sequence[float | None] | None = None, *, bands: Sequence[str] | None = None,
+               title: str | None = None) -> go.Figure:
+    """Vertical bars of scores (0–100) with their targets as markers: e.g. scores by phase."""
+    values = _clean(scores)
+    colours = [BAND_COLOURS.get(b, SERIES_COLOURS[0]) for b in (bands or [None] * len(values))]
+    figure = go.Figure(go.Bar(
+        x=list(labels), y=values, name=t("charts.score"), marker_color=colours,
+        text=["" if v is None else f"{v:.0f}" for v in values], textposition="outside",
+    ))
+    if targets is not None:
+        figure.add_trace(go.Scatter(
+            x=list(labels), y=_clean(targets), name=t("charts.target"), mode="markers",
+            marker=dict(symbol="line-ew-open", size=40, color=TARGET_COLOUR, line=dict(width=3)),
+        ))
+    figure.update_yaxes(range=[0, 110], title=t("charts.score_axis"), gridcolor="#eee")
+    return _layout(figure, title, height=380)
+
+
+def heatmap(matrix: pd.DataFrame, *, title: str | None = None, x_title: str = "",
+            y_title: str = "", zmin: float = 0, zmax: float = 100, colour_scale=None,
+            hover_label: str | None = None) -> go.Figure:
+    """A heatmap of a rows × columns table of 0–100 scores; empty cells stay blank."""
+    values = matrix.astype(float)
+    text = values.map(lambda v: "" if pd.isna(v) else f"{v:.0f}")
+    figure = go.Figure(go.Heatmap(
+        z=values.to_numpy(), x=[str(c) for c in values.columns], y=[str(i) for i in values.index],
+        zmin=zmin, zmax=zmax, colorscale=colour_scale or SCORE_SCALE, text=text.to_numpy(),
+        texttemplate="%{text}", hoverongaps=False,
+        hovertemplate="%{y} · %{x}<br>" + (hover_label or t("charts.score")) + " : %{z:.0f}<extra></extra>",
+        colorbar=dict(title=dict(text=hover_label or t("charts.score")), thickness=12),
+    ))
+    figure.update_xaxes(title=x_title, side="top", tickangle=0)
+    figure.update_yaxes(title=y_title, autorange="reversed", automargin=True)
+    return _layout(figure, title, height=max(300, 30 * len(values.index) + 140))
+
+
+def answer_spread(counts: pd.DataFrame, *, levels: Sequence[str], level_labels: Mapping[str, str],
+                  title: str | None = None) -> go.Figure:
+    """Stacked bars: for each criterion (rows of `counts`), how many answers at each level.
+
+    Args:
+        counts: index = criterion labels, columns = level codes, values = counts.
+        levels: the level codes in scale order (e.g. "0", "1", "2", "3", "unknown").
+    """
+    palette = ["#D55E00", "#E69F00", "#56B4E9", "#009E73", "#BBBBBB", "#DDDDDD", "#EEEEEE"]
+    figure = go.Figure()
+    for index, level in enumerate(levels):
+        if level not in counts.columns:
+            continue
+        figure.add_trace(go.Bar(
+            y=[str(i) for i in counts.index], x=counts[level], orientation="h",
+            name=level_labels.get(level, level), marker_color=palette[index % len(palette)],
+            hovertemplate="%{y}<br>" + level_labels.get(level, level) + " : %{x}<extra></extra>",
+        ))
+    figure.update_layout(barmode="stack")
+    figure.update_xaxes(title=t("charts.answers_axis"), dtick=1, gridcolor="#eee")
+    figure.update_yaxes(autorange="reversed", automargin=True)
+    return _layout(figure, title, height=max(260, 32 * len(counts.index) + 140))
+
+
+def position_in_portfolio(labels: Sequence[str], project: Sequence[float | None],
+                          q1: Sequence[float | None], median: Sequence[float | None],
+                          q3: Sequence[float | None], *, project_name: str,
+                          title: str | None = None) -> go.Figure:
+    """Per stage: the portfolio's interquartile range (bar), its median (tick), one project (dot)."""
+    low, mid, high = _clean(q1), _clean(median), _clean(q3)
+    spans = [None if a is None or b is None else b - a for a, b in zip(low, high, strict=True)]
+    figure = go.Figure()
+    figure.add_trace(go.Bar(x=list(labels), y=spans, base=low, name=t("charts.quartiles"),
+                            marker_color="#DDE7F0", hovertemplate="%{x}<br>Q1–Q3<extra></extra>"))
+    figure.add_trace(go.Scatter(x=list(labels), y=mid, name=t("charts.median"), mode="markers",
+                                marker=dict(symbol="line-ew-open", size=26, color="#555",
+                                            line=dict(width=3))))
+    figure.add_trace(go.Scatter(x=list(labels), y=_clean(project), name=project_name,
+                                mode="markers", marker=dict(size=12, color=SERIES_COLOURS[1])))
+    figure.update_yaxes(range=[0, 105], title=t("charts.score_axis"), gridcolor="#eee")
+    return _layout(figure, title, height=400)
+
+
+def timeline(dates: Sequence[str], series: Sequence[Series], *, title: str | None = None) -> go.Figure:
+    """Scores over successive campaigns (x = campaign labels or dates), one line per series."""
+    figure = go.Figure()
+    for index, one in enumerate(series):
+        figure.add_trace(go.Scatter(
+            x=list(dates), y=_clean(one.values), name=one.name, mode="lines+markers",
+            line=dict(color=one.colour or SERIES_COLOURS[index % len(SERIES_COLOURS)],
+                      width=3 if one.kind == "team" else 2),
+        ))
+    figure.update_yaxes(range=[0, 105], title=t("charts.score_axis"), gridcolor="#eee")
+    return _layout(figure, title, height=380)
+
+
+def change_bars(labels: Sequence[str], changes: Sequence[float | None], *,
+                title: str | None = None) -> go.Figure:
+    """Horizontal bars of the change per stage between two campaigns (points, ±)."""
+    values = _clean(changes)
+    colours = ["#BBBBBB" if v is None else ("#009E73" if v > 0 else "#D55E00" if v < 0 else "#999")
+               for v in values]
+    figure = go.Figure(go.Bar(
+        x=values, y=list(labels), orientation="h", marker_color=colours,
+        text=["" if v is None else f"{v:+.0f}" for v in values], textposition="outside",
+    ))
+    figure.update_xaxes(title=t("charts.change_axis"), range=[-100, 100], zeroline=True,
+                        zerolinecolor="#444", gridcolor="#eee")
+    figure.update_yaxes(autorange="reversed", automargin=True)
+    return _layout(figure, title, height=max(260, 30 * len(values) + 110))
+
+
+def distribution(scores: Sequence[float | None], *, bands: Sequence[str] | None = None,
+                 band_labels: Mapping[str, str] | None = None, title: str | None = None) -> go.Figure:
+    """Histogram of overall scores (0–100, bins of 10), stacked by band when bands are given."""
+    frame = pd.DataFrame({"score": _clean(scores),
+                          "band": list(bands) if bands is not None else ["all"] * len(scores)})
+    frame = frame.dropna(subset=["score"])
+    figure = go.Figure()
+    for band, group in frame.groupby("band", sort=False):
+        figure.add_trace(go.Histogram(
+            x=group["score"], xbins=dict(start=0, end=100.001, size=10),
+            name=(band_labels or {}).get(band, band), marker_color=BAND_COLOURS.get(band, SERIES_COLOURS[0]),
+        ))
+    figure.update_layout(barmode="stack", bargap=0.05)
+    figure.update_xaxes(title=t("charts.overall_axis"), range=[0, 100], dtick=10)
+    figure.update_yaxes(title=t("charts.projects_axis"), gridcolor="#eee")
+    return _layout(figure, title, height=360)
