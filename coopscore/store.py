@@ -406,6 +406,7 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._grids: dict[tuple[str, str], Grid] = {}
+        conn = None
         try:
             conn = sqlite3.connect(str(path), timeout=timeout, check_same_thread=False,
                                    isolation_level=None)
@@ -414,8 +415,13 @@ class Store:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
             migrate(conn, path=str(path))
-        except sqlite3.DatabaseError as error:
-            raise StoreError(t("store.unreadable", path=str(path), detail=str(error))) from None
+        except BaseException as error:
+            if conn is not None:
+                conn.close()
+            if isinstance(error, sqlite3.DatabaseError):
+                raise StoreError(t("store.unreadable", path=str(path),
+                                   detail=str(error))) from None
+            raise
         self.conn = conn
         self.db = Database(conn)
 
