@@ -343,7 +343,8 @@ PROJECT_COLUMNS = ["id", "name", "territory", "territory_name", "programme", "pr
 ASSESSMENT_COLUMNS = ["id", "project", "project_name", "grid", "grid_version", "phase", "date",
                       "label", "status", "n_respondents", "n_answers", "created_at", "closed_at"]
 CONTEXT_COLUMNS = ["assessment", "project", "phase", "cte", "grid", "grid_version", "date",
-                   "label", "status", "project_name", "programme", "territory_name"]
+                   "label", "status", "project_name", "programme", "territory_name",
+                   "project_phase"]
 TERRITORY_COLUMNS = ["id", "name", "kind", "n_projects", "created_at"]
 
 
@@ -791,16 +792,26 @@ class Store:
     def assessment_context(self, assessment_ids: Iterable[int] | None = None) -> pd.DataFrame:
         """What scoring needs to know about each assessment besides its answers.
 
-        Columns: assessment, project, phase (the project's phase for that campaign), cte,
-        grid, grid_version, date, label, status, project_name, programme, territory_name.
+        Columns: assessment, project, phase, cte, grid, grid_version, date, label, status,
+        project_name, programme, territory_name, project_phase. `project_phase` is the
+        project's phase recorded for that campaign; `phase` is the same when the
+        assessment's grid has that phase, else None (the dialogue grid has no phases), so
+        the table can be given as is to the scoring engine.
         """
         where, params = self._id_filter("a.id", assessment_ids)
-        return self._frame(
+        frame = self._frame(
             f"""SELECT a.id, a.project_id, a.phase, p.cte, a.grid, a.grid_version, a.date, a.label,
-                       a.status, p.name, p.programme, t.name
+                       a.status, p.name, p.programme, t.name, a.phase
                 FROM assessments a JOIN projects p ON p.id = a.project_id
                 JOIN territories t ON t.id = p.territory_id
                 {where} ORDER BY a.id""", params, CONTEXT_COLUMNS, bools=["cte"])
+        if len(frame):
+            phases = {key: {phase.id for phase in self._stored_grid(*key).phases}
+                      for key in set(zip(frame["grid"], frame["grid_version"]))}
+            known = [phase in phases[(grid, version)] for phase, grid, version
+                     in zip(frame["phase"], frame["grid"], frame["grid_version"])]
+            frame["phase"] = frame["phase"].astype(object).where(known, None)
+        return frame
 
     def _set_status(self, assessment_id: int, status: str) -> None:
         with self.transaction():

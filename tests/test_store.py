@@ -285,6 +285,10 @@ def test_assessment_context_gives_scoring_what_it_needs(store_case):
         (case.assessment, case.project, "mobilisation", False, "cooperation", "1.0",
          "2026-03-02", "Diagnostic initial")
     assert case.store.assessment_context([]).empty
+    # The dialogue grid has no phases: its assessments get none, the project's is kept apart.
+    dialogue = case.store.create_assessment(case.project, "dialogue", "Leviers")
+    row = case.store.assessment_context([dialogue]).iloc[0]
+    assert (row["phase"], row["project_phase"]) == (None, "mobilisation")
 
 
 def test_bad_dates_are_refused_in_french(store_case):
