@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from coopscore import grid as grid_module
+from coopscore import results as results_module
 from coopscore import scale as scale_module
 from coopscore import store as store_module
 from coopscore.errors import CoopscoreError
@@ -36,6 +37,24 @@ def _open_store(path: str) -> store_module.Store:
 def store() -> store_module.Store:
     """The shared, thread-safe Store of this server (COOPSCORE_DB or data/coopscore.db)."""
     return _open_store(str(store_module.default_db_path()))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _scored(db_path: str, revision: tuple[int, int], assessment_ids: tuple[int, ...] | None):
+    return results_module.score_assessments(store(), assessment_ids)
+
+
+def results_for(assessment_id: int) -> results_module.Results:
+    """Scores and recommendations of one assessment, cached until the data changes."""
+    db = store()
+    (results,) = _scored(str(db.path), db.revision(), (int(assessment_id),)).values()
+    return results
+
+
+def portfolio_results() -> dict[tuple[str, str], results_module.Results]:
+    """Scores of every assessment, per (grid, version), cached until the data changes."""
+    db = store()
+    return _scored(str(db.path), db.revision(), None)
 
 
 def grid_choice_ui(key: str = "grid") -> grid_module.Grid:
