@@ -31,8 +31,8 @@ def new_project_ui(expanded: bool) -> None:
             territory_id = st.selectbox(t("app.assess_territory"), list(names), index=None,
                                         format_func=names.get,
                                         placeholder=t("app.assess_territory_placeholder"))
-            new_territory = st.text_input(t("app.assess_new_territory"))
-            name = st.text_input(t("app.assess_project_name"))
+            new_territory = st.text_input(t("app.assess_new_territory"), key="new_territory")
+            name = st.text_input(t("app.assess_project_name"), key="new_project_name")
             programme_labels = programmes()
             programme = st.selectbox(t("app.assess_programme"), list(programme_labels),
                                      format_func=programme_labels.get)
