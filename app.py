@@ -1,8 +1,9 @@
-"""coopscore's Streamlit entry point: page set-up, then the navigation router."""
+"""coopscore's Streamlit entry point: page set-up, shared sidebar, then the navigation router."""
 
 import streamlit as st
 
 from coopscore.i18n import t
+from ui import sidebar_selection_ui
 
 st.set_page_config(page_title="coopscore", page_icon=":material/hub:", layout="wide")
 
@@ -12,6 +13,14 @@ pages = {
         st.Page("pages/reference.py", title=t("app.reference_title"),
                 icon=":material/menu_book:", url_path="referentiel"),
     ],
+    t("app.nav_team"): [
+        st.Page("pages/assess.py", title=t("app.assess_title"), icon=":material/edit_note:",
+                url_path="auto-evaluation"),
+        st.Page("pages/plan.py", title=t("app.plan_title"), icon=":material/checklist:",
+                url_path="plan-action"),
+    ],
 }
 
-st.navigation(pages).run()
+navigation = st.navigation(pages)
+sidebar_selection_ui()
+navigation.run()

@@ -1,17 +1,60 @@
-"""Shared helpers of the Streamlit pages: cached library calls and small widgets.
+"""Shared helpers of the Streamlit pages: cached library calls, the shared selection, messages.
 
-The library stays free of streamlit; caching lives here, in the UI layer.
+The library stays free of streamlit; caching lives here, in the UI layer. The selected
+project, assessment and respondent live in st.session_state and are mirrored in the URL's
+query parameters (?projet=3&evaluation=7&repondant=12) so that a reload, or a link sent to a
+colleague, opens the same view.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import pandas as pd
 import streamlit as st
 
 from coopscore import grid as grid_module
+from coopscore import results as results_module
+from coopscore import scale as scale_module
+from coopscore import store as store_module
+from coopscore.errors import CoopscoreError
 from coopscore.i18n import t
 
 load_grid = st.cache_data(show_spinner=False)(grid_module.load_grid)
 available_grids = st.cache_data(show_spinner=False)(grid_module.available_grids)
+load_scale = st.cache_resource(show_spinner=False)(scale_module.load_scale)
+
+# session key -> query parameter
+SELECTION_PARAMS = {"project_id": "projet", "assessment_id": "evaluation",
+                    "respondent_id": "repondant"}
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(path: str) -> store_module.Store:
+    return store_module.open_store(path)
+
+
+def store() -> store_module.Store:
+    """The shared, thread-safe Store of this server (COOPSCORE_DB or data/coopscore.db)."""
+    return _open_store(str(store_module.default_db_path()))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _scored(db_path: str, revision: tuple[int, int], assessment_ids: tuple[int, ...] | None):
+    return results_module.score_assessments(store(), assessment_ids)
+
+
+def results_for(assessment_id: int) -> results_module.Results:
+    """Scores and recommendations of one assessment, cached until the data changes."""
+    db = store()
+    (results,) = _scored(str(db.path), db.revision(), (int(assessment_id),)).values()
+    return results
+
+
+def portfolio_results() -> dict[tuple[str, str], results_module.Results]:
+    """Scores of every assessment, per (grid, version), cached until the data changes."""
+    db = store()
+    return _scored(str(db.path), db.revision(), None)
 
 
 def grid_choice_ui(key: str = "grid") -> grid_module.Grid:
@@ -23,3 +66,146 @@ def grid_choice_ui(key: str = "grid") -> grid_module.Grid:
         default=grid_ids[0], selection_mode="single",
     )
     return load_grid(chosen or grid_ids[0])
+
+
+# --- shared selection ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Selection:
+    project_id: int | None
+    assessment_id: int | None
+    respondent_id: int | None
+
+
+def _int_or_none(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def restore_selection_from_url() -> None:
+    """On a fresh session, take the selection from the URL (once)."""
+    if st.session_state.get("_selection_restored"):
+        return
+    st.session_state["_selection_restored"] = True
+    for key, param in SELECTION_PARAMS.items():
+        value = _int_or_none(st.query_params.get(param))
+        if value is not None:
+            st.session_state[key] = value
+
+
+def sync_selection_to_url() -> None:
+    """Mirror the selection in the query parameters (page switches drop them otherwise)."""
+    for key, param in SELECTION_PARAMS.items():
+        value = st.session_state.get(key)
+        if value is None:
+            if param in st.query_params:
+                del st.query_params[param]
+        elif st.query_params.get(param) != str(value):
+            st.query_params[param] = str(value)
+
+
+def select(project_id: int | None = None, assessment_id: int | None = None,
+           respondent_id: int | None = None) -> None:
+    """Change the shared selection (e.g. after creating a project)."""
+    st.session_state["project_id"] = project_id
+    st.session_state["assessment_id"] = assessment_id
+    st.session_state["respondent_id"] = respondent_id
+    for widget in ("sidebar_project", "sidebar_assessment"):
+        st.session_state.pop(widget, None)
+
+
+def current_selection() -> Selection:
+    """The selection, checked against the database: unknown ids are dropped, not trusted."""
+    db = store()
+    project_id = st.session_state.get("project_id")
+    assessment_id = st.session_state.get("assessment_id")
+    respondent_id = st.session_state.get("respondent_id")
+    projects = db.projects()
+    if project_id is not None and project_id not in set(projects["id"]):
+        project_id = assessment_id = respondent_id = None
+    if assessment_id is not None:
+        assessments = db.assessments(project_id) if project_id is not None else pd.DataFrame()
+        if assessments.empty or assessment_id not in set(assessments["id"]):
+            assessment_id = respondent_id = None
+    if respondent_id is not None and assessment_id is not None:
+        if respondent_id not in set(db.respondents(assessment_id)["id"]):
+            respondent_id = None
+    elif assessment_id is None:
+        respondent_id = None
+    st.session_state.update(project_id=project_id, assessment_id=assessment_id,
+                            respondent_id=respondent_id)
+    return Selection(project_id, assessment_id, respondent_id)
+
+
+def assessment_label(row: pd.Series) -> str:
+    return t("app.assessment_option", label=row["label"], date=row["date"],
+             status=t(f"app.status_{row['status']}"))
+
+
+def sidebar_selection_ui() -> Selection:
+    """Project and assessment choice shared by every page, in the sidebar."""
+    restore_selection_from_url()
+    selection = current_selection()
+    db = store()
+    projects = db.projects()
+    with st.sidebar:
+        st.markdown(f"**{t('app.sidebar_heading')}**")
+        if projects.empty:
+            st.caption(t("app.sidebar_no_project"))
+            sync_selection_to_url()
+            return selection
+        names = dict(zip(projects["id"], projects["name"], strict=True))
+        project_ids = list(names)
+        project_id = st.selectbox(
+            t("app.sidebar_project"), project_ids, format_func=names.get,
+            index=project_ids.index(selection.project_id) if selection.project_id in names else None,
+            placeholder=t("app.sidebar_project_placeholder"), key="sidebar_project",
+        )
+        if project_id != selection.project_id:
+            selection = Selection(project_id, None, None)
+        assessment_id = None
+        if project_id is not None:
+            assessments = db.assessments(project_id).sort_values(["date", "id"], ascending=False)
+            labels = {row["id"]: assessment_label(row) for _, row in assessments.iterrows()}
+            ids = list(labels)
+            if ids:
+                current = selection.assessment_id if selection.assessment_id in labels else ids[0]
+                assessment_id = st.selectbox(t("app.sidebar_assessment"), ids,
+                                             format_func=labels.get, index=ids.index(current),
+                                             key="sidebar_assessment")
+            else:
+                st.caption(t("app.sidebar_no_assessment"))
+        respondent_id = selection.respondent_id if assessment_id == selection.assessment_id else None
+        st.session_state.update(project_id=project_id, assessment_id=assessment_id,
+                                respondent_id=respondent_id)
+    sync_selection_to_url()
+    return Selection(project_id, assessment_id, respondent_id)
+
+
+# --- messages --------------------------------------------------------------------------
+
+
+def flash(message: str, kind: str = "success") -> None:
+    """Keep a message for the next run (callbacks run before the page draws)."""
+    st.session_state.setdefault("_flash", []).append((kind, message))
+
+
+def show_flashes() -> None:
+    for kind, message in st.session_state.pop("_flash", []):
+        {"success": st.success, "error": st.error, "warning": st.warning,
+         "info": st.info}[kind](message)
+
+
+def guarded(action, *args, success: str | None = None, **kwargs):
+    """Run a library call; a CoopscoreError becomes a French message, never a traceback."""
+    try:
+        result = action(*args, **kwargs)
+    except CoopscoreError as error:
+        flash(str(error), "error")
+        return None
+    if success:
+        flash(success)
+    return result

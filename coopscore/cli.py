@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from . import grid as grid_module
-from .errors import CoopscoreError
+from .errors import CoopscoreError, ScaleError
 from .i18n import t
 
 Command = Callable[[argparse.Namespace], int]
@@ -157,6 +157,102 @@ def _add_backup_commands(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("path", help=t("store.help_backup_path"))
     _add_db_argument(parser)
     parser.set_defaults(func=_backup)
+# --- score --------------------------------------------------------------------------
+
+
+def _score(args: argparse.Namespace) -> int:
+    # Imported here: pandas and the scoring engine are only needed by this command.
+    import pandas as pd
+
+    from .answers import read_answers_file
+    from .scale import load_scale
+    from .scoring import recommend, score, to_report
+
+    grid = grid_module.load_grid(args.grid)
+    phase_ids = [p.id for p in grid.phases]
+    if args.phase is not None and args.phase not in phase_ids:
+        raise ScaleError(t("cli_score.unknown_phase", phase=args.phase, grid=grid.id,
+                           valid=", ".join(phase_ids) or "—"))
+    scale = load_scale()
+    answers = read_answers_file(args.answers, grid, scale)
+    ids = list(pd.unique(answers["assessment"]))
+    context = pd.DataFrame({"assessment": ids, "phase": [args.phase] * len(ids),
+                            "profile": [args.profile] * len(ids), "cte": [args.cte] * len(ids)})
+    scores = score(answers, grid, assessments=context, scale=scale)
+    recommendations = recommend(scores, grid, scale=scale)
+    reports = {a: to_report(scores, recommendations, a, grid) for a in scores.assessments()}
+    if args.format == "json":
+        document = next(iter(reports.values())) if len(reports) == 1 else reports
+        text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    else:
+        text = "\n".join(score_table(report, assessment, grid, scale, recommendations)
+                         for assessment, report in reports.items())
+    if args.output:
+        with open(args.output, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _french_number(value: float | None, digits: int = 1, percent: bool = False) -> str:
+    if value is None:
+        return t("cli_score.nothing")
+    if percent:
+        return f"{value * 100:.0f} %"
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def score_table(report: dict, assessment: object, grid: grid_module.Grid, scale: object,
+                recommendations: object) -> str:
+    """A plain-text reading of one report, for people at a terminal."""
+    bands = {band.id: band.label for band in scale.bands}  # type: ignore[attr-defined]
+    nothing = t("cli_score.nothing")
+    lines = [t("cli_score.assessment", assessment=assessment, grid=grid.id),
+             t("cli_score.overall", score=_french_number(report["overall"]["score"]),
+               band=bands.get(report["overall"]["band"], nothing),
+               completeness=_french_number(report["completeness"], percent=True)), ""]
+    header = {key: t(f"cli_score.header_{key}") for key in
+              ("id", "score", "band", "completeness", "target", "gap", "basis")}
+    lines.append(t("cli_score.stage_row", **header))
+    for stage in report["stages"]:
+        lines.append(t("cli_score.stage_row", id=stage["id"],
+                       score=_french_number(stage["score"]),
+                       band=bands.get(stage["band"], nothing),
+                       completeness=_french_number(stage["completeness"], percent=True),
+                       target=_french_number(stage["target"], 0),
+                       gap=_french_number(stage["gap"]),
+                       basis=t(f"cli_score.basis_{stage['basis']}")))
+    if report["flags"]:
+        lines += ["", t("cli_score.flags")]
+        lines += [t("cli_score.flag", item=f["item"], stage=f["stage"],
+                    value=_french_number(f["value"]), reason=f["reason"]) for f in report["flags"]]
+    lines += ["", t("cli_score.recommendations")]
+    if all(stage["target"] is None for stage in report["stages"]):
+        lines.append(t("cli_score.no_target"))
+    texts = {item.id: item.text for item in (*grid.criteria(), *grid.methods())}
+    for rec in report["recommendations"]:
+        lines.append(t("cli_score.recommendation", rank=rec["rank"], stage=rec["stage"],
+                       method=rec["method"], text=texts.get(rec["method"], ""),
+                       priority=_french_number(rec["priority"], 2),
+                       because=", ".join(rec["because"]) or nothing))
+    if not report["recommendations"]:
+        lines.append("  " + nothing)
+    return "\n".join(lines) + "\n"
+
+
+def _add_score_commands(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("score", help=t("cli_score.help"))
+    parser.add_argument("answers", help=t("cli_score.help_answers"))
+    parser.add_argument("--grid", default="cooperation", help=t("cli_score.help_grid"))
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument("--phase", help=t("cli_score.help_phase"))
+    target.add_argument("--profile", help=t("cli_score.help_profile"))
+    parser.add_argument("--cte", action="store_true", help=t("cli_score.help_cte"))
+    parser.add_argument("--format", choices=("json", "table"), default="json",
+                        help=t("cli_score.help_format"))
+    parser.add_argument("--output", "-o", help=t("cli.help_output"))
+    parser.set_defaults(func=_score)
 
 
 # --- entry point --------------------------------------------------------------------
@@ -165,6 +261,7 @@ COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_grid_commands,
     _add_demo_commands,
     _add_backup_commands,
+    _add_score_commands,
 ]
 
 

@@ -31,3 +31,7 @@ class StoreError(CoopscoreError):
 
 class NotFoundError(StoreError):
     """An id (project, assessment, respondent, item) does not exist."""
+
+
+class ScaleError(CoopscoreError):
+    """The answer scale or a target profile is invalid, unknown, or does not fit the grid."""

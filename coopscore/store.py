@@ -1258,6 +1258,16 @@ class Store:
                         "(SELECT COUNT(*) FROM projects) AS n", [])
         return row["n"] == 0
 
+    def revision(self) -> tuple[int, int]:
+        """A cheap token that changes whenever the data may have changed.
+
+        (rows changed through this connection, SQLite's data_version — which moves when
+        another connection or process commits). Caches of computed results key on it.
+        """
+        with self._lock:
+            version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+            return (self.conn.total_changes, int(version))
+
     def counts(self) -> dict[str, int]:
         """Number of rows per table (for a status line and the tests)."""
         tables = ("territories", "projects", "assessments", "respondents", "answers", "agreed",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -104,3 +106,56 @@ def store_case(store) -> StoreCase:
         "Chloé": store.add_respondent(assessment, "Chloé", "partenaire", "PNR des Essais"),
     }
     return StoreCase(store, territory, project, assessment, respondents)
+
+
+# --- app fixtures (test_results.py, test_page_*.py, test_browser.py) --------------------
+
+
+@pytest.fixture(autouse=True)
+def _isolated_database(tmp_path_factory, monkeypatch):
+    """No test ever touches data/coopscore.db: COOPSCORE_DB points at a fresh temp file."""
+    if "COOPSCORE_DB" not in os.environ or not os.environ["COOPSCORE_DB"].startswith(
+            str(tmp_path_factory.getbasetemp())):
+        folder = tmp_path_factory.mktemp("db")
+        monkeypatch.setenv("COOPSCORE_DB", str(folder / "coopscore.db"))
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """A database filled once per session with the default demo portfolio."""
+    from coopscore import demo
+    from coopscore.store import open_store
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    with open_store(path) as database:
+        demo.generate_demo(database)
+        database.backup(path.with_name("template.db"))
+    return path.with_name("template.db")
+
+
+@pytest.fixture
+def demo_db(demo_template, tmp_path, monkeypatch) -> Path:
+    """A private copy of the demo database, set as COOPSCORE_DB: tests may write to it."""
+    path = tmp_path / "coopscore.db"
+    shutil.copyfile(demo_template, path)
+    monkeypatch.setenv("COOPSCORE_DB", str(path))
+    return path
+
+
+def app_test(page: str | None = None, **session: object):
+    """An AppTest of the whole app (router and sidebar), optionally switched to a page.
+
+    `session` pre-sets st.session_state (e.g. project_id=1, assessment_id=2), as a selection
+    restored from the URL would.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in session.items():
+        at.session_state[key] = value
+    if session:
+        at.session_state["_selection_restored"] = True
+    at.run()
+    if page is not None:
+        at.switch_page(page).run()
+    return at

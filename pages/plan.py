@@ -1,0 +1,88 @@
+"""Plan d'action: the project's actions (from recommendations or free), edited and saved."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from coopscore.i18n import t
+from coopscore.plan import plan_changes, plan_table
+from coopscore.store import action_statuses
+from ui import flash, guarded, show_flashes, store
+
+st.title(t("app.plan_title"))
+show_flashes()
+db = store()
+project_id = st.session_state.get("project_id")
+assessment_id = st.session_state.get("assessment_id")
+if project_id is None:
+    st.info(t("app.plan_pick_project"))
+    st.stop()
+
+project = db.project(project_id)
+grid = db.grid_of(assessment_id) if assessment_id is not None else None
+statuses = action_statuses()
+actions = db.actions(project_id=project_id)
+st.caption(t("app.plan_intro", project=project.name))
+
+if actions.empty:
+    st.info(t("app.plan_empty"))
+else:
+    shown = plan_table(actions, grid, statuses)
+    counts = actions["status"].value_counts()
+    columns = st.columns(len(statuses))
+    for column, (status_id, label) in zip(columns, statuses.items(), strict=True):
+        column.metric(label, int(counts.get(status_id, 0)))
+    edited = st.data_editor(
+        shown, key=f"plan_editor_{project_id}", hide_index=True, num_rows="delete",
+        disabled=["id", "action", "section", "because"], width="stretch",
+        column_order=["action", "section", "because", "owner", "due_date", "status"],
+        column_config={
+            "action": st.column_config.TextColumn(t("app.plan_col_action"), width="large"),
+            "section": st.column_config.TextColumn(t("app.plan_col_section")),
+            "because": st.column_config.TextColumn(t("app.plan_col_because")),
+            "owner": st.column_config.TextColumn(t("app.plan_col_owner")),
+            "due_date": st.column_config.DateColumn(t("app.plan_col_due"), format="DD/MM/YYYY"),
+            "status": st.column_config.SelectboxColumn(t("app.plan_col_status"),
+                                                       options=list(statuses.values()),
+                                                       required=True),
+        },
+    )
+    updates, deletions = plan_changes(shown, edited, statuses)
+    pending = len(updates) + len(deletions)
+    save, cancel, info = st.columns([1, 1, 3], vertical_alignment="center")
+    if pending:
+        info.warning(t("app.plan_pending", count=pending))
+    if save.button(t("app.plan_save"), type="primary", disabled=not pending,
+                   icon=":material/save:"):
+        def write() -> None:
+            with db.transaction():
+                for action_id, fields in updates.items():
+                    db.update_action(action_id, **fields)
+                for action_id in deletions:
+                    db.delete_action(action_id)
+        guarded(write, success=t("app.plan_saved", count=pending))
+        st.session_state.pop(f"plan_editor_{project_id}", None)
+        st.rerun()
+    if cancel.button(t("app.plan_cancel"), disabled=not pending, icon=":material/undo:"):
+        st.session_state.pop(f"plan_editor_{project_id}", None)
+        st.rerun()
+    st.download_button(t("app.plan_download"), shown.to_csv(index=False).encode("utf-8"),
+                       file_name=f"plan-action-projet-{project_id}.csv", mime="text/csv",
+                       icon=":material/download:")
+
+with st.expander(t("app.plan_add"), icon=":material/add:"):
+    with st.form("plan_add", clear_on_submit=True, border=False):
+        title = st.text_input(t("app.plan_col_action"))
+        owner = st.text_input(t("app.plan_col_owner"))
+        due = st.date_input(t("app.plan_col_due"), value=None, format="DD/MM/YYYY",
+                            min_value=dt.date(2000, 1, 1))
+        if st.form_submit_button(t("app.plan_add_button"), type="primary"):
+            if not title.strip():
+                flash(t("app.plan_title_missing"), "error")
+            else:
+                guarded(db.add_action, project_id=project_id, assessment_id=assessment_id,
+                        title=title, owner=owner or None, due_date=due,
+                        success=t("app.plan_added", title=title.strip()))
+            st.rerun()

@@ -1,0 +1,106 @@
+"""Auto-évaluation: create what is missing, answer, and find every answer again."""
+
+from __future__ import annotations
+
+from coopscore.store import open_store
+
+from .conftest import app_test
+
+PAGE = "pages/assess.py"
+
+
+def _texts(at) -> str:
+    return "\n".join([*(m.value for m in at.markdown), *(i.value for i in at.info)])
+
+
+def test_an_empty_database_invites_to_create_a_project():
+    at = app_test(PAGE)
+    assert not at.exception
+    assert at.title[0].value == "Auto-évaluation"
+    assert "Choisissez un projet dans le menu latéral, ou créez-en un" in _texts(at)
+    assert at.expander[0].label == "Nouveau projet"
+
+
+def test_creating_a_project_selects_it_and_asks_for_an_assessment():
+    at = app_test(PAGE)
+    at.text_input(key="new_territory").input("Pays de Test")
+    at.text_input(key="new_project_name").input("Coopération forêt")
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("Projet « Coopération forêt » créé." in s.value for s in at.success)
+    with open_store() as db:
+        projects = db.projects()
+    assert list(projects["name"]) == ["Coopération forêt"]
+    assert at.session_state["project_id"] == int(projects["id"].iloc[0])
+    assert "n'a pas encore d'évaluation" in _texts(at)
+
+
+def test_an_empty_project_name_is_refused_in_french_and_nothing_is_created():
+    at = app_test(PAGE)
+    at.text_input(key="new_territory").input("Pays de Test")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.error, "a French error is shown"
+    with open_store() as db:
+        assert db.projects().empty
+
+
+def _first_answered(db):
+    answers = db.answers()
+    row = answers.iloc[0]
+    assessment = db.assessment(int(row["assessment"]))
+    return assessment, int(row["respondent"])
+
+
+def test_a_respondent_finds_their_stored_answers(demo_db):
+    with open_store(demo_db) as db:
+        assessment, respondent = _first_answered(db)
+        mine = db.answers(assessment.id)
+        mine = mine[mine["respondent"] == respondent].set_index("item")["value"]
+    at = app_test(PAGE, project_id=assessment.project_id, assessment_id=assessment.id,
+                  respondent_id=respondent)
+    assert not at.exception
+    shown = {r.key.rsplit("_", 1)[-1]: r.value for r in at.radio if (r.key or "").startswith("value_")}
+    assert shown, "the questionnaire is shown"
+    for item, value in shown.items():
+        assert value == mine.get(item), item
+    assert at.get("progress")
+
+
+def test_an_answer_is_saved_the_moment_it_is_given(demo_db):
+    with open_store(demo_db) as db:
+        project = db.projects().iloc[0]
+        assessment_id = db.create_assessment(int(project["id"]), "cooperation", "Essai")
+        respondent = db.add_respondent(assessment_id, "Camille", "technicien")
+    at = app_test(PAGE, project_id=int(project["id"]), assessment_id=assessment_id,
+                  respondent_id=respondent)
+    key = f"value_{assessment_id}_{respondent}_S01.V02"
+    at.radio(key=key).set_value("2").run()
+    assert not at.exception
+    at.text_input(key=f"comment_{assessment_id}_{respondent}_S01.V02").input("en cours").run()
+    with open_store(demo_db) as db:
+        saved = db.answers(assessment_id).set_index("item")
+    assert saved.loc["S01.V02", "value"] == "2"
+    assert saved.loc["S01.V02", "comment"] == "en cours"
+    # a new session (a reload) shows the same answer
+    again = app_test(PAGE, project_id=int(project["id"]), assessment_id=assessment_id,
+                     respondent_id=respondent)
+    assert again.radio(key=key).value == "2"
+
+
+def test_a_closed_assessment_is_read_only(demo_db):
+    with open_store(demo_db) as db:
+        assessment, respondent = _first_answered(db)
+        if assessment.status != "closed":
+            db.close_assessment(assessment.id)
+    at = app_test(PAGE, project_id=assessment.project_id, assessment_id=assessment.id,
+                  respondent_id=respondent)
+    assert not at.exception
+    assert any("clôturée" in i.value for i in at.info)
+    assert all(r.disabled for r in at.radio if (r.key or "").startswith("value_"))
+
+
+def test_an_unknown_project_in_the_url_is_ignored():
+    at = app_test(PAGE, project_id=424242, assessment_id=5)
+    assert not at.exception
+    assert at.session_state["project_id"] is None
