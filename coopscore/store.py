@@ -227,19 +227,14 @@ class AnswerVocabulary:
         return self.method_values if kind == "method" else self.criterion_values
 
 
-# INTERIM: the scoring engine (issue 3, branch `scoring`) owns data/scale.yaml and
-# data/roles.yaml; until it is merged, these are the values that issue fixes.
-_INTERIM_VOCABULARY = AnswerVocabulary(
-    criterion_values=("0", "1", "2", "3", "na", "not_yet", "unknown"),
-    method_values=("in_place", "planned", "no", "na"),
-    roles=("elu", "technicien", "partenaire", "acteur_socio_economique", "financeur", "autre"),
-)
-
-
 @functools.cache
 def answer_vocabulary() -> AnswerVocabulary:
-    """The answer values and roles of the scoring engine (issue 3)."""
-    return _INTERIM_VOCABULARY
+    """The answer values and roles of the scale (data/scale.yaml), that every write checks."""
+    from .scale import load_scale
+
+    scale = load_scale()
+    return AnswerVocabulary(criterion_values=scale.criterion_values(),
+                            method_values=scale.method_values(), roles=scale.role_ids())
 
 
 def _read_labelled_list(filename: str, key: str) -> dict[str, str]:
