@@ -255,11 +255,95 @@ def _add_score_commands(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=_score)
 
 
+# --- exchange: export, template, import -------------------------------------------
+
+
+def _export(args: argparse.Namespace) -> int:
+    from . import exchange, store
+
+    with store.open_store(args.db) as database:
+        ids = list(args.assessment or [])
+        for project_id in args.project or []:
+            database.project(project_id)
+            ids += list(database.assessments(project_id)["id"])
+        target = exchange.export_file(database, args.path, ids if (args.assessment or args.project)
+                                      else None, fmt=args.format, table=args.table)
+    print(t("exchange.exported", path=target))
+    return 0
+
+
+def _template(args: argparse.Namespace) -> int:
+    from . import exchange, store
+
+    project = assessment = None
+    if args.assessment is not None:
+        with store.open_store(args.db) as database:
+            campaign = database.assessment(args.assessment)
+            grid = database.grid_of(args.assessment)
+            project, assessment = database.project(campaign.project_id).name, campaign.label
+    else:
+        grid = grid_module.load_grid(args.grid)
+    data = exchange.questionnaire_bytes(grid, project=project, assessment=assessment)
+    with open(args.output, "wb") as handle:
+        handle.write(data)
+    print(t("exchange.template_written", path=args.output, grid=grid.id, version=grid.version))
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from . import exchange, store
+
+    with store.open_store(args.db) as database:
+        result = exchange.import_answers(
+            database, args.files, args.assessment, project_id=args.project, grid_id=args.grid,
+            label=args.label, date=args.date, dry_run=args.dry_run)
+    key = "exchange.checked" if result.dry_run else "exchange.imported"
+    print(t(key, answers=result.answers, respondents=result.respondents,
+            assessment=result.assessment_id, label=result.label,
+            created=result.created_respondents))
+    return 0
+
+
+def _add_exchange_commands(subparsers: argparse._SubParsersAction) -> None:
+    from .exchange import EXPORT_FORMATS
+
+    export = subparsers.add_parser("export", help=t("exchange.help_export"))
+    export.add_argument("path", help=t("exchange.help_export_path"))
+    export.add_argument("--assessment", type=int, action="append",
+                        help=t("exchange.help_export_assessment"))
+    export.add_argument("--project", type=int, action="append",
+                        help=t("exchange.help_export_project"))
+    export.add_argument("--format", choices=EXPORT_FORMATS, help=t("exchange.help_export_format"))
+    export.add_argument("--table", default="answers", help=t("exchange.help_export_table"))
+    _add_db_argument(export)
+    export.set_defaults(func=_export)
+
+    template = subparsers.add_parser("template", help=t("exchange.help_template"))
+    template.add_argument("grid", nargs="?", default="cooperation",
+                          help=t("exchange.help_template_grid"))
+    template.add_argument("--output", "-o", required=True, help=t("exchange.help_template_output"))
+    template.add_argument("--assessment", type=int, help=t("exchange.help_template_assessment"))
+    _add_db_argument(template)
+    template.set_defaults(func=_template)
+
+    importing = subparsers.add_parser("import", help=t("exchange.help_import"))
+    importing.add_argument("files", nargs="+", help=t("exchange.help_import_files"))
+    importing.add_argument("--assessment", type=int, help=t("exchange.help_import_assessment"))
+    importing.add_argument("--project", type=int, help=t("exchange.help_import_project"))
+    importing.add_argument("--grid", help=t("exchange.help_import_grid"))
+    importing.add_argument("--label", help=t("exchange.help_import_label"))
+    importing.add_argument("--date", help=t("exchange.help_import_date"))
+    importing.add_argument("--dry-run", action="store_true", help=t("exchange.help_import_dry_run"))
+    _add_db_argument(importing)
+    importing.set_defaults(func=_import)
+
+
 # --- entry point --------------------------------------------------------------------
 
 COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_grid_commands,
     _add_demo_commands,
+    _add_exchange_commands,
     _add_backup_commands,
     _add_score_commands,
 ]

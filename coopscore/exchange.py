@@ -1,0 +1,770 @@
+"""Spreadsheets in and out: exports, the blank questionnaire, and all-or-nothing imports.
+
+- Exports (one assessment, a project or the whole portfolio) as one CSV table, a ZIP of CSV
+  tables, an XLSX workbook (one sheet per table, answers first) or JSON. In CSV and XLSX a
+  text cell that a spreadsheet would run as a formula (first character `=`, `+`, `-`, `@`,
+  tab or carriage return, after any leading apostrophes) gets one more apostrophe in front;
+  imports remove it again, so an export re-imports exactly.
+- The blank questionnaire of a grid (XLSX): a cover sheet with instructions and the
+  respondent's name, role and organisation, one sheet per stage with a dropdown per row,
+  item ids in a hidden column, and a hidden `_coopscore` sheet that lets the import
+  recognise it.
+- Imports of the answers format (`respondent, role, item, value[, comment, organisation]`)
+  from CSV or XLSX, and of filled questionnaires: rows are checked by the scoring engine's
+  validator (coopscore.answers), files against each other and against the assessment's
+  respondents; every problem is listed with its file and line, and nothing is written
+  unless everything is valid (one transaction).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date as Date
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+from .answers import MAX_FILE_BYTES, read_answers_file, validate_answers
+from .errors import AnswersError, CoopscoreError
+from .grid import Grid, Item
+from .i18n import t
+from .scale import Scale, fold_key, load_scale
+from .store import Store
+
+EXPORT_FORMATS = ("csv", "zip", "xlsx", "json")
+EXPORT_FORMAT_VERSION = 1
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MAX_ROWS = 1_048_576
+ANSWER_EXPORT_COLUMNS = ["assessment", "respondent", "role", "organisation", "item", "value",
+                         "comment", "updated_at"]
+QUESTIONNAIRE_FORMAT = "coopscore-questionnaire"
+META_SHEET = "_coopscore"
+
+Source = str | Path | bytes | IO[bytes] | tuple[str, bytes]
+Progress = Callable[[int, int], None]
+
+
+# --- formula neutralisation ---------------------------------------------------------
+
+
+def _formula_like(text: str) -> bool:
+    return text.lstrip("'")[:1] in FORMULA_TRIGGERS and text.lstrip("'") != ""
+
+
+def neutralise(value: Any) -> Any:
+    """Make a text cell inert in a spreadsheet: one apostrophe in front of formula-like text.
+
+    Reversible (see `restore`): text already starting with apostrophes before a trigger
+    gets one more, so `restore(neutralise(x)) == x` for every string.
+    """
+    if isinstance(value, str) and _formula_like(value):
+        return "'" + value
+    return value
+
+
+def restore(value: Any) -> Any:
+    """Undo `neutralise` on a cell read back from a CSV or XLSX export."""
+    if isinstance(value, str) and value.startswith("'") and _formula_like(value):
+        return value[1:]
+    return value
+
+
+# --- exports ------------------------------------------------------------------------
+
+
+def export_tables(store: Store, assessment_ids: Iterable[int] | None = None, *,
+                  with_scores: bool = True) -> dict[str, pd.DataFrame]:
+    """The tables of an export, answers first (the importable one).
+
+    Args:
+        assessment_ids: the assessments to export; None for the whole portfolio.
+        with_scores: add the scoring engine's tables (overall, scores, gaps,
+            recommendations).
+
+    Returns:
+        {"answers": assessment, respondent (name), role, organisation, item, value, comment,
+        updated_at; "assessments": the store's assessment context; "agreed": assessment,
+        item, value, rationale, updated_at; "actions": the action plans of the exported
+        assessments and the project-level actions of their projects} and, with scores, the
+        tables of `score_tables`.
+    """
+    ids = None if assessment_ids is None else [int(i) for i in assessment_ids]
+    context = store.assessment_context(ids)
+    if ids is not None:
+        ids = list(context["assessment"])
+    respondents = store.respondents(ids)[["id", "name"]].rename(
+        columns={"id": "respondent_id", "name": "respondent_name"})
+    answers = store.answers(ids).rename(columns={"respondent": "respondent_id"}).merge(
+        respondents, on="respondent_id", how="left")
+    answers = answers.rename(columns={"respondent_name": "respondent"})[ANSWER_EXPORT_COLUMNS]
+    actions = store.actions()
+    if ids is not None:
+        projects = set(context["project"])
+        keep = actions["assessment"].isin(ids).fillna(False) | (
+            actions["assessment"].isna() & actions["project"].isin(projects))
+        actions = actions[keep.astype(bool)].reset_index(drop=True)
+    tables = {
+        "answers": answers,
+        "assessments": context,
+        "agreed": store.agreed(ids),
+        "actions": actions,
+    }
+    if with_scores:
+        tables.update(score_tables(store, context))
+    return tables
+
+
+SCORE_TABLES = ("overall", "scores", "gaps", "recommendations")
+GAP_COLUMNS = ["assessment", "section_id", "item", "value", "target_level", "missing_level",
+               "critical", "n", "median", "agreement", "hotspot", "agreed"]
+
+
+def score_tables(store: Store, context: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The scoring engine's reading of the assessments of `context` (from assessment_context).
+
+    Through coopscore.results, the path every page uses: each group of assessments made
+    with the same grid version is scored against that version, with the phase and CTE
+    context of its campaign and its agreed values.
+
+    Returns:
+        {"overall": one row per assessment (grid, score, band...), "scores": one row per
+        assessment and stage (score, band, completeness, target, gap, basis...), "gaps":
+        the criteria below their target level (value, target_level, missing_level...),
+        "recommendations": the ranked methods (because: criterion ids, comma-separated)}.
+    """
+    from .results import score_assessments
+
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in SCORE_TABLES}
+    ids = [int(i) for i in context["assessment"]]
+    for (grid_id, _version), results in score_assessments(store, ids).items():
+        scores, criteria = results.scores, results.scores.criteria
+        recommendations = results.recommendations.copy()
+        recommendations["because"] = recommendations["because"].map(
+            lambda items: ", ".join(items) if isinstance(items, (list, tuple)) else items)
+        overall = scores.overall.copy()
+        overall.insert(1, "grid", grid_id)
+        parts["overall"].append(overall)
+        parts["scores"].append(scores.stages)
+        parts["gaps"].append(criteria.loc[criteria["missing_level"] > 0, GAP_COLUMNS])
+        parts["recommendations"].append(recommendations)
+    tables = {}
+    for name, frames in parts.items():
+        frames = [_plain(frame) for frame in frames if len(frame)]
+        tables[name] = pd.concat(frames, ignore_index=True).sort_values(
+            "assessment", kind="stable", ignore_index=True) if frames else pd.DataFrame(
+            {"assessment": pd.Series([], dtype="int64")})
+    return tables
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categoricals as plain values and assessment ids as integers, ready to write."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):
+            frame[column] = frame[column].astype(object)
+    frame["assessment"] = frame["assessment"].astype("int64")
+    return frame.reset_index(drop=True)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-ready records: missing values become null, numpy scalars plain Python."""
+    clean = frame.astype(object).where(frame.notna(), None)
+    return [{key: (value.item() if hasattr(value, "item") else value)
+             for key, value in row.items()} for row in clean.to_dict("records")]
+
+
+def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    clean = frame.astype(object).where(frame.notna(), None)
+    return clean.map(neutralise)
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """One table as CSV: UTF-8 with BOM (spreadsheets then read accents), comma-separated."""
+    return _neutralised(frame).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+
+
+def zip_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
+    """Every table as `<name>.csv` in one ZIP archive."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, frame in tables.items():
+            archive.writestr(f"{name}.csv", csv_bytes(frame))
+    return buffer.getvalue()
+
+
+def json_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
+    """Every table as a list of records under `tables`, with the format's name and version."""
+    document = {"format": "coopscore-export", "version": EXPORT_FORMAT_VERSION,
+                "tables": {name: _records(frame) for name, frame in tables.items()}}
+    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
+    """Every table as one sheet (French sheet names, machine column names), answers first.
+
+    Raises:
+        CoopscoreError: a table longer than a sheet can hold (export it as CSV instead).
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    for name, frame in tables.items():
+        if len(frame) + 1 > XLSX_MAX_ROWS:
+            raise CoopscoreError(t("exchange.too_many_rows", table=name, rows=len(frame)))
+        sheet = workbook.create_sheet(t(f"exchange.sheet_{name}"))
+        sheet.freeze_panes = "A2"
+        header = []
+        for column in frame.columns:
+            cell = WriteOnlyCell(sheet, value=str(column))
+            cell.font = Font(bold=True)
+            header.append(cell)
+        sheet.append(header)
+        for row in _neutralised(frame).itertuples(index=False, name=None):
+            sheet.append([value.item() if hasattr(value, "item") else value for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def export_bytes(store: Store, fmt: str, assessment_ids: Iterable[int] | None = None,
+                 table: str = "answers") -> bytes:
+    """An export as bytes, for a download button or a file.
+
+    Args:
+        fmt: csv (one table, `table`), zip, xlsx or json.
+        assessment_ids: None for the whole portfolio.
+
+    Raises:
+        CoopscoreError: unknown format or table.
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise CoopscoreError(t("exchange.unknown_format", value=fmt,
+                               valid=", ".join(EXPORT_FORMATS)))
+    tables = export_tables(store, assessment_ids)
+    if fmt == "csv":
+        if table not in tables:
+            raise CoopscoreError(t("exchange.unknown_table", value=table,
+                                   valid=", ".join(tables)))
+        return csv_bytes(tables[table])
+    return {"zip": zip_bytes, "xlsx": xlsx_bytes, "json": json_bytes}[fmt](tables)
+
+
+def export_file(store: Store, path: str | Path, assessment_ids: Iterable[int] | None = None,
+                fmt: str | None = None, table: str = "answers") -> Path:
+    """Write an export; the format comes from `fmt` or the file's extension.
+
+    Raises:
+        CoopscoreError: unknown format or table.
+    """
+    target = Path(path)
+    fmt = fmt or target.suffix.lstrip(".").lower()
+    data = export_bytes(store, fmt, assessment_ids, table)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return target
+
+
+# --- the blank questionnaire ----------------------------------------------------------
+
+
+def _choices(scale: Scale) -> dict[str, list[tuple[str, str]]]:
+    """Dropdown entries (text shown, canonical value) for criteria, methods and roles."""
+    criterion = [(t("exchange.choice", value=a.value, label=a.label), a.value)
+                 for a in scale.levels]
+    criterion += [(a.label, a.value) for a in scale.non_levels]
+    method = [(a.label, a.value) for a in scale.method_answers]
+    roles = [(role.label, role.id) for role in scale.roles]
+    return {"criterion": criterion, "method": method, "role": roles}
+
+
+def _sub_points(item: Item, depth: int = 0) -> list[str]:
+    lines = []
+    for child in item.children:
+        lines.append("  " * depth + "• " + child.text)
+        lines.extend(_sub_points(child, depth + 1))
+    return lines
+
+
+def _sheet_title(grid: Grid, number: int, used: set[str]) -> str:
+    title = f"{grid.label('section')} {number}"[:31]
+    for forbidden in "[]:*?/\\":
+        title = title.replace(forbidden, " ")
+    while title in used:
+        title = (title[:28] + f" {len(used)}")[:31]
+    used.add(title)
+    return title
+
+
+# Cells of the cover sheet and columns of a section sheet: recorded in the hidden sheet
+# too, so that a later layout still reads questionnaires made by this one.
+_COVER_FIELDS = {"name_cell": "B12", "role_cell": "B13", "organisation_cell": "B14"}
+_SECTION_COLUMNS = {"id_column": "A", "answer_column": "D", "comment_column": "E"}
+_SECTION_HEADER_ROW = 3
+
+
+def questionnaire_bytes(grid: Grid, scale: Scale | None = None, *, project: str | None = None,
+                        assessment: str | None = None) -> bytes:
+    """The blank questionnaire of a grid as an XLSX workbook, to fill in without a laptop.
+
+    Args:
+        grid: the grid (for an existing assessment, the version it was made with).
+        scale: the answer scale (data/scale.yaml by default).
+        project, assessment: names printed on the cover, when it is for a given campaign.
+
+    Returns:
+        The workbook's bytes.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    scale = scale or load_scale()
+    choices = _choices(scale)
+    workbook = Workbook()
+    bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    input_fill = PatternFill("solid", fgColor="FFF8E1")
+    band_fill = PatternFill("solid", fgColor="E8EEF4")
+    thin = Side(style="thin", color="999999")
+    boxed = Border(left=thin, right=thin, top=thin, bottom=thin)
+    unlocked = Protection(locked=False)
+
+    # Hidden sheet: what the import needs to recognise and read this workbook.
+    meta = workbook.create_sheet(META_SHEET)
+    meta.sheet_state = "veryHidden"
+    cover_title = t("exchange.sheet_cover")
+    for row, (key, value) in enumerate([
+            ("format", QUESTIONNAIRE_FORMAT), ("format_version", EXPORT_FORMAT_VERSION),
+            ("grid", grid.id), ("version", grid.version), ("cover", cover_title),
+            *_COVER_FIELDS.items(), *_SECTION_COLUMNS.items(),
+            ("header_row", _SECTION_HEADER_ROW)], start=1):
+        meta.cell(row=row, column=1, value=key)
+        meta.cell(row=row, column=2, value=value)
+    lists = {}
+    for column, kind in zip((4, 6, 8), ("criterion", "method", "role")):
+        for row, (text, value) in enumerate(choices[kind], start=1):
+            meta.cell(row=row, column=column, value=text)
+            meta.cell(row=row, column=column + 1, value=value)
+        letter = meta.cell(row=1, column=column).column_letter
+        lists[kind] = f"'{META_SHEET}'!${letter}$1:${letter}${max(1, len(choices[kind]))}"
+
+    # Cover sheet.
+    cover = workbook.active
+    cover.title = cover_title
+    workbook.move_sheet(cover, offset=-workbook.index(cover))
+    cover["A1"] = t("exchange.questionnaire_title", grid=grid.short_title or grid.title)
+    cover["A1"].font = Font(bold=True, size=14)
+    cover["A2"] = t("exchange.questionnaire_version", id=grid.id, version=grid.version,
+                    source=grid.source.organisation or grid.title)
+    if project or assessment:
+        cover["A3"] = t("exchange.questionnaire_for", project=project or "—",
+                        assessment=assessment or "—")
+    cover["A5"] = t("exchange.instructions_heading")
+    cover["A5"].font = bold
+    instructions = t("exchange.instructions", section_word=grid.label("section"))
+    for row, line in enumerate(instructions.split("\n"), start=6):
+        cover.cell(row=row, column=1, value=line)
+    for cell_key, label_key, kind in (("name_cell", "field_name", None),
+                                      ("role_cell", "field_role", "role"),
+                                      ("organisation_cell", "field_organisation", None)):
+        address = _COVER_FIELDS[cell_key]
+        label_cell = cover.cell(row=cover[address].row, column=1, value=t(f"exchange.{label_key}"))
+        label_cell.font = bold
+        cover[address].fill = input_fill
+        cover[address].border = boxed
+        cover[address].protection = unlocked
+        if kind == "role":
+            validation = DataValidation(type="list", formula1=lists["role"], allow_blank=True,
+                                        showErrorMessage=True,
+                                        error=t("exchange.dropdown_error"))
+            cover.add_data_validation(validation)
+            validation.add(address)
+    row = 16
+    cover.cell(row=row, column=1, value=t("exchange.scale_heading",
+                                          question=scale.question)).font = bold
+    for answer in (*scale.levels, *scale.non_levels):
+        row += 1
+        cover.cell(row=row, column=1, value=dict((v, k) for k, v in choices["criterion"])[
+            answer.value])
+        cover.cell(row=row, column=2, value=answer.description).alignment = wrap
+    if grid.methods():
+        row += 2
+        cover.cell(row=row, column=1, value=t("exchange.methods_heading",
+                                              question=scale.method_question)).font = bold
+        for answer in scale.method_answers:
+            row += 1
+            cover.cell(row=row, column=1, value=answer.label)
+            cover.cell(row=row, column=2, value=answer.description).alignment = wrap
+    cover.column_dimensions["A"].width = 42
+    cover.column_dimensions["B"].width = 70
+    cover.protection.sheet = True
+    cover.protection.formatColumns = False
+    cover.protection.formatRows = False
+
+    # One sheet per section.
+    used_titles = {cover_title, META_SHEET}
+    header = [t("exchange.column_id"), t("exchange.column_item"), t("exchange.column_details"),
+              t("exchange.column_answer"), t("exchange.column_comment")]
+    for section in grid.sections:
+        sheet = workbook.create_sheet(_sheet_title(grid, section.number, used_titles))
+        sheet["B1"] = f"{grid.label('section')} {section.number} — {section.title}"
+        sheet["B1"].font = Font(bold=True, size=13)
+        sheet["B1"].alignment = wrap
+        if section.headings:
+            sheet["B2"] = " / ".join(section.headings)
+            sheet["B2"].alignment = wrap
+        for column, text in enumerate(header, start=1):
+            cell = sheet.cell(row=_SECTION_HEADER_ROW, column=column, value=text)
+            cell.font = bold
+            cell.fill = band_fill
+        row = _SECTION_HEADER_ROW
+        validations = {kind: DataValidation(type="list", formula1=lists[kind], allow_blank=True,
+                                            showErrorMessage=True,
+                                            error=t("exchange.dropdown_error"))
+                       for kind in ("criterion", "method")}
+        for kind, items, label in (("criterion", section.criteria, grid.label("criteria")),
+                                   ("method", section.methods, grid.label("methods"))):
+            if not items:
+                continue
+            row += 1
+            sheet.cell(row=row, column=2, value=label).font = bold
+            for item in items:
+                row += 1
+                text = item.text + (f" {t('exchange.cte_mark')}" if item.cte else "")
+                sheet.cell(row=row, column=1, value=item.id)
+                sheet.cell(row=row, column=2, value=neutralise(text)).alignment = wrap
+                details = "\n".join(_sub_points(item))
+                sheet.cell(row=row, column=3, value=neutralise(details) or None).alignment = wrap
+                for column in (4, 5):
+                    cell = sheet.cell(row=row, column=column)
+                    cell.protection = unlocked
+                    cell.border = boxed
+                    cell.alignment = wrap
+                sheet.cell(row=row, column=4).fill = input_fill
+                validations[kind].add(f"D{row}")
+        for validation in validations.values():
+            if validation.sqref:
+                sheet.add_data_validation(validation)
+        widths = {"A": 11, "B": 70, "C": 48, "D": 30, "E": 45}
+        for letter, width in widths.items():
+            sheet.column_dimensions[letter].width = width
+        sheet.column_dimensions["A"].hidden = True
+        sheet.freeze_panes = f"B{_SECTION_HEADER_ROW + 1}"
+        sheet.protection.sheet = True
+        sheet.protection.formatColumns = False
+        sheet.protection.formatRows = False
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- reading files ------------------------------------------------------------------
+
+
+def _source_bytes(source: Source) -> tuple[bytes, str]:
+    """The bytes and the display name of a path, bytes, (name, bytes) or an upload."""
+    if isinstance(source, tuple):
+        return bytes(source[1]), str(source[0])
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source), t("answers.unnamed_file")
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        try:
+            return path.read_bytes(), path.name
+        except OSError:
+            raise AnswersError(t("answers.file_not_found", file=str(path))) from None
+    getvalue = getattr(source, "getvalue", None)
+    data = getvalue() if getvalue is not None else source.read()
+    return data, Path(str(getattr(source, "name", "") or t("answers.unnamed_file"))).name
+
+
+@dataclass
+class _ReadFile:
+    """One file read for an import: its rows (validated), or its problems."""
+
+    name: str
+    answers: pd.DataFrame | None
+    problems: list[str]
+
+
+def _is_questionnaire(data: bytes) -> bool:
+    if not data.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            workbook_xml = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+    except (zipfile.BadZipFile, KeyError):
+        return False
+    return f'name="{META_SHEET}"' in workbook_xml
+
+
+def _prefixed(prefix: str, error: AnswersError) -> list[str]:
+    return [prefix + problem for problem in (error.problems or [error.message])]
+
+
+def _read_questionnaire(data: bytes, grid: Grid, scale: Scale) -> tuple[pd.DataFrame, list[str]]:
+    """Rows of a filled questionnaire, checked sheet by sheet; problems name sheet and line."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), data_only=True)
+    except Exception as error:  # a damaged zip raises many kinds of errors
+        return pd.DataFrame(), [t("exchange.not_a_workbook", detail=type(error).__name__)]
+    meta_sheet = workbook[META_SHEET]
+    meta = {str(row[0]): row[1] for row in meta_sheet.iter_rows(min_col=1, max_col=2,
+                                                                 values_only=True) if row[0]}
+    problems: list[str] = []
+    if meta.get("grid") != grid.id:
+        return pd.DataFrame(), [t("exchange.other_grid", found=meta.get("grid"),
+                                  expected=grid.id)]
+    # Dropdown texts of the file (and of today's scale) back to canonical values, per kind
+    # of row: a criterion's choice typed on a method row is left for the validator to name.
+    chosen: dict[str, dict[str, str]] = {"criterion": {}, "method": {}}
+    for kind, column in (("criterion", 4), ("method", 6)):
+        for text, value in meta_sheet.iter_rows(min_col=column, max_col=column + 1,
+                                                values_only=True):
+            if text is not None and value is not None:
+                chosen[kind][str(text)] = str(value)
+        chosen[kind].update(dict(_choices(scale)[kind]))
+    kinds = {item.id: item.kind for item in (*grid.criteria(), *grid.methods())}
+    role_texts = {}
+    for text, value in meta_sheet.iter_rows(min_col=8, max_col=9, values_only=True):
+        if text is not None and value is not None:
+            role_texts[str(text)] = str(value)
+
+    cover = workbook[str(meta.get("cover"))] if meta.get("cover") in workbook.sheetnames \
+        else workbook.worksheets[0]
+    cover_prefix = t("exchange.in_sheet", sheet=cover.title)
+
+    def cover_value(key: str) -> str:
+        value = cover[str(meta.get(key, _COVER_FIELDS[key]))].value
+        return " ".join(str(value).split()) if value is not None else ""
+
+    name, role_text, organisation = (cover_value("name_cell"), cover_value("role_cell"),
+                                     cover_value("organisation_cell"))
+    if not name:
+        problems.append(cover_prefix + t("exchange.cover_cell", cell=meta.get("name_cell"))
+                        + t("exchange.missing_name"))
+        name = "?"
+    role = role_texts.get(role_text) or scale.role_spellings().get(fold_key(role_text))
+    if role is None:
+        key = "missing_role" if not role_text else "bad_role"
+        problems.append(cover_prefix + t("exchange.cover_cell", cell=meta.get("role_cell"))
+                        + t(f"exchange.{key}", role=role_text,
+                            valid=", ".join(r.label for r in scale.roles)))
+        role = scale.roles[0].id  # checks the rows all the same
+
+    id_column = str(meta.get("id_column", "A"))
+    answer_column = str(meta.get("answer_column", "D"))
+    comment_column = str(meta.get("comment_column", "E"))
+    header_row = int(meta.get("header_row", _SECTION_HEADER_ROW))
+    frames = []
+    for sheet in workbook.worksheets:
+        if sheet.title in (META_SHEET, cover.title):
+            continue
+        records = []
+        for row in range(header_row + 1, sheet.max_row + 1):
+            item = sheet[f"{id_column}{row}"].value
+            if item is None or not str(item).strip():
+                continue
+            value = sheet[f"{answer_column}{row}"].value
+            comment = sheet[f"{comment_column}{row}"].value
+            item = str(item).strip()
+            if isinstance(value, str) and item in kinds:
+                value = chosen[kinds[item]].get(value.strip(), value)
+            records.append({"respondent": name, "role": role, "item": item,
+                            "value": value, "comment": comment,
+                            "organisation": organisation or None, "line": row})
+        if not records:
+            continue
+        try:
+            frames.append(validate_answers(pd.DataFrame.from_records(records), grid, scale))
+        except AnswersError as error:
+            problems += _prefixed(t("exchange.in_sheet", sheet=sheet.title), error)
+    answers = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return answers, problems
+
+
+def read_answers(source: Source, grid: Grid, scale: Scale | None = None, *,
+                 max_bytes: int = MAX_FILE_BYTES) -> pd.DataFrame:
+    """Read and check one file of answers (CSV, XLSX, filled questionnaire) against a grid.
+
+    Returns:
+        The validated rows: assessment, respondent, role, item, value, comment,
+        organisation, line (text cells with export apostrophes removed).
+
+    Raises:
+        AnswersError: every problem of the file, each with its line (and sheet).
+    """
+    read = _read_one(source, grid, scale or load_scale(), max_bytes)
+    if read.problems:
+        raise AnswersError(t("exchange.import_failed", count=len(read.problems)),
+                           [t("exchange.in_file", file=read.name) + p for p in read.problems])
+    return read.answers
+
+
+def _read_one(source: Source, grid: Grid, scale: Scale, max_bytes: int) -> _ReadFile:
+    try:
+        data, name = _source_bytes(source)
+    except AnswersError as error:
+        return _ReadFile(str(source), None, [error.message])
+    if _is_questionnaire(data) and len(data) <= max_bytes:
+        answers, problems = _read_questionnaire(data, grid, scale)
+    else:
+        try:
+            answers, problems = read_answers_file(data, grid, scale, filename=name,
+                                                  max_bytes=max_bytes), []
+        except AnswersError as error:
+            answers, problems = None, list(error.problems or [error.message])
+    if not problems and answers is not None:
+        if answers.empty:
+            problems = [t("exchange.nothing_to_import")]
+        elif answers["assessment"].nunique() > 1:
+            found = ", ".join(str(a) for a in answers["assessment"].unique()[:5])
+            problems = [t("exchange.several_assessments", found=found)]
+        else:
+            for column in ("respondent", "organisation", "comment"):
+                answers[column] = answers[column].map(restore)
+    return _ReadFile(name, answers if not problems else None, problems)
+
+
+# --- imports ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import wrote (or, for a dry run, would write)."""
+
+    assessment_id: int | None
+    label: str
+    answers: int
+    respondents: int
+    created_respondents: int
+    dry_run: bool = False
+
+
+def import_answers(store: Store, sources: Sequence[Source], assessment_id: int | None = None,
+                   *, project_id: int | None = None, grid_id: str | Path | None = None,
+                   label: str | None = None, date: str | Date | None = None,
+                   dry_run: bool = False, scale: Scale | None = None,
+                   max_bytes: int = MAX_FILE_BYTES, progress: Progress | None = None,
+                   batch_size: int = 2000) -> ImportResult:
+    """Import answer files into an assessment: all of them, or nothing at all.
+
+    Each respondent named in the files is matched by name with the assessment's
+    respondents (and added when new); an existing answer to the same item is replaced.
+
+    Args:
+        sources: paths, bytes, (name, bytes) pairs or uploaded files.
+        assessment_id: the assessment that receives the answers; or, to create one in the
+            same transaction, `project_id`, `grid_id` and `label` (and `date`).
+        dry_run: check everything, write nothing.
+        progress: called as progress(written, total) while answers are written.
+
+    Returns:
+        What was written.
+
+    Raises:
+        AnswersError: every problem of every file (file, sheet, line), and conflicts
+            between files or with the assessment's respondents. NotFoundError: unknown
+            assessment or project. StoreError: closed assessment.
+    """
+    scale = scale or load_scale()
+    if assessment_id is not None:
+        target = store.assessment(assessment_id)
+        if target.is_closed:
+            store._open_assessment(assessment_id)  # raises the store's own message
+        grid, label = store.grid_of(assessment_id), target.label
+    else:
+        if project_id is None or grid_id is None or not label:
+            raise CoopscoreError(t("exchange.import_target_needed"))
+        store.project(project_id)
+        from .grid import load_grid
+        grid = load_grid(grid_id)
+
+    problems: list[str] = []
+    files = [_read_one(source, grid, scale, max_bytes) for source in sources]
+    for read in files:
+        problems += [t("exchange.in_file", file=read.name) + p for p in read.problems]
+    valid = [read for read in files if read.answers is not None]
+    problems += _conflicts_between_files(valid)
+    if problems:
+        raise AnswersError(t("exchange.import_failed", count=len(problems)), problems)
+
+    answers = pd.concat([read.answers.assign(file=read.name) for read in valid],
+                        ignore_index=True)
+    people = answers.drop_duplicates("respondent")[["respondent", "role", "organisation"]]
+
+    def write() -> ImportResult:
+        nonlocal assessment_id
+        with store.transaction():
+            if assessment_id is None:
+                assessment_id = store.create_assessment(project_id, grid_id, label, date)
+            existing = store.respondents(assessment_id).set_index("name")
+            conflicts = [t("exchange.role_differs", respondent=person.respondent,
+                           existing=scale.role_label(existing.loc[person.respondent, "role"]),
+                           found=scale.role_label(person.role))
+                         for person in people.itertuples()
+                         if person.respondent in existing.index
+                         and existing.loc[person.respondent, "role"] != person.role]
+            if conflicts:
+                raise AnswersError(t("exchange.import_failed", count=len(conflicts)), conflicts)
+            ids = {name: int(row_id) for name, row_id in existing["id"].items()}
+            created = 0
+            for person in people.itertuples():
+                if person.respondent not in ids:
+                    ids[person.respondent] = store.add_respondent(
+                        assessment_id, person.respondent, person.role, person.organisation)
+                    created += 1
+            rows = [{"assessment_id": assessment_id, "respondent_id": ids[row.respondent],
+                     "item": row.item, "value": row.value,
+                     "comment": row.comment if isinstance(row.comment, str) else None}
+                    for row in answers.itertuples()]
+            written = store.save_answers(rows, progress=progress, batch_size=batch_size)
+            if dry_run:
+                raise _DryRun(ImportResult(None if project_id else assessment_id, label,
+                                           written, len(people), created, dry_run=True))
+            return ImportResult(assessment_id, label, written, len(people), created)
+
+    try:
+        return write()
+    except _DryRun as finished:
+        return finished.result
+
+
+class _DryRun(Exception):
+    """Unwinds a dry run's transaction once everything has been checked."""
+
+    def __init__(self, result: ImportResult) -> None:
+        super().__init__("dry run")
+        self.result = result
+
+
+def _conflicts_between_files(files: list[_ReadFile]) -> list[str]:
+    """The same person answering the same item in two files, or with two roles."""
+    if len(files) < 2:
+        return []
+    problems = []
+    seen: dict[tuple[str, str], str] = {}
+    roles: dict[str, tuple[str, str]] = {}
+    for read in files:
+        for row in read.answers.itertuples():
+            key = (row.respondent, row.item)
+            if key in seen and seen[key] != read.name:
+                problems.append(t("exchange.same_answer_in_two_files", respondent=row.respondent,
+                                  item=row.item, first=seen[key], second=read.name))
+            seen.setdefault(key, read.name)
+            first = roles.setdefault(row.respondent, (row.role, read.name))
+            if first[0] != row.role and first[1] != read.name:
+                problems.append(t("exchange.role_differs_between_files",
+                                  respondent=row.respondent, first=first[0],
+                                  first_file=first[1], second=row.role, second_file=read.name))
+                roles[row.respondent] = (row.role, read.name)
+    return problems
