@@ -43,7 +43,8 @@ def test_demo_portfolio_has_varied_projects_in_believable_territories(demo_store
     assert projects["phase"].nunique() >= 4
     assert projects["cte"].any() and not projects["cte"].all()
     territories = demo_store.territories()["name"]
-    pattern = re.compile(r"^(Pays|PNR|Communauté de communes|Communauté d'agglomération|PETR|GAL) ")
+    pattern = re.compile(
+        r"^(Pays|PNR|Communauté de communes|Communauté d'agglomération|PETR|GAL) ")
     assert territories.map(lambda name: bool(pattern.match(name))).all()
     assert territories.is_unique and projects["name"].is_unique
 

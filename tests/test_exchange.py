@@ -294,8 +294,8 @@ def test_several_questionnaires_import_together_or_not_at_all(store_case):
                                     ("oscar.xlsx", bad)], case.assessment)
     assert caught.value.message == "Rien n'a été importé : 2 problème(s) à corriger."
     assert caught.value.problems == [
-        "oscar.xlsx, feuille « Étape 1 », ligne 6 : valeur « 12 » hors échelle (0, 1, 2, 3, na, "
-        "not_yet, unknown).",
+        "oscar.xlsx, feuille « Étape 1 », ligne 6 : valeur « 12 » hors échelle "
+        "(0, 1, 2, 3, na, not_yet, unknown).",
         "« Nina » répond à « S01.V01 » dans nina.xlsx et dans nina-bis.xlsx.",
     ]
     assert case.store.dump() == before
@@ -345,7 +345,8 @@ def test_respondent_already_there_with_another_role_is_refused(store_case):
     with pytest.raises(AnswersError) as caught:
         import_answers(case.store, [("alice.csv", data)], case.assessment)
     assert caught.value.problems == [
-        "« Alice » est déjà dans l'évaluation avec le rôle « élu·e », pas « technicien·ne »."]
+        "« Alice » est déjà dans l'évaluation avec le rôle « élu·e », "
+        "pas « technicien·ne »."]
     assert case.store.dump() == before
 
 
@@ -375,14 +376,15 @@ def test_import_command_lists_problems_in_french_and_exits_2(tmp_path, capsys, s
             str(case.assessment), "--db", path]
     assert main(args) == 2
     err = capsys.readouterr().err
-    assert err.startswith("Rien n'a été importé : 3 problème(s) à corriger.\n- value_off_scale.csv")
+    assert err.startswith("Rien n'a été importé : 3 problème(s) à corriger.\n"
+                          "- value_off_scale.csv")
     good = tmp_path / "ok.csv"
     good.write_text("respondent,role,item,value\nAlice,elu,S01.V01,2\nPaul,autre,S01.V02,na\n",
                     encoding="utf-8")
     assert main([*args[:1], str(good), *args[2:]]) == 0
-    assert capsys.readouterr().out == ("2 réponse(s) de 2 répondant·e(s) importée(s) dans "
-                                       "l'évaluation n° 1 « Diagnostic initial » (1 personne(s) "
-                                       "ajoutée(s)).\n")
+    assert capsys.readouterr().out == (
+        "2 réponse(s) de 2 répondant·e(s) importée(s) dans l'évaluation n° 1 "
+        "« Diagnostic initial » (1 personne(s) ajoutée(s)).\n")
     with pytest.raises(CoopscoreError, match="Indiquez l'évaluation"):
         import_answers(open_store(path), [good])
 
@@ -395,7 +397,8 @@ def test_template_command_writes_a_questionnaire_for_an_assessment(tmp_path, cap
     assert "Questionnaire vierge de la grille « cooperation » (version 1.0)" in \
         capsys.readouterr().out
     cover = load_workbook(out)["Consignes"]
-    assert cover["A3"].value == "Projet : Circuits courts — essai — évaluation : Diagnostic initial"
+    assert cover["A3"].value == \
+        "Projet : Circuits courts — essai — évaluation : Diagnostic initial"
 
 
 # --- a process killed in the middle of an import -------------------------------------

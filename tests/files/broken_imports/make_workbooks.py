@@ -1,4 +1,6 @@
-"""Regenerate the XLSX files of the broken-import corpus: `python tests/files/broken_imports/make_workbooks.py`.
+"""Regenerate the XLSX files of the broken-import corpus.
+
+Run from the repository root: `python tests/files/broken_imports/make_workbooks.py`.
 
 Their expected messages are in expected.yaml, beside the CSV files written by hand.
 """
