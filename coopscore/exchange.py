@@ -678,9 +678,7 @@ def import_answers(store: Store, sources: Sequence[Source], assessment_id: int |
     """
     scale = scale or load_scale()
     if assessment_id is not None:
-        target = store.assessment(assessment_id)
-        if target.is_closed:
-            store._open_assessment(assessment_id)  # raises the store's own message
+        target = store.require_open(assessment_id)
         grid, label = store.grid_of(assessment_id), target.label
     else:
         if project_id is None or grid_id is None or not label:

@@ -842,6 +842,15 @@ class Store:
             self._require("assessments", assessment_id, "assessment")
             self.conn.execute("DELETE FROM assessments WHERE id = ?", [int(assessment_id)])
 
+    def require_open(self, assessment_id: int) -> Assessment:
+        """The assessment, if it still accepts answers (to check before a long operation).
+
+        Raises:
+            NotFoundError: unknown assessment. StoreError: the assessment is closed.
+        """
+        self._open_assessment(assessment_id)
+        return self.assessment(assessment_id)
+
     def _open_assessment(self, assessment_id: int) -> dict[str, Any]:
         """The assessment row, if it exists and still accepts answers (call in a transaction)."""
         row = self._require("assessments", assessment_id, "assessment")
