@@ -32,6 +32,10 @@ _TRUE = {"true", "1", "yes", "oui", "vrai", "cte"}
 class Scores:
     """Every table the dashboard, the store and the CLI read; each has an `assessment` column.
 
+    Id columns (assessment, item, section_id, phase_id, role, respondent, band, status...)
+    are pandas Categoricals: cheap for a portfolio, compared and exported like strings;
+    their categories follow the grid's order. Missing numbers are NaN, never None.
+
     criteria: one row per assessment and top-level criterion, in grid order — n, median,
         mean, min, max, std, agreement, hotspot, agreed, value, n_<non-level> (n_na,
         n_not_yet, n_unknown), applicable, target_level, missing_level, critical, weight.
@@ -384,6 +388,7 @@ def _context(assessment_ids: pd.Index, assessments: pd.DataFrame | None, grid: G
     cte = np.zeros(n, dtype=bool)
     used: list[str] = []
     if assessments is not None and len(assessments):
+        assessments = assessments[assessments["assessment"].notna()]
         rows = assessment_ids.get_indexer(assessments["assessment"])
         if "phase" in assessments.columns:
             codes, values = _codes(assessments["phase"])
@@ -528,7 +533,7 @@ def _bands(scores: np.ndarray, scale: Scale) -> tuple[pd.Categorical, pd.Categor
                     0, len(ordered) - 1)
     index = np.where(np.isnan(scores), -1, index)
     return (_category(index, [b.id for b in ordered]),
-            _category(index, list(dict.fromkeys(b.label for b in ordered))))
+            _category(index, [b.label for b in ordered]))
 
 
 def _frame(columns: dict[str, Any]) -> pd.DataFrame:
@@ -838,8 +843,7 @@ def recommend(scores: Scores, grid: Grid, *, assessments: pd.DataFrame | None = 
     weak["need"] = weak["missing_level"] * weak["weight"] * np.where(
         weak["critical"].notna(), factor, 1.0)
     keys = ["assessment", "section_id"]
-    need = weak.groupby(keys, sort=False).agg(need=("need", "sum"), because=("item", list)) \
-        .reset_index()
+    need = _stage_needs(weak)
 
     methods = scores.methods
     skip = set(scale.adopted_method_values()) | set(scale.not_applicable_values())
@@ -896,6 +900,32 @@ def recommend(scores: Scores, grid: Grid, *, assessments: pd.DataFrame | None = 
     ).sort_values(["_assessment", "_phase", "_priority", "_position"], kind="stable")
     table["rank"] = table.groupby("_assessment").cumcount() + 1
     return table[RECOMMENDATION_COLUMNS].reset_index(drop=True)
+
+
+def _stage_needs(weak: pd.DataFrame) -> pd.DataFrame:
+    """Per (assessment, stage): the sum of its criteria's weighted gaps and their ids, in grid order.
+
+    Summed with numpy over runs of rows rather than a groupby building Python lists per group.
+    """
+    columns = ["assessment", "section_id", "need", "because"]
+    if weak.empty:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    key = (_as_codes(weak["assessment"]) * (int(_as_codes(weak["section_id"]).max()) + 1)
+           + _as_codes(weak["section_id"]))
+    order = np.argsort(key, kind="stable")  # keeps grid order within a stage
+    weak = weak.iloc[order]
+    key = key[order]
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    needs = weak.iloc[starts][["assessment", "section_id"]].reset_index(drop=True)
+    needs["need"] = np.add.reduceat(weak["need"].to_numpy(dtype=float), starts)
+    needs["because"] = [list(ids) for ids in np.split(weak["item"].to_numpy(dtype=object), starts[1:])]
+    return needs
+
+
+def _as_codes(column: pd.Series) -> np.ndarray:
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy().astype(np.int64)
+    return pd.factorize(column, sort=True)[0].astype(np.int64)
 
 
 # --- JSON report ----------------------------------------------------------------------

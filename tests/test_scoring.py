@@ -172,6 +172,25 @@ def test_an_agreed_method_status_overrides_the_most_frequent_answer():
     assert (method["status"], method["agreed"], method["n_no"]) == ("in_place", "in_place", 2)
 
 
+@pytest.mark.parametrize("answers, status", [
+    (("in_place", "in_place", "no"), "in_place"),
+    (("in_place", "no"), "no"),            # a split team: the lower answer wins
+    (("in_place", "planned"), "planned"),
+    (("na", "no"), "no"),                  # « does not apply » loses ties
+    (("na", "na", "planned"), "na"),
+])
+def test_a_method_status_is_the_most_frequent_answer_ties_going_down(answers, status):
+    table = team(*[(f"R{k}", "elu", "S01.M01", v) for k, v in enumerate(answers)])
+    assert row(score(table, TINY).methods, item="S01.M01")["status"] == status
+
+
+def test_a_split_team_keeps_seeing_the_method_recommended():
+    answers = team(("A", "elu", "S01.V01", "0"), ("A", "elu", "S01.M01", "in_place"),
+                   ("B", "elu", "S01.M01", "no"))
+    recommendations = recommend(score(answers, TINY, assessments=context(phase="suite")), TINY)
+    assert recommendations[["method", "status"]].values.tolist() == [["S01.M01", "no"]]
+
+
 def test_bad_agreed_values_are_refused():
     with pytest.raises(AnswersError) as caught:
         score(team(), TINY, agreed=pd.DataFrame({"item": ["S01.V01", "S09"], "value": ["7", "1"]}))
