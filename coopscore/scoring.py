@@ -815,7 +815,8 @@ def recommend(scores: Scores, grid: Grid, *, assessments: pd.DataFrame | None = 
     Args:
         scores: the result of `score`.
         grid: the grid that was scored.
-        assessments: optional (assessment, cte) to override the context kept in `scores`.
+        assessments: optional (assessment, cte) to decide again which CTE-only methods may
+            be recommended; scores keep the context they were computed with.
         scale: the answer scale (data/scale.yaml when None).
 
     Returns:
@@ -847,9 +848,11 @@ def recommend(scores: Scores, grid: Grid, *, assessments: pd.DataFrame | None = 
 
     methods = scores.methods
     skip = set(scale.adopted_method_values()) | set(scale.not_applicable_values())
-    open_methods = methods.loc[methods["applicable"] & ~methods["status"].isin(skip)]
-    open_methods = open_methods.loc[~open_methods["cte"]
-                                    | open_methods["assessment"].map(cte).fillna(False).astype(bool)]
+    # A CTE-only method is « not applicable » outside CTE: decide on the (possibly overridden)
+    # context here; one the team says does not apply has status « na » and is skipped anyway.
+    european = methods["assessment"].map(cte).fillna(False).astype(bool)
+    open_methods = methods.loc[(methods["applicable"] | methods["cte"]) & (~methods["cte"] | european)
+                               & ~methods["status"].isin(skip)]
     open_methods = open_methods.merge(gaps, on=keys)
 
     with_methods = gaps["section_id"].map(section_has_methods).fillna(False).astype(bool)
@@ -869,8 +872,7 @@ def recommend(scores: Scores, grid: Grid, *, assessments: pd.DataFrame | None = 
     from_methods = from_methods.loc[from_methods["priority"] > 0]
 
     # Sections without methods (dialogue axes): their weak criteria are the recommendation.
-    lever_gaps = gaps.loc[~with_methods & criteria_basis, keys]
-    levers = weak.merge(lever_gaps, on=keys).merge(gaps, on=keys)
+    levers = weak.merge(gaps.loc[~with_methods & criteria_basis], on=keys)
     levers = levers.assign(priority=levers["need"], because=[[i] for i in levers["item"]],
                            status=None, cte=levers["item"].map(
                                lambda i: bool(catalogue.cte[position[i]])))

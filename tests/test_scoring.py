@@ -303,6 +303,14 @@ def test_recommendations_skip_adopted_and_european_only_methods():
     assert cte[["method", "cte", "because"]].values.tolist() == [["S01.M02", True, ["S01.V01"]]]
 
 
+def test_recommend_can_be_told_the_project_is_european():
+    answers = team(("A", "elu", "S01.V01", "0"), ("A", "elu", "S01.M01", "in_place"))
+    scores = score(answers, TINY, assessments=context(phase="suite"))
+    told = recommend(scores, TINY, assessments=context(cte=True))
+    assert told["method"].tolist() == ["S01.M02"]
+    assert recommend(scores, TINY, assessments=context(cte=False))["method"].tolist() == []
+
+
 def test_recommendation_priority_follows_the_documented_formula():
     answers = team(("A", "elu", "S01.V01", "1"), ("A", "elu", "S01.V02", "2"),
                    ("A", "elu", "S02.V01", "0"))
