@@ -343,27 +343,35 @@ def _encode_agreed(agreed: pd.DataFrame | None, assessment_ids: pd.Index, catalo
         raise AnswersError(t("scoring.invalid_agreed"), [t(
             "scoring.missing_columns", missing=", ".join(missing), required="assessment, item, value")])
     canonical = value_reader(scale)
-    position = {item_id: k for k, item_id in enumerate(catalogue.ids)}
-    problems = []
-    assessments = (agreed["assessment"] if "assessment" in agreed.columns
-                   else pd.Series([DEFAULT_ASSESSMENT] * len(agreed)))
     slot_of = {kind: scale.slot_of(kind) for kind in ("criterion", "method")}
-    for assessment, item_id, value in zip(assessments, agreed["item"], agreed["value"]):
-        if _is_blank(value):
-            continue
-        k = position.get(item_id)
-        if k is None:
-            problems.append(t("scoring.unknown_item", value=item_id, count=1, grid=grid.id))
-            continue
-        kind = "criterion" if catalogue.is_criterion[k] else "method"
-        slot = slot_of[kind].get(canonical(value, kind))
-        if slot is None:
-            problems.append(t("scoring.value_off_scale", value=value, count=1,
-                              kind=t(f"scoring.kind_{kind}"), valid=", ".join(scale.values(kind))))
-            continue
-        agreed_slot[assessment_ids.get_loc(assessment), k] = slot
+    position = {item_id: k for k, item_id in enumerate(catalogue.ids)}
+    i_codes, i_values = _codes(agreed["item"])
+    item = _lookup(i_codes, [position.get(v, -1) for v in i_values])
+    v_codes, v_values = _codes(agreed["value"])
+    blank = np.append(np.array([_is_blank(v) for v in v_values], dtype=bool), True)[v_codes]
+    criterion_row = catalogue.is_criterion[np.where(item >= 0, item, 0)] if len(catalogue.ids) \
+        else np.zeros(len(item), bool)
+    slot = np.where(criterion_row,
+                    _lookup(v_codes, [slot_of["criterion"].get(canonical(v, "criterion"), -1)
+                                      for v in v_values]),
+                    _lookup(v_codes, [slot_of["method"].get(canonical(v, "method"), -1)
+                                      for v in v_values]))
+    problems: list[str] = []
+    _name_problems(problems, ~blank & (item < 0), i_codes, i_values, "scoring.unknown_item",
+                   grid=grid.id)
+    for is_criterion, kind in ((True, "criterion"), (False, "method")):
+        _name_problems(problems, ~blank & (item >= 0) & (criterion_row == is_criterion) & (slot < 0),
+                       v_codes, v_values, "scoring.value_off_scale",
+                       kind=t(f"scoring.kind_{kind}"), valid=", ".join(scale.values(kind)))
     if problems:
         raise AnswersError(t("scoring.invalid_agreed"), problems)
+    if "assessment" in agreed.columns:
+        a_codes, a_values = _codes(agreed["assessment"])
+        assessment = _lookup(a_codes, assessment_ids.get_indexer(a_values))
+    else:
+        assessment = np.full(len(agreed), assessment_ids.get_loc(DEFAULT_ASSESSMENT))
+    keep = ~blank & (assessment >= 0)
+    agreed_slot[assessment[keep], item[keep]] = slot[keep]
     return agreed_slot
 
 

@@ -195,8 +195,8 @@ def test_bad_agreed_values_are_refused():
     with pytest.raises(AnswersError) as caught:
         score(team(), TINY, agreed=pd.DataFrame({"item": ["S01.V01", "S09"], "value": ["7", "1"]}))
     assert caught.value.problems == [
-        "valeur « 7 » hors échelle pour un point de vigilance (0, 1, 2, 3, na, not_yet, unknown) (1 ligne(s)).",
         "élément « S09 » inconnu dans la grille « tiny » (1 ligne(s)).",
+        "valeur « 7 » hors échelle pour un point de vigilance (0, 1, 2, 3, na, not_yet, unknown) (1 ligne(s)).",
     ]
 
 
