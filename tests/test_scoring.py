@@ -144,6 +144,19 @@ def test_the_same_name_in_two_assessments_is_two_respondents():
         ["P1", "elu", 100.0], ["P2", "technicien", 0.0]]
 
 
+def test_respondent_ids_unique_across_a_large_portfolio_are_handled():
+    # 1,200 assessments × 1,200 distinct respondent ids: too many pairs for a dense table.
+    n = 1200
+    answers = pd.DataFrame({"assessment": [f"P{k:04d}" for k in range(n)],
+                            "respondent": [10_000 + k for k in range(n)], "role": "elu",
+                            "item": "S01.V01", "value": [str(k % 4) for k in range(n)]})
+    scores = score(answers, TINY)
+    s01 = scores.respondent_stages[scores.respondent_stages["section_id"] == "S01"]
+    assert s01["respondent"].tolist() == list(range(10_000, 10_000 + n))
+    assert s01["score"].tolist() == [(k % 4) / 3 * 100 for k in range(n)]
+    assert scores.overall["n_respondents"].eq(1).all()
+
+
 # --- agreed values, applicability -----------------------------------------------------
 
 
