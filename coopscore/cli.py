@@ -43,6 +43,15 @@ def grid_rows(grid: grid_module.Grid) -> list[dict[str, object]]:
     return table[columns].fillna("").to_dict("records")
 
 
+def _write_output(text: str, path: str | None) -> None:
+    """Write a command's result to a file (UTF-8) or to standard output."""
+    if path:
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    else:
+        sys.stdout.write(text)
+
+
 def _grid_list(args: argparse.Namespace) -> int:
     for grid_id in grid_module.available_grids():
         grid = grid_module.load_grid(grid_id)
@@ -63,11 +72,7 @@ def _grid_export(args: argparse.Namespace) -> int:
         writer.writeheader()
         writer.writerows(rows)
         text = buffer.getvalue()
-    if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-    else:
-        sys.stdout.write(text)
+    _write_output(text, args.output)
     return 0
 
 
@@ -123,11 +128,7 @@ def _score(args: argparse.Namespace) -> int:
     else:
         text = "\n".join(score_table(report, assessment, grid, scale, recommendations)
                          for assessment, report in reports.items())
-    if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-    else:
-        sys.stdout.write(text)
+    _write_output(text, args.output)
     return 0
 
 
