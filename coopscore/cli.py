@@ -13,10 +13,14 @@ import io
 import json
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from . import grid as grid_module
 from .errors import CoopscoreError, ScaleError
 from .i18n import t
+
+if TYPE_CHECKING:
+    from .scale import Scale
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -43,6 +47,15 @@ def grid_rows(grid: grid_module.Grid) -> list[dict[str, object]]:
     return table[columns].fillna("").to_dict("records")
 
 
+def _write_output(text: str, path: str | None) -> None:
+    """Write a command's result to a file (UTF-8) or to standard output."""
+    if path:
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    else:
+        sys.stdout.write(text)
+
+
 def _grid_list(args: argparse.Namespace) -> int:
     for grid_id in grid_module.available_grids():
         grid = grid_module.load_grid(grid_id)
@@ -63,11 +76,7 @@ def _grid_export(args: argparse.Namespace) -> int:
         writer.writeheader()
         writer.writerows(rows)
         text = buffer.getvalue()
-    if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-    else:
-        sys.stdout.write(text)
+    _write_output(text, args.output)
     return 0
 
 
@@ -185,13 +194,9 @@ def _score(args: argparse.Namespace) -> int:
         document = next(iter(reports.values())) if len(reports) == 1 else reports
         text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     else:
-        text = "\n".join(score_table(report, assessment, grid, scale, recommendations)
+        text = "\n".join(score_table(report, assessment, grid, scale)
                          for assessment, report in reports.items())
-    if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-    else:
-        sys.stdout.write(text)
+    _write_output(text, args.output)
     return 0
 
 
@@ -203,10 +208,9 @@ def _french_number(value: float | None, digits: int = 1, percent: bool = False) 
     return f"{value:.{digits}f}".replace(".", ",")
 
 
-def score_table(report: dict, assessment: object, grid: grid_module.Grid, scale: object,
-                recommendations: object) -> str:
-    """A plain-text reading of one report, for people at a terminal."""
-    bands = {band.id: band.label for band in scale.bands}  # type: ignore[attr-defined]
+def score_table(report: dict, assessment: object, grid: grid_module.Grid, scale: Scale) -> str:
+    """A plain-text reading of one report (as `to_report` gives it), for people at a terminal."""
+    bands = {band.id: band.label for band in scale.bands}
     nothing = t("cli_score.nothing")
     lines = [t("cli_score.assessment", assessment=assessment, grid=grid.id),
              t("cli_score.overall", score=_french_number(report["overall"]["score"]),
