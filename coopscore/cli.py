@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 Command = Callable[[argparse.Namespace], int]
 
 
+def _help(key: str, **values: object) -> str:
+    """A help text for argparse, which reads « % » as a format: « 45 % » must be « 45 %% »."""
+    return t(key, **values).replace("%", "%%")
+
+
 class _FrenchParser(argparse.ArgumentParser):
     """argparse that reports usage errors in French and exits 2."""
 
@@ -88,17 +93,17 @@ def _grid_check(args: argparse.Namespace) -> int:
 
 
 def _add_grid_commands(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("grid", help=t("cli.help_grid"))
+    parser = subparsers.add_parser("grid", help=_help("cli.help_grid"))
     grid_sub = parser.add_subparsers(dest="grid_command", required=True, parser_class=_FrenchParser)
-    listing = grid_sub.add_parser("list", help=t("cli.help_grid_list"))
+    listing = grid_sub.add_parser("list", help=_help("cli.help_grid_list"))
     listing.set_defaults(func=_grid_list)
-    export = grid_sub.add_parser("export", help=t("cli.help_grid_export"))
-    export.add_argument("grid", help=t("cli.help_grid_id"))
+    export = grid_sub.add_parser("export", help=_help("cli.help_grid_export"))
+    export.add_argument("grid", help=_help("cli.help_grid_id"))
     export.add_argument("--format", choices=("json", "csv"), default="json")
-    export.add_argument("--output", "-o", help=t("cli.help_output"))
+    export.add_argument("--output", "-o", help=_help("cli.help_output"))
     export.set_defaults(func=_grid_export)
-    check = grid_sub.add_parser("check", help=t("cli.help_grid_check"))
-    check.add_argument("path", help=t("cli.help_grid_path"))
+    check = grid_sub.add_parser("check", help=_help("cli.help_grid_check"))
+    check.add_argument("path", help=_help("cli.help_grid_path"))
     check.set_defaults(func=_grid_check)
 
 
@@ -106,7 +111,7 @@ def _add_grid_commands(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _add_db_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", help=t("store.help_db"))
+    parser.add_argument("--db", help=_help("store.help_db"))
 
 
 def _positive(text: str) -> int:
@@ -141,13 +146,13 @@ def _demo(args: argparse.Namespace) -> int:
 def _add_demo_commands(subparsers: argparse._SubParsersAction) -> None:
     from .demo import DEFAULT_PROJECTS, DEFAULT_SEED
 
-    parser = subparsers.add_parser("demo", help=t("demo.help_demo"))
+    parser = subparsers.add_parser("demo", help=_help("demo.help_demo"))
     parser.add_argument("--projects", type=_positive, default=DEFAULT_PROJECTS,
-                        help=t("demo.help_projects"))
+                        help=_help("demo.help_projects"))
     parser.add_argument("--assessments", type=_positive, default=None,
-                        help=t("demo.help_assessments"))
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=t("demo.help_seed"))
-    parser.add_argument("--if-empty", action="store_true", help=t("demo.help_if_empty"))
+                        help=_help("demo.help_assessments"))
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=_help("demo.help_seed"))
+    parser.add_argument("--if-empty", action="store_true", help=_help("demo.help_if_empty"))
     _add_db_argument(parser)
     parser.set_defaults(func=_demo)
 
@@ -162,8 +167,8 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _add_backup_commands(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("backup", help=t("store.help_backup"))
-    parser.add_argument("path", help=t("store.help_backup_path"))
+    parser = subparsers.add_parser("backup", help=_help("store.help_backup"))
+    parser.add_argument("path", help=_help("store.help_backup_path"))
     _add_db_argument(parser)
     parser.set_defaults(func=_backup)
 # --- score --------------------------------------------------------------------------
@@ -246,16 +251,16 @@ def score_table(report: dict, assessment: object, grid: grid_module.Grid, scale:
 
 
 def _add_score_commands(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("score", help=t("cli_score.help"))
-    parser.add_argument("answers", help=t("cli_score.help_answers"))
-    parser.add_argument("--grid", default="cooperation", help=t("cli_score.help_grid"))
+    parser = subparsers.add_parser("score", help=_help("cli_score.help"))
+    parser.add_argument("answers", help=_help("cli_score.help_answers"))
+    parser.add_argument("--grid", default="cooperation", help=_help("cli_score.help_grid"))
     target = parser.add_mutually_exclusive_group()
-    target.add_argument("--phase", help=t("cli_score.help_phase"))
-    target.add_argument("--profile", help=t("cli_score.help_profile"))
-    parser.add_argument("--cte", action="store_true", help=t("cli_score.help_cte"))
+    target.add_argument("--phase", help=_help("cli_score.help_phase"))
+    target.add_argument("--profile", help=_help("cli_score.help_profile"))
+    parser.add_argument("--cte", action="store_true", help=_help("cli_score.help_cte"))
     parser.add_argument("--format", choices=("json", "table"), default="json",
-                        help=t("cli_score.help_format"))
-    parser.add_argument("--output", "-o", help=t("cli.help_output"))
+                        help=_help("cli_score.help_format"))
+    parser.add_argument("--output", "-o", help=_help("cli.help_output"))
     parser.set_defaults(func=_score)
 
 
