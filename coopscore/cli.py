@@ -316,33 +316,33 @@ def _import(args: argparse.Namespace) -> int:
 def _add_exchange_commands(subparsers: argparse._SubParsersAction) -> None:
     from .exchange import EXPORT_FORMATS
 
-    export = subparsers.add_parser("export", help=t("exchange.help_export"))
-    export.add_argument("path", help=t("exchange.help_export_path"))
+    export = subparsers.add_parser("export", help=_help("exchange.help_export"))
+    export.add_argument("path", help=_help("exchange.help_export_path"))
     export.add_argument("--assessment", type=int, action="append",
-                        help=t("exchange.help_export_assessment"))
+                        help=_help("exchange.help_export_assessment"))
     export.add_argument("--project", type=int, action="append",
-                        help=t("exchange.help_export_project"))
-    export.add_argument("--format", choices=EXPORT_FORMATS, help=t("exchange.help_export_format"))
-    export.add_argument("--table", default="answers", help=t("exchange.help_export_table"))
+                        help=_help("exchange.help_export_project"))
+    export.add_argument("--format", choices=EXPORT_FORMATS, help=_help("exchange.help_export_format"))
+    export.add_argument("--table", default="answers", help=_help("exchange.help_export_table"))
     _add_db_argument(export)
     export.set_defaults(func=_export)
 
-    template = subparsers.add_parser("template", help=t("exchange.help_template"))
+    template = subparsers.add_parser("template", help=_help("exchange.help_template"))
     template.add_argument("grid", nargs="?", default="cooperation",
-                          help=t("exchange.help_template_grid"))
-    template.add_argument("--output", "-o", required=True, help=t("exchange.help_template_output"))
-    template.add_argument("--assessment", type=int, help=t("exchange.help_template_assessment"))
+                          help=_help("exchange.help_template_grid"))
+    template.add_argument("--output", "-o", required=True, help=_help("exchange.help_template_output"))
+    template.add_argument("--assessment", type=int, help=_help("exchange.help_template_assessment"))
     _add_db_argument(template)
     template.set_defaults(func=_template)
 
-    importing = subparsers.add_parser("import", help=t("exchange.help_import"))
-    importing.add_argument("files", nargs="+", help=t("exchange.help_import_files"))
-    importing.add_argument("--assessment", type=int, help=t("exchange.help_import_assessment"))
-    importing.add_argument("--project", type=int, help=t("exchange.help_import_project"))
-    importing.add_argument("--grid", help=t("exchange.help_import_grid"))
-    importing.add_argument("--label", help=t("exchange.help_import_label"))
-    importing.add_argument("--date", help=t("exchange.help_import_date"))
-    importing.add_argument("--dry-run", action="store_true", help=t("exchange.help_import_dry_run"))
+    importing = subparsers.add_parser("import", help=_help("exchange.help_import"))
+    importing.add_argument("files", nargs="+", help=_help("exchange.help_import_files"))
+    importing.add_argument("--assessment", type=int, help=_help("exchange.help_import_assessment"))
+    importing.add_argument("--project", type=int, help=_help("exchange.help_import_project"))
+    importing.add_argument("--grid", help=_help("exchange.help_import_grid"))
+    importing.add_argument("--label", help=_help("exchange.help_import_label"))
+    importing.add_argument("--date", help=_help("exchange.help_import_date"))
+    importing.add_argument("--dry-run", action="store_true", help=_help("exchange.help_import_dry_run"))
     _add_db_argument(importing)
     importing.set_defaults(func=_import)
 
