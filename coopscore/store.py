@@ -29,6 +29,7 @@ import os
 import secrets
 import sqlite3
 import threading
+from numbers import Integral
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date as Date
@@ -939,7 +940,7 @@ class Store:
         Raises:
             NotFoundError: one assessment id (an int) that does not exist.
         """
-        if isinstance(assessment_ids, int):
+        if isinstance(assessment_ids, Integral):
             self._require("assessments", assessment_ids, "assessment")
         where, params = self._id_filter("r.assessment_id", assessment_ids)
         return self._frame(
@@ -1069,7 +1070,7 @@ class Store:
     def _id_filter(self, column: str, ids: Iterable[int] | int | None) -> tuple[str, list[Any]]:
         if ids is None:
             return "", []
-        if isinstance(ids, int):
+        if isinstance(ids, Integral):  # numpy integers too
             ids = [ids]
         # One JSON parameter instead of thousands of `?`: no SQLite variable limit.
         return f"WHERE {column} IN (SELECT value FROM json_each(?))", [_json_list(ids)]

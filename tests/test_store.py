@@ -142,6 +142,10 @@ def test_answers_can_be_read_for_some_assessments_only(store_case):
     assert list(case.store.answers([case.assessment])["item"]) == ["S01.V01"]
     assert len(case.store.answers([case.assessment, second])) == 2
     assert case.store.answers([]).empty
+    # Ids straight out of a DataFrame (numpy integers) work as well.
+    numpy_id = case.store.assessments()["id"].iloc[-1]
+    assert list(case.store.answers(numpy_id)["item"]) == ["A2.L01"]
+    assert list(case.store.respondents(numpy_id)["name"]) == ["Dora"]
 
 
 def test_withdrawn_answer_goes_back_to_unanswered(store_case):
