@@ -17,7 +17,7 @@ import pandas as pd
 
 from .grid import Grid, Item, Phase, Section
 from .i18n import t
-from .scale import Scale
+from .scale import Answer, Scale
 
 SHORT_LABEL_WIDTH = 28  # characters of a stage label on a chart axis, number included
 
@@ -94,6 +94,12 @@ def level_label(value: object, scale: Scale) -> str:
     return french_number(number)
 
 
+def flag_level(scale: Scale) -> Answer:
+    """The level a critical point must reach not to raise a flag (scale.yaml `flag_below`)."""
+    wanted = math.ceil(scale.flag_below)
+    return next((a for a in scale.levels if a.level == wanted), scale.levels[-1])
+
+
 def band_rules(scale: Scale) -> list[str]:
     """How a 0–100 score reads, one line per band, highest first: « Point d'appui : 75 à 100 »."""
     rules, ceiling = [], 100
@@ -124,7 +130,7 @@ def stage_table(stages: pd.DataFrame, grid: Grid) -> pd.DataFrame:
         .set_index("section_id") if len(stages) else pd.DataFrame()
     full, short = stage_labels(grid, None), stage_labels(grid)
     basis_words = {"criteria": t("team.basis_criteria", criteria=grid.label("criteria").lower()),
-                   "methods": t("team.basis_methods", methods=grid.label("methods").lower())}
+                   "methods": t("team.basis_methods")}
     rows = []
     for section in grid.sections:
         phase = grid.phase_of(section.id)
@@ -183,6 +189,11 @@ def score_change(current: object, previous: object) -> float | None:
     """Points gained (+) or lost (−) since the previous campaign; None when one is missing."""
     now, before = _float(current), _float(previous)
     return None if now is None or before is None else now - before
+
+
+def has_critical_points(grid: Grid) -> bool:
+    """Does the grid name critical points at all? (The dialogue grid does not: no flag to read.)"""
+    return any(item.is_critical for item in grid.criteria())
 
 
 def flag_table(flags: pd.DataFrame, grid: Grid, scale: Scale) -> pd.DataFrame:
@@ -274,12 +285,22 @@ def sub_items(item: Item) -> list[SubItem]:
     return found
 
 
-def _in_plan(actions: pd.DataFrame) -> tuple[set[str], set[str]]:
+def _planned(actions: pd.DataFrame | None) -> tuple[set[str], set[str]]:
+    """The method ids and the free titles (spaces normalised) of an action plan."""
     if actions is None or actions.empty:
         return set(), set()
     methods = {str(m) for m in actions["method"] if not _missing(m)}
     titles = {" ".join(str(v).split()) for v in actions["title"] if not _missing(v)}
     return methods, titles
+
+
+def already_planned(actions: pd.DataFrame | None, kind: str, item: Item) -> bool:
+    """Is this recommendation already an action? A method by its id, a lever by its text.
+
+    A dialogue lever is not a method of the grid, so it enters the plan as a free title.
+    """
+    methods, titles = _planned(actions)
+    return item.id in methods if kind == "method" else " ".join(item.text.split()) in titles
 
 
 def recommendation_table(recommendations: pd.DataFrame, grid: Grid, scale: Scale,
@@ -299,7 +320,6 @@ def recommendation_table(recommendations: pd.DataFrame, grid: Grid, scale: Scale
         the method, or None), status_label, in_plan (a method whose id, or a lever whose text,
         is already an action).
     """
-    methods_in_plan, titles_in_plan = _in_plan(actions)
     rows = []
     for _, row in recommendations.iterrows():
         item_id = str(row["method"])
@@ -321,14 +341,12 @@ def recommendation_table(recommendations: pd.DataFrame, grid: Grid, scale: Scale
                      number=section.number, title=section.title)
         status = None if _missing(row["status"]) else str(row["status"])
         answer = scale.answer("method", status) if status else None
-        in_plan = (item_id in methods_in_plan) if kind == "method" else \
-            (" ".join(item.text.split()) in titles_in_plan)
         rows.append({
             "rank": int(row["rank"]), "section_id": item.section_id, "method": item_id,
             "kind": kind, "text": item.text, "because": because, "because_texts": because_texts,
             "because_note": note, "sub_items": sub_items(item), "status": status,
             "status_label": answer.label if answer else t("team.status_none"),
-            "in_plan": in_plan,
+            "in_plan": already_planned(actions, kind, item),
         })
     return pd.DataFrame(rows, columns=RECOMMENDATION_COLUMNS)
 

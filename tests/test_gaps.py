@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from coopscore.gaps import (
-    band_rules, flag_table, french_number, gap_ranking, level_label, next_phase, phase_table,
-    recommendation_table, score_change, scores_by_section, shorten, stage_labels, stage_table,
-    sub_items, unassessed_stages, weak_points,
+    band_rules, flag_level, flag_table, french_number, gap_ranking, has_critical_points,
+    level_label, next_phase, phase_table, recommendation_table, score_change, scores_by_section,
+    shorten, stage_labels, stage_table, sub_items, unassessed_stages, weak_points,
 )
 from coopscore.scale import load_scale
 from coopscore.scoring import recommend, score
@@ -170,7 +170,7 @@ def test_recommended_methods_say_why_and_what_the_team_does_now(tiny_grid, tiny_
     assert first["status_label"] == "Non"
     assert not first["in_plan"]
     unanswered = table.iloc[1]
-    assert unanswered["status_label"] == "pas encore de réponse"
+    assert unanswered["status_label"] == "aucune"
     assert unanswered["because_texts"] == []
     assert "évaluée d'après ses méthodes" in unanswered["because_note"]
 
@@ -228,3 +228,14 @@ def test_score_change_needs_both_scores():
     assert score_change(float("nan"), 45.0) is None
     assert score_change(60.0, None) is None
     assert not math.isnan(score_change(50, 50))
+
+
+def test_the_flag_level_is_the_scale_level_critical_points_must_reach():
+    level = flag_level(SCALE)
+    assert (level.level, level.label) == (2, "En partie traité")
+
+
+def test_only_grids_with_critical_points_can_raise_flags(cooperation, dialogue, tiny_grid):
+    assert has_critical_points(cooperation)
+    assert has_critical_points(tiny_grid)
+    assert not has_critical_points(dialogue)
