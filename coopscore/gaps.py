@@ -20,6 +20,8 @@ from .i18n import t
 from .scale import Answer, Scale
 
 SHORT_LABEL_WIDTH = 28  # characters of a stage label on a chart axis, number included
+ROOMY_LABEL_WIDTH = 34  # ... when a grid has few sections, so each axis has room
+FEW_SECTIONS = 6
 
 STAGE_COLUMNS = ["section_id", "number", "stage", "short", "phase_id", "phase", "score", "band",
                  "band_label", "target", "gap", "completeness", "basis", "basis_label"]
@@ -66,6 +68,11 @@ def shorten(text: str, width: int) -> str:
 def stage_title(section: Section) -> str:
     """« 1. Identifier un besoin, un problème… » in full: number and title."""
     return f"{section.number}. {section.title}"
+
+
+def axis_label_width(grid: Grid) -> int:
+    """How long a stage label may be on a chart: sixteen stages need short ones, four axes not."""
+    return ROOMY_LABEL_WIDTH if len(grid.sections) <= FEW_SECTIONS else SHORT_LABEL_WIDTH
 
 
 def stage_labels(grid: Grid, width: int | None = SHORT_LABEL_WIDTH) -> dict[str, str]:
@@ -121,14 +128,15 @@ def stage_table(stages: pd.DataFrame, grid: Grid) -> pd.DataFrame:
         grid: the grid the assessment was made with.
 
     Returns:
-        Columns section_id, number, stage (full « 1. title »), short (axis label), phase_id,
+        Columns section_id, number, stage (full « 1. title »), short (axis label, see
+        axis_label_width), phase_id,
         phase (title or None), score, band, band_label, target, gap, completeness (0–1),
         basis ("criteria" | "methods") and basis_label (« d'après les méthodes »...).
         A section without a stages row (a stale grid) has missing numbers.
     """
     by_section = stages.assign(section_id=stages["section_id"].astype(str)) \
         .set_index("section_id") if len(stages) else pd.DataFrame()
-    full, short = stage_labels(grid, None), stage_labels(grid)
+    full, short = stage_labels(grid, None), stage_labels(grid, axis_label_width(grid))
     basis_words = {"criteria": t("team.basis_criteria", criteria=grid.label("criteria").lower()),
                    "methods": t("team.basis_methods")}
     rows = []

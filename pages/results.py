@@ -119,29 +119,30 @@ def stage_table_ui(table: pd.DataFrame, grid: Grid, scale: Scale) -> None:
     section = grid.label("section")
     st.subheader(t("team.table_heading", section=section.lower()))
     # the basis is said where it is the exception: a stage scored from its methods (S12)
+    from_methods = table["basis"] == "methods"
     shown = table.assign(completeness=table["completeness"] * 100,
-                         basis_label=table["basis_label"].where(table["basis"] == "methods", ""))
-    columns = ["stage", "score", "band_label", "target",
-               "gap", "completeness", *(["basis_label"] if (table["basis"] == "methods").any() else [])]
+                         basis_label=table["basis_label"].where(from_methods, ""))
+    columns = ["stage", "score", "band_label", "target", "gap", "completeness",
+               *(["basis_label"] if from_methods.any() else [])]
+    basis_help = t("team.col_basis_help", section=section.lower(),
+                   criteria=grid.label("criteria").lower(), methods=grid.label("methods").lower())
+    number = st.column_config.NumberColumn
     st.dataframe(
         shown[columns], hide_index=True, width="stretch", height=35 * (len(shown) + 1) + 3,
         column_config={
-            "stage": st.column_config.TextColumn(section, width=250),
-            "score": st.column_config.NumberColumn(t("team.col_score"), format="%.0f",
-                                                   help=t("team.col_score_help"), width=70),
-            "band_label": st.column_config.TextColumn(
-                t("team.col_band"), help=" · ".join(band_rules(scale)), width=130),
-            "target": st.column_config.NumberColumn(t("team.col_target"), format="%.0f",
-                                                    help=t("team.col_target_help"), width=70),
-            "gap": st.column_config.NumberColumn(t("team.col_gap"), format="%.0f",
-                                                 help=t("team.col_gap_help"), width=70),
+            "stage": st.column_config.TextColumn(section, width=230),
+            "score": number(t("team.col_score"), format="%.0f", help=t("team.col_score_help"),
+                            width=50),
+            "band_label": st.column_config.TextColumn(t("team.col_band"), width=120,
+                                                      help=" · ".join(band_rules(scale))),
+            "target": number(t("team.col_target"), format="%.0f", help=t("team.col_target_help"),
+                             width=50),
+            "gap": number(t("team.col_gap"), format="%.0f", help=t("team.col_gap_help"), width=50),
             "completeness": st.column_config.ProgressColumn(
                 t("team.col_completeness"), format="%.0f %%", min_value=0, max_value=100,
-                help=t("team.col_completeness_help"), width=100, color=charts.SERIES_COLOURS[0]),
-            "basis_label": st.column_config.TextColumn(t("team.col_basis"),
-                                                       help=t("team.col_basis_help", section=section.lower(),
-                                                                criteria=grid.label("criteria").lower(),
-                                                                methods=grid.label("methods").lower())),
+                help=t("team.col_completeness_help"), width=90, color=charts.SERIES_COLOURS[0]),
+            "basis_label": st.column_config.TextColumn(t("team.col_basis"), width=150,
+                                                       help=basis_help),
         },
     )
     targets = scale.targets

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from coopscore.gaps import (
-    band_rules, flag_level, flag_table, french_number, gap_ranking, has_critical_points,
+    axis_label_width, band_rules, flag_level, flag_table, french_number, gap_ranking, has_critical_points,
     level_label, next_phase, phase_table, recommendation_table, score_change, scores_by_section,
     shorten, stage_labels, stage_table, sub_items, unassessed_stages, weak_points,
 )
@@ -66,6 +66,12 @@ def test_stage_labels_carry_the_number_and_a_short_title(cooperation):
     assert short["S01"] == "1. Identifier un besoin, un…"
     assert len(short["S01"]) <= 28
     assert full["S01"] == "1. Identifier un besoin, un problème, une attente, l'expliciter"
+
+
+def test_few_axes_get_longer_chart_labels_than_sixteen_stages(cooperation, dialogue):
+    assert axis_label_width(cooperation) < axis_label_width(dialogue)
+    short = stage_table(pd.DataFrame(columns=["section_id"]), dialogue)["short"]
+    assert list(short)[1] == "2. Animer les liens, les relations"
 
 
 def test_team_values_are_said_in_words():
