@@ -231,7 +231,7 @@ def gap_ranking(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def unassessed_stages(table: pd.DataFrame) -> pd.DataFrame:
-    """Stages that have a target but no score yet: no gap can be read there until they are answered."""
+    """Stages with a target but no score yet: their gap can be read once they are answered."""
     return table[table["target"].notna() & table["score"].isna()].reset_index(drop=True)
 
 

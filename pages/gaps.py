@@ -32,6 +32,8 @@ def add_to_plan(assessment_id: int, kind: str, item_id: str, because: str) -> No
         fields = {"method": item.id} if kind == "method" else {"title": item.text}
         db.add_action(assessment_id=assessment_id, because=because, **fields)
         flash(t("team.added", text=item.text))
+        # the button is far down the page, the flash at its top: say it where the eye is too
+        st.toast(t("team.added", text=item.text), icon=":material/add_task:")
 
     guarded(add)
 
@@ -106,8 +108,8 @@ def stage_ui(assessment: Assessment, stage: pd.Series, weak: pd.DataFrame,
                        if stage["basis"] == "methods" else t("team.weak_none"))
         else:
             st.markdown("\n".join(
-                t("team.weak_line", text=w["text"], value=w["value_label"], target=w["target_label"],
-                  badges=_badges(w)) for _, w in weak.iterrows()))
+                t("team.weak_line", text=w["text"], value=w["value_label"],
+                  target=w["target_label"], badges=_badges(w)) for _, w in weak.iterrows()))
         if not section.methods:
             return
         st.markdown(f"##### {t('team.methods_heading', methods=grid.label('methods'))}")
@@ -130,7 +132,8 @@ def no_gap_ui(table: pd.DataFrame, assessment: Assessment, grid: Grid) -> None:
     rows = table[table["section_id"].isin(following.sections)]
     st.markdown(t("team.next_phase", phase=following.title) + "\n" + "\n".join(
         t("team.next_phase_line", stage=row["stage"],
-          score=t("team.next_phase_no_score") if pd.isna(row["score"]) else f"{row['score']:.0f} / 100")
+          score=(t("team.next_phase_no_score") if pd.isna(row["score"])
+                 else f"{row['score']:.0f} / 100"))
         for _, row in rows.iterrows()))
     st.page_link("pages/reference.py", label=t("team.go_reference"), icon=":material/menu_book:")
 

@@ -12,8 +12,8 @@ import streamlit as st
 
 from coopscore import charts
 from coopscore.gaps import (
-    band_rules, flag_level, flag_table, french_number, has_critical_points, phase_table, score_change, scores_by_section,
-    stage_table,
+    band_rules, flag_level, flag_table, french_number, has_critical_points, phase_table,
+    score_change, scores_by_section, stage_table,
 )
 from coopscore.grid import Grid
 from coopscore.i18n import t
@@ -26,7 +26,9 @@ from ui import french_date, load_scale, results_for, scored_assessment_ui, store
 def previous_campaign(assessment_id: int) -> Assessment | None:
     """The campaign before this one (same project, same grid), when it has scores."""
     previous_id = previous_assessment(store(), assessment_id)
-    if previous_id is None or results_for(previous_id).one("stages", previous_id)["score"].isna().all():
+    if previous_id is None:
+        return None
+    if results_for(previous_id).one("stages", previous_id)["score"].isna().all():
         return None
     return store().assessment(previous_id)
 

@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 
 from coopscore.gaps import (
-    axis_label_width, band_rules, flag_level, flag_table, french_number, gap_ranking, has_critical_points,
-    level_label, next_phase, phase_table, recommendation_table, score_change, scores_by_section,
-    shorten, stage_labels, stage_table, sub_items, unassessed_stages, weak_points,
+    axis_label_width, band_rules, flag_level, flag_table, french_number, gap_ranking,
+    has_critical_points, level_label, next_phase, phase_table, recommendation_table, score_change,
+    scores_by_section, shorten, stage_labels, stage_table, sub_items, unassessed_stages,
+    weak_points,
 )
 from coopscore.scale import load_scale
 from coopscore.scoring import recommend, score
@@ -196,9 +197,10 @@ def test_sub_items_are_listed_depth_first(tiny_grid):
 
 
 def test_dialogue_levers_are_recommended_themselves(dialogue):
-    table = answers(*[(r, item.id, "0") for r in ("p1", "p2") for item in dialogue.section("A3").criteria],
-                    *[(r, item.id, "3") for r in ("p1", "p2")
-                      for s in dialogue.sections if s.id != "A3" for item in s.criteria])
+    weak_axis = dialogue.section("A3").criteria
+    others = [item for s in dialogue.sections if s.id != "A3" for item in s.criteria]
+    table = answers(*[(r, item.id, "0") for r in ("p1", "p2") for item in weak_axis],
+                    *[(r, item.id, "3") for r in ("p1", "p2") for item in others])
     scores, recommendations = scored(dialogue, table, None)
     levers = recommendation_table(recommendations, dialogue, SCALE)
     assert set(levers["kind"]) == {"criterion"}

@@ -1,4 +1,4 @@
-"""Écarts et recommandations: gaps ranked, weak points, methods with their « parce que », the plan."""
+"""Écarts et recommandations: gaps ranked, weak points, methods and why, the action plan."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from coopscore.results import score_assessments
 from coopscore.store import open_store
 
 from .conftest import app_test
+from .test_page_results import new_assessment
 
 PAGE = "pages/gaps.py"
 ADD = "Ajouter au plan d'action"
@@ -82,7 +83,9 @@ def test_adding_a_recommended_method_puts_it_in_the_action_plan(demo_db, with_ga
     at = app_test(PAGE, project_id=assessment.project_id, assessment_id=assessment.id)
     at.button(key=f"add_{assessment.id}_{method_id}").click().run()
     assert not at.exception
-    assert any(f"« {method.text} » est ajouté au plan d'action." == s.value for s in at.success)
+    added_message = f"« {method.text} » est ajouté au plan d'action."
+    assert any(added_message == s.value for s in at.success)
+    assert any(added_message == toast.value for toast in at.toast)
     with open_store(demo_db) as db:
         actions = db.actions(assessment_id=assessment.id)
     added = actions[actions["method"] == method_id]
@@ -133,7 +136,8 @@ def test_dialogue_levers_are_the_recommendations_and_go_to_the_plan_as_titles(de
     added = actions[actions["title"] == lever.text]
     assert len(added) == 1 and added["method"].isna().all()
     section = grid.section(lever.section_id)
-    assert added["because"].iloc[0] == f"Levier à renforcer — Axe {section.number} : {section.title}"
+    expected = f"Levier à renforcer — Axe {section.number} : {section.title}"
+    assert added["because"].iloc[0] == expected
     assert at.button(key=f"in_plan_{assessment.id}_{lever.id}").disabled
 
 
@@ -155,14 +159,8 @@ def test_without_gap_the_page_says_so_and_points_to_the_next_phase(demo_db):
         assert f"**{section.number}. {section.title}**" in text
 
 
-def test_a_project_without_phase_has_no_target_to_measure_gaps_against(store_path, monkeypatch):
-    monkeypatch.setenv("COOPSCORE_DB", str(store_path))
-    with open_store(store_path) as db:
-        territory = db.create_territory("Pays du Val de Test")
-        project_id = db.create_project("Essai sans phase", territory)
-        assessment_id = db.create_assessment(project_id, "cooperation", "Diagnostic initial")
-        alice = db.add_respondent(assessment_id, "Alice", "elu")
-        db.save_answer(assessment_id, alice, "S01.V01", "0")
+def test_a_project_without_phase_has_no_target_to_measure_gaps_against():
+    project_id, assessment_id = new_assessment(phase=None, answers={"S01.V01": "0"})
     at = app_test(PAGE, project_id=project_id, assessment_id=assessment_id)
     assert not at.exception
     assert any("la phase du projet n'est pas renseignée" in i.value for i in at.info)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 
 import pytest
 
@@ -25,6 +26,22 @@ def _trace_names(chart) -> list[str]:
 
 def _page_links(at) -> list[str]:
     return [link.proto.label for link in at.get("page_link")]
+
+
+def new_assessment(phase: str | None = "emergence", answers: dict[str, str] | None = None,
+                   project: str = "Essai") -> tuple[int, int]:
+    """A project with one cooperation assessment answered by Alice, in the test's own database.
+
+    Returns (project id, assessment id).
+    """
+    with open_store(os.environ["COOPSCORE_DB"]) as db:
+        territory = db.create_territory("Pays du Val de Test")
+        project_id = db.create_project(project, territory, phase=phase)
+        assessment_id = db.create_assessment(project_id, "cooperation", "Diagnostic initial")
+        alice = db.add_respondent(assessment_id, "Alice", "elu")
+        for item, value in (answers or {}).items():
+            db.save_answer(assessment_id, alice, item, value)
+    return project_id, assessment_id
 
 
 @pytest.fixture
@@ -54,9 +71,8 @@ def test_without_a_project_the_page_says_what_to_do():
     assert not at.get("plotly_chart")
 
 
-def test_a_project_without_assessment_says_to_open_one(store_path, monkeypatch):
-    monkeypatch.setenv("COOPSCORE_DB", str(store_path))
-    with open_store(store_path) as db:
+def test_a_project_without_assessment_says_to_open_one():
+    with open_store(os.environ["COOPSCORE_DB"]) as db:
         territory = db.create_territory("Pays du Val de Test")
         project_id = db.create_project("Essai sans évaluation", territory)
     at = app_test(PAGE, project_id=project_id)
@@ -65,13 +81,8 @@ def test_a_project_without_assessment_says_to_open_one(store_path, monkeypatch):
     assert not at.get("plotly_chart")
 
 
-def test_an_assessment_without_answers_says_to_answer_first(store_path, monkeypatch):
-    monkeypatch.setenv("COOPSCORE_DB", str(store_path))
-    with open_store(store_path) as db:
-        territory = db.create_territory("Pays du Val de Test")
-        project_id = db.create_project("Essai", territory, phase="emergence")
-        assessment_id = db.create_assessment(project_id, "cooperation", "Diagnostic initial")
-        db.add_respondent(assessment_id, "Alice", "elu")
+def test_an_assessment_without_answers_says_to_answer_first():
+    project_id, assessment_id = new_assessment(answers={})
     at = app_test(PAGE, project_id=project_id, assessment_id=assessment_id)
     assert not at.exception
     assert "aucune réponse chiffrée" in at.info[0].value
@@ -79,14 +90,8 @@ def test_an_assessment_without_answers_says_to_answer_first(store_path, monkeypa
     assert not at.get("plotly_chart") and not at.metric
 
 
-def test_one_respondent_only_is_said_and_the_results_still_show(store_path, monkeypatch):
-    monkeypatch.setenv("COOPSCORE_DB", str(store_path))
-    with open_store(store_path) as db:
-        territory = db.create_territory("Pays du Val de Test")
-        project_id = db.create_project("Essai", territory, phase="emergence")
-        assessment_id = db.create_assessment(project_id, "cooperation", "Diagnostic initial")
-        alice = db.add_respondent(assessment_id, "Alice", "elu")
-        db.save_answer(assessment_id, alice, "S01.V01", "2")
+def test_one_respondent_only_is_said_and_the_results_still_show():
+    project_id, assessment_id = new_assessment(answers={"S01.V01": "2"})
     at = app_test(PAGE, project_id=project_id, assessment_id=assessment_id)
     assert not at.exception
     assert any("Une seule personne a répondu" in i.value for i in at.info)
@@ -122,7 +127,8 @@ def test_results_show_the_index_radar_table_phases_and_flags(campaign):
     (table,) = at.dataframe
     rows = table.value
     assert len(rows) == 16
-    assert rows["stage"].iloc[0] == "1. Identifier un besoin, un problème, une attente, l'expliciter"
+    first = "1. Identifier un besoin, un problème, une attente, l'expliciter"
+    assert rows["stage"].iloc[0] == first
     basis = dict(zip(rows["stage"].str.split(".").str[0], rows["basis_label"], strict=True))
     assert basis["12"] == "d'après les méthodes" and basis["1"] == ""
 
@@ -172,3 +178,9 @@ def test_answering_a_question_moves_the_overall_score(demo_db):
     assert after["Indice global (0–100)"] == f"{expected['score'].iloc[0]:.0f} / 100"
     assert int(after["Répondant·es"]) == int(before["Répondant·es"]) + 1
     assert not math.isnan(expected["score"].iloc[0])
+
+
+def test_unknown_ids_from_the_url_fall_back_to_choosing_a_project(demo_db):
+    at = app_test(PAGE, project_id=999_999, assessment_id=999_999)
+    assert not at.exception
+    assert "Choisissez un projet" in at.info[0].value
