@@ -120,6 +120,10 @@ def stage_ui(assessment: Assessment, stage: pd.Series, weak: pd.DataFrame,
 
 
 def no_gap_ui(table: pd.DataFrame, assessment: Assessment, grid: Grid) -> None:
+    if not unassessed_stages(table).empty:  # said below: some expected stages are not answered
+        st.success(t("team.no_gap_so_far", sections=grid.label("sections").lower()),
+                   icon=":material/check_circle:")
+        return
     st.success(t("team.no_gap" if grid.phases else "team.no_gap_no_phase",
                  section=grid.label("section").lower()), icon=":material/celebration:")
     if not grid.phases:

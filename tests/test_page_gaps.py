@@ -181,3 +181,14 @@ def test_a_failed_addition_is_a_french_message_and_adds_nothing(demo_db, with_ga
     assert "Choisissez un projet" in at.info[0].value
     with open_store(demo_db) as db:
         assert db.actions(assessment_id=assessment.id).empty
+
+
+def test_no_gap_yet_with_expected_stages_unanswered_says_what_to_complete():
+    project_id, assessment_id = new_assessment(phase="emergence", answers={"S01.V01": "3"})
+    at = app_test(PAGE, project_id=project_id, assessment_id=assessment_id)
+    assert not at.exception
+    assert "Aucun écart à la cible sur les étapes déjà évaluées" in at.success[0].value
+    assert "Bravo" not in at.success[0].value
+    unanswered = next(i.value for i in at.info if "aucun niveau pour" in i.value)
+    assert "2. Lever les freins à la…" in unanswered
+    assert "1. Identifier" not in unanswered
