@@ -16,6 +16,10 @@ pages = {
     t("app.nav_team"): [
         st.Page("pages/assess.py", title=t("app.assess_title"), icon=":material/edit_note:",
                 url_path="auto-evaluation"),
+        st.Page("pages/results.py", title=t("team.results_title"), icon=":material/radar:",
+                url_path="resultats"),
+        st.Page("pages/gaps.py", title=t("team.gaps_title"), icon=":material/trending_up:",
+                url_path="ecarts"),
         st.Page("pages/plan.py", title=t("app.plan_title"), icon=":material/checklist:",
                 url_path="plan-action"),
     ],

@@ -217,3 +217,50 @@ def guarded(action, *args, success: str | None = None, **kwargs):
     if success:
         flash(success)
     return result
+
+
+# --- a scored assessment, or what to do first (Résultats, Écarts et recommandations) ---------
+
+
+def french_date(iso_date: str) -> str:
+    """« 02/07/2026 » for a stored ISO date; the text as it is when it is not a date."""
+    try:
+        return pd.Timestamp(iso_date).strftime("%d/%m/%Y")
+    except (TypeError, ValueError):
+        return str(iso_date)
+
+
+def scored_assessment_ui() -> tuple[store_module.Project, store_module.Assessment,
+                                    results_module.Results]:
+    """The selected project, assessment and its (cached) results, with a line saying which.
+
+    Stops the page with a French st.info and a link to « Auto-évaluation » when there is
+    nothing to show yet: no project chosen, a project without assessment, an assessment with
+    no level given. Says so when one person only has answered.
+    """
+    db = store()
+    project_id = st.session_state.get("project_id")
+    assessment_id = st.session_state.get("assessment_id")
+    if project_id is None:
+        st.info(t("team.pick_project"))
+        st.page_link("pages/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
+        st.stop()
+    project = db.project(project_id)
+    if assessment_id is None:
+        st.info(t("team.pick_assessment", project=project.name))
+        st.page_link("pages/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
+        st.stop()
+    assessment = db.assessment(assessment_id)
+    results = results_for(assessment_id)
+    grid = results.grid
+    status = f" · {t('team.closed')}" if assessment.is_closed else ""
+    st.caption(t("team.context", project=project.name, label=assessment.label,
+                 date=french_date(assessment.date), grid=grid.short_title or grid.title) + status)
+    overall = results.one("overall", assessment_id)
+    if overall.empty or int(overall["n_answered"].iloc[0]) == 0:
+        st.info(t("team.no_answer", label=assessment.label))
+        st.page_link("pages/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
+        st.stop()
+    if int(overall["n_respondents"].iloc[0]) == 1:
+        st.info(t("team.one_respondent"), icon=":material/person:")
+    return project, assessment, results

@@ -1,0 +1,186 @@
+"""Résultats: overall index and its reading, the radar, the stage table, phases and flags."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+
+import pytest
+
+from coopscore.results import assessment_results, previous_assessment, score_assessments
+from coopscore.store import open_store
+
+from .conftest import app_test
+
+PAGE = "pages/results.py"
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _trace_names(chart) -> list[str]:
+    return [trace.get("name") for trace in json.loads(chart.proto.spec)["data"]]
+
+
+def _page_links(at) -> list[str]:
+    return [link.proto.label for link in at.get("page_link")]
+
+
+def new_assessment(phase: str | None = "emergence", answers: dict[str, str] | None = None,
+                   project: str = "Essai") -> tuple[int, int]:
+    """A project with one cooperation assessment answered by Alice, in the test's own database.
+
+    Returns (project id, assessment id).
+    """
+    with open_store(os.environ["COOPSCORE_DB"]) as db:
+        territory = db.create_territory("Pays du Val de Test")
+        project_id = db.create_project(project, territory, phase=phase)
+        assessment_id = db.create_assessment(project_id, "cooperation", "Diagnostic initial")
+        alice = db.add_respondent(assessment_id, "Alice", "elu")
+        for item, value in (answers or {}).items():
+            db.save_answer(assessment_id, alice, item, value)
+    return project_id, assessment_id
+
+
+@pytest.fixture
+def campaign(demo_db):
+    """A cooperation assessment of the demo with a previous campaign and critical flags."""
+    with open_store(demo_db) as db:
+        results = score_assessments(db)[("cooperation", "1.0")]
+        overall = results.scores.overall
+        for _, row in overall.sort_values("assessment").iterrows():
+            assessment_id = int(row["assessment"])
+            previous = previous_assessment(db, assessment_id)
+            if previous is not None and row["n_flags"] > 0:
+                assessment = db.assessment(assessment_id)
+                flags = results.one("flags", assessment_id)["item"]
+                return {"project_id": assessment.project_id, "assessment_id": assessment_id,
+                        "previous": db.assessment(previous), "overall": row,
+                        "flag_texts": [results.grid.item(str(i)).text for i in flags]}
+    raise AssertionError("the demo has a campaign with a previous one and critical flags")
+
+
+def test_without_a_project_the_page_says_what_to_do():
+    at = app_test(PAGE)
+    assert not at.exception
+    assert at.title[0].value == "Résultats"
+    assert "Choisissez un projet" in at.info[0].value
+    assert _page_links(at) == ["Répondre dans « Auto-évaluation »"]
+    assert not at.get("plotly_chart")
+
+
+def test_a_project_without_assessment_says_to_open_one():
+    with open_store(os.environ["COOPSCORE_DB"]) as db:
+        territory = db.create_territory("Pays du Val de Test")
+        project_id = db.create_project("Essai sans évaluation", territory)
+    at = app_test(PAGE, project_id=project_id)
+    assert not at.exception
+    assert "« Essai sans évaluation » n'a pas encore d'évaluation" in at.info[0].value
+    assert not at.get("plotly_chart")
+
+
+def test_an_assessment_without_answers_says_to_answer_first():
+    project_id, assessment_id = new_assessment(answers={})
+    at = app_test(PAGE, project_id=project_id, assessment_id=assessment_id)
+    assert not at.exception
+    assert "aucune réponse chiffrée" in at.info[0].value
+    assert _page_links(at) == ["Répondre dans « Auto-évaluation »"]
+    assert not at.get("plotly_chart") and not at.metric
+
+
+def test_one_respondent_only_is_said_and_the_results_still_show():
+    project_id, assessment_id = new_assessment(answers={"S01.V01": "2"})
+    at = app_test(PAGE, project_id=project_id, assessment_id=assessment_id)
+    assert not at.exception
+    assert any("Une seule personne a répondu" in i.value for i in at.info)
+    assert _metrics(at)["Indice global (0–100)"] == "67 / 100"
+    assert _metrics(at)["Répondant·es"] == "1"
+    assert len(at.get("plotly_chart")) == 2  # radar, phases
+
+
+def test_results_show_the_index_radar_table_phases_and_flags(campaign):
+    at = app_test(PAGE, project_id=campaign["project_id"], assessment_id=campaign["assessment_id"])
+    assert not at.exception
+    assert at.title[0].value == "Résultats"
+    assert [s.value for s in at.subheader] == [
+        "Le profil de l'équipe, étape par étape", "Le détail par étape", "Scores par phase"]
+    overall = campaign["overall"]
+    metrics = _metrics(at)
+    assert metrics["Indice global (0–100)"] == f"{overall['score']:.0f} / 100"
+    assert metrics["Complétude"] == f"{overall['completeness'] * 100:.0f} %"
+    assert metrics["Répondant·es"] == str(overall["n_respondents"])
+    assert metrics["Alertes critiques"] == str(overall["n_flags"])
+    index = next(m for m in at.metric if m.label == "Indice global (0–100)")
+    assert index.delta.endswith(" points")
+    assert any(f"depuis « {campaign['previous'].label} »" in c.value for c in at.caption)
+    assert any(overall["band_label"] in m.value and "badge" in m.value for m in at.markdown)
+
+    radar, phases = at.get("plotly_chart")
+    previous = campaign["previous"]
+    day, month, year = previous.date[8:10], previous.date[5:7], previous.date[:4]
+    assert _trace_names(radar) == ["Équipe", "Cible",
+                                   f"{previous.label} ({day}/{month}/{year})"]
+    assert _trace_names(phases) == ["Score", "Cible"]
+
+    (table,) = at.dataframe
+    rows = table.value
+    assert len(rows) == 16
+    first = "1. Identifier un besoin, un problème, une attente, l'expliciter"
+    assert rows["stage"].iloc[0] == first
+    basis = dict(zip(rows["stage"].str.split(".").str[0], rows["basis_label"], strict=True))
+    assert basis["12"] == "d'après les méthodes" and basis["1"] == ""
+
+    (warning,) = at.warning
+    assert f"{len(campaign['flag_texts'])} point(s) critique(s)" in warning.value
+    assert all(text in warning.value for text in campaign["flag_texts"])
+    assert "Voir les écarts et les recommandations" in _page_links(at)
+
+
+def test_the_dialogue_grid_shows_axes_without_phases_or_flags(demo_db):
+    with open_store(demo_db) as db:
+        dialogue = db.assessments()
+        row = dialogue[dialogue["grid"] == "dialogue"].iloc[0]
+    at = app_test(PAGE, project_id=int(row["project"]), assessment_id=int(row["id"]))
+    assert not at.exception
+    assert [s.value for s in at.subheader] == ["Le profil de l'équipe, axe par axe",
+                                               "Le détail par axe"]
+    assert len(at.get("plotly_chart")) == 1
+    assert set(_metrics(at)) == {"Indice global (0–100)", "Complétude", "Répondant·es"}
+    assert not at.warning
+    (table,) = at.dataframe
+    assert list(table.value["stage"]) == [
+        "1. Quelques préalables", "2. Animer les liens, les relations", "3. Agir auprès des élus",
+        "4. (re)penser les outils, les méthodes, les organisations"]
+    assert "basis_label" not in table.value.columns
+
+
+def test_answering_a_question_moves_the_overall_score(demo_db):
+    with open_store(demo_db) as db:
+        results = score_assessments(db)[("cooperation", "1.0")]
+        stages = results.scores.stages
+        drafts = set(db.assessments().query("status == 'draft' and grid == 'cooperation'")["id"])
+        empty = stages[stages["score"].isna() & stages["assessment"].isin(drafts)].iloc[0]
+        assessment_id, section_id = int(empty["assessment"]), str(empty["section_id"])
+        assessment = db.assessment(assessment_id)
+        criterion = db.grid_of(assessment_id).section(section_id).criteria[0].id
+    at = app_test(PAGE, project_id=assessment.project_id, assessment_id=assessment_id)
+    before = _metrics(at)
+    with open_store(demo_db) as db:
+        respondent = db.add_respondent(assessment_id, "Nouvelle personne", "partenaire")
+        db.save_answer(assessment_id, respondent, criterion, "3")
+        expected = assessment_results(db, assessment_id).one("overall", assessment_id)
+    at.run()
+    assert not at.exception
+    after = _metrics(at)
+    assert after["Indice global (0–100)"] != before["Indice global (0–100)"]
+    assert after["Indice global (0–100)"] == f"{expected['score'].iloc[0]:.0f} / 100"
+    assert int(after["Répondant·es"]) == int(before["Répondant·es"]) + 1
+    assert not math.isnan(expected["score"].iloc[0])
+
+
+def test_unknown_ids_from_the_url_fall_back_to_choosing_a_project(demo_db):
+    at = app_test(PAGE, project_id=999_999, assessment_id=999_999)
+    assert not at.exception
+    assert "Choisissez un projet" in at.info[0].value
