@@ -209,3 +209,13 @@ def guarded(action, *args, success: str | None = None, **kwargs):
     if success:
         flash(success)
     return result
+
+
+def campaign_results(assessment_ids) -> dict[tuple[str, str], results_module.Results]:
+    """Scores of a few assessments (a project's campaigns) in one pass, cached until the data
+    changes: {(grid, version): Results}, empty when there is none."""
+    ids = tuple(sorted(int(i) for i in assessment_ids))
+    if not ids:
+        return {}
+    db = store()
+    return _scored(str(db.path), db.revision(), ids)
