@@ -39,9 +39,23 @@ def campaigns(assessments: pd.DataFrame, grid: str | None = None) -> pd.DataFram
     return ordered[ordered["grid"] == grid].reset_index(drop=True)
 
 
-def default_pair(campaign_ids: Sequence[Hashable]) -> tuple[Hashable, Hashable] | None:
-    """The pair compared by default: the last two campaigns (None with fewer than two)."""
+def default_pair(campaign_ids: Sequence[Hashable],
+                 overall_scores: Sequence[float | None] | None = None
+                 ) -> tuple[Hashable, Hashable] | None:
+    """The pair compared by default: the last two campaigns that have scores.
+
+    Args:
+        campaign_ids: oldest first.
+        overall_scores: optional, each campaign's overall index (None/NaN when nobody has
+            answered yet): a campaign just opened is skipped.
+
+    Returns:
+        (earlier, later), or None with fewer than two such campaigns.
+    """
     ids = list(campaign_ids)
+    if overall_scores is not None:
+        ids = [i for i, score in zip(ids, overall_scores, strict=True)
+               if score is not None and not pd.isna(score)]
     return (ids[-2], ids[-1]) if len(ids) >= 2 else None
 
 

@@ -98,10 +98,11 @@ def stages_ui(grid: Grid, labels: dict[int, str], stages: pd.DataFrame) -> None:
     st.plotly_chart(figure, width="stretch", key="timeline_stages")
 
 
-def pair_ui(labels: dict[int, str]) -> tuple[int, int] | None:
-    """Two campaigns to compare (default: the last two); None when they are the same."""
+def pair_ui(labels: dict[int, str], overall: pd.DataFrame) -> tuple[int, int] | None:
+    """Two campaigns to compare (default: the last two with answers); None if the same."""
     ids = list(labels)
-    before_default, after_default = progress.default_pair(ids)
+    before_default, after_default = progress.default_pair(
+        ids, progress.overall_history(overall, ids))
     left, right = st.columns(2)
     before = left.selectbox(t("facilitation.compare_before"), ids, index=ids.index(before_default),
                             format_func=labels.get, key="timeline_before")
@@ -182,13 +183,13 @@ labels = {int(row.id): t("facilitation.campaign_label", label=row.label, date=fr
           for row in campaigns.itertuples()}
 grid = store().grid_of(list(labels)[-1])
 stages, overall = scores_of(list(labels))
-if sum(v is not None for v in progress.overall_history(overall, list(labels))) < 2:
+if progress.default_pair(list(labels), progress.overall_history(overall, list(labels))) is None:
     st.info(t("facilitation.timeline_not_enough_scores"))
     go_assess_link()
     st.stop()
 overall_ui(labels, overall)
 stages_ui(grid, labels, stages)
 st.subheader(t("facilitation.compare_heading"))
-pair = pair_ui(labels)
+pair = pair_ui(labels, overall)
 if pair is not None:
     changes_ui(grid, stages, overall, *pair)
