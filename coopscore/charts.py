@@ -209,7 +209,7 @@ def answer_spread(counts: pd.DataFrame, *, levels: Sequence[str], level_labels: 
     # across the whole figure, in scale order (plotly reverses it for stacked bars).
     figure.update_layout(barmode="stack", margin=dict(t=90 if title else 70),
                          legend=dict(orientation="h", traceorder="normal", xref="container",
-                                     x=0.5, xanchor="center", yref="container", y=0.99,
+                                     x=0.01, xanchor="left", yref="container", y=0.99,
                                      yanchor="top"))
     return figure
 

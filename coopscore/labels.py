@@ -1,4 +1,4 @@
-"""Stage labels for chart axes: « 1. Identifier un besoin… », the full title kept for hovers.
+"""Short labels for charts: stages (« 1. Identifier un besoin… », full title on hover), bands.
 
 A chart with sixteen stages has no room for titles of a hundred characters; the number
 says which stage it is, the first words what it is about.
@@ -6,7 +6,10 @@ says which stage it is, the first words what it is about.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from .grid import Grid, Section
+from .scale import Band
 
 SHORT_WIDTH = 26  # characters of a short stage label, number included
 LINK_WORD = 3  # a cut label does not end on a word this short (« à la… », « des… »)
@@ -39,3 +42,17 @@ def stage_label(section: Section, width: int | None = SHORT_WIDTH) -> str:
 def stage_labels(grid: Grid, width: int | None = SHORT_WIDTH) -> dict[str, str]:
     """{section id: label} for every section of the grid, in grid order (see `stage_label`)."""
     return {section.id: stage_label(section, width) for section in grid.sections}
+
+
+def band_ranges(bands: Sequence[Band], top: float = 100.0) -> list[tuple[str, float, float]]:
+    """(label, from, to) of each reading band, highest first: a legend for score colours.
+
+    A band runs from its `min` up to the next band's `min` (the top of the scale for the
+    highest band).
+    """
+    ordered = sorted(bands, key=lambda band: band.min, reverse=True)
+    ranges, upper = [], top
+    for band in ordered:
+        ranges.append((band.label, band.min, upper))
+        upper = band.min
+    return ranges

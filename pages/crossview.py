@@ -15,14 +15,15 @@ import streamlit as st
 from coopscore import agreement, charts
 from coopscore.grid import Grid
 from coopscore.i18n import t
-from coopscore.labels import shorten, stage_labels
+from coopscore.labels import band_ranges, shorten, stage_labels
 from coopscore.results import Results
 from coopscore.scale import Scale
 from coopscore.store import Assessment
 from ui import flash, guarded, load_scale, results_for, show_flashes, store
 
 ASSESS_PAGE = "pages/assess.py"
-ITEM_WIDTH = 70  # characters of a point of vigilance's text in charts and lists
+ITEM_WIDTH = 70  # characters of a point of vigilance's text in lists
+CHART_ITEM_WIDTH = 48  # ... beside the bars of a chart, which need the room
 
 
 def go_assess_link() -> None:
@@ -44,9 +45,9 @@ def selected_assessment_ui() -> Assessment | None:
     return store().assessment(assessment_id)
 
 
-def item_label(grid: Grid, item_id: str) -> str:
+def item_label(grid: Grid, item_id: str, width: int = ITEM_WIDTH) -> str:
     text = grid.item(item_id).text if grid.has_item(item_id) else item_id
-    return t("facilitation.spread_row", id=item_id, text=shorten(text, ITEM_WIDTH))
+    return t("facilitation.spread_row", id=item_id, text=shorten(text, width))
 
 
 def value_label(grid: Grid, scale: Scale, item_id: str, value: str) -> str:
@@ -58,6 +59,13 @@ def value_label(grid: Grid, scale: Scale, item_id: str, value: str) -> str:
     if kind == "criterion" and answer.level is not None:
         return t("facilitation.spread_level", value=answer.value, label=answer.label)
     return answer.label
+
+
+def band_legend(scale: Scale) -> str:
+    """« Lecture des scores (0–100) : Point d'appui de 75 à 100, ... »"""
+    return t("facilitation.band_legend", bands=", ".join(
+        t("facilitation.band_item", label=label, low=low, high=high)
+        for label, low, high in band_ranges(scale.bands)))
 
 
 def number(value: float | None, digits: int = 1) -> str:
@@ -85,8 +93,9 @@ def metrics_ui(results: Results, assessment_id: int, hotspots: pd.DataFrame, sca
 
 
 def respondents_ui(results: Results, assessment_id: int, scale: Scale) -> None:
-    st.subheader(t("facilitation.heatmap_heading"))
-    st.caption(t("facilitation.heatmap_caption"))
+    grid = results.grid
+    st.subheader(t("facilitation.heatmap_heading", section=grid.label("section").lower()))
+    st.caption(t("facilitation.heatmap_caption") + " " + band_legend(scale))
     people = store().respondents(assessment_id)
     rows = {row.id: t("facilitation.heatmap_row", name=row.name, role=scale.role_label(row.role))
             for row in people.itertuples()}
@@ -94,7 +103,8 @@ def respondents_ui(results: Results, assessment_id: int, scale: Scale) -> None:
     numbers = {section.id: str(section.number) for section in results.grid.sections}
     matrix = agreement.respondent_matrix(results.scores.respondent_stages, assessment_id, rows,
                                          numbers)
-    figure = charts.heatmap(matrix, x_title=t("facilitation.heatmap_x"),
+    figure = charts.heatmap(matrix, x_title=t("facilitation.heatmap_x",
+                                              sections=grid.label("sections")),
                             hover_label=t("facilitation.heatmap_hover"),
                             column_hover=list(stage_labels(results.grid, width=None).values()))
     st.plotly_chart(figure, width="stretch", key="crossview_heatmap")
@@ -123,23 +133,24 @@ def roles_ui(results: Results, assessment_id: int, scale: Scale) -> None:
     st.plotly_chart(figure, width="stretch", key="crossview_roles")
 
 
-def spread_ui(results: Results, assessment_id: int, hotspots: pd.DataFrame, scale: Scale) -> None:
+def spread_ui(results: Results, assessment_id: int, hotspots: pd.DataFrame, answers: pd.DataFrame,
+              scale: Scale) -> None:
     st.subheader(t("facilitation.spread_heading"))
-    st.caption(t("facilitation.spread_caption"))
     grid = results.grid
+    st.caption(t("facilitation.spread_caption", criteria=grid.label("criteria").lower()))
     full = stage_labels(grid, width=None)
     section_ids = [s.id for s in grid.sections]
     disputed = [s for s in section_ids if s in set(hotspots["section_id"])]
     default = section_ids.index(disputed[0]) if disputed else 0
-    section_id = st.selectbox(t("facilitation.spread_stage"), section_ids, index=default,
+    section_id = st.selectbox(grid.label("section"), section_ids, index=default,
                               format_func=full.get, key=f"spread_stage_{assessment_id}")
     criteria = [c.id for c in grid.section(section_id).criteria]
     if not criteria:
-        st.info(t("facilitation.spread_no_criteria"))
+        st.info(t("facilitation.spread_no_criteria", criteria=grid.label("criteria").lower()))
         return
     values = list(scale.criterion_values())
-    counts = agreement.answer_counts(store().answers(assessment_id), criteria, values)
-    counts.index = [item_label(grid, item) for item in counts.index]
+    counts = agreement.answer_counts(answers, criteria, values)
+    counts.index = [item_label(grid, item, CHART_ITEM_WIDTH) for item in counts.index]
     labels = {v: value_label(grid, scale, criteria[0], v) for v in values}
     figure = charts.answer_spread(counts, levels=values, level_labels=labels)
     st.plotly_chart(figure, width="stretch", key="crossview_spread")
@@ -170,7 +181,7 @@ def hotspots_ui(results: Results, hotspots: pd.DataFrame, scale: Scale) -> None:
     })
     st.dataframe(table, hide_index=True, width="stretch", key="crossview_hotspots",
                  height=table_height(len(table)), column_config={
-        "item": st.column_config.TextColumn(t("facilitation.col_item"), width=330),
+        "item": st.column_config.TextColumn(grid.label("criteria"), width=330),
         "n": st.column_config.NumberColumn(t("facilitation.col_n"), width=80),
         "range": st.column_config.TextColumn(t("facilitation.col_range"), width=110),
         "median": st.column_config.TextColumn(t("facilitation.col_median"), width=75),
@@ -200,7 +211,7 @@ def _save_agreed(assessment_id: int, item_id: str, value: str | None, rationale:
 
 
 def consensus_ui(results: Results, assessment: Assessment, hotspots: pd.DataFrame,
-                 scale: Scale) -> None:
+                 answers: pd.DataFrame, scale: Scale) -> None:
     st.subheader(t("facilitation.consensus_heading"))
     st.caption(t("facilitation.consensus_intro"))
     if assessment.is_closed:
@@ -220,7 +231,6 @@ def consensus_ui(results: Results, assessment: Assessment, hotspots: pd.DataFram
                                          else "facilitation.consensus_option_open")))
     row = rows.loc[item_id]
     st.markdown(f"**{grid.item(item_id).text}**")
-    answers = store().answers(assessment_id)
     levels = [a.value for a in scale.levels]
     counts = agreement.answer_counts(answers, [item_id], levels).iloc[0]
     st.markdown(t("facilitation.consensus_answers", n=int(row["n"]), median=number(row["median"]),
@@ -317,6 +327,7 @@ metrics_ui(results, assessment.id, hotspots, scale, n_respondents)
 respondents_ui(results, assessment.id, scale)
 roles_ui(results, assessment.id, scale)
 hotspots_ui(results, hotspots, scale)
-spread_ui(results, assessment.id, hotspots, scale)
-consensus_ui(results, assessment, hotspots, scale)
+answers = store().answers(assessment.id)
+spread_ui(results, assessment.id, hotspots, answers, scale)
+consensus_ui(results, assessment, hotspots, answers, scale)
 agreed_ui(results, assessment, scale)

@@ -15,8 +15,8 @@ import streamlit as st
 from coopscore import charts, progress
 from coopscore.grid import Grid
 from coopscore.i18n import t
-from coopscore.labels import stage_labels
-from ui import campaign_results, show_flashes, store
+from coopscore.labels import band_ranges, stage_labels
+from ui import campaign_results, load_scale, show_flashes, store
 
 ASSESS_PAGE = "pages/assess.py"
 
@@ -27,6 +27,13 @@ def go_assess_link() -> None:
 
 def french_date(iso: str) -> str:
     return dt.date.fromisoformat(str(iso)[:10]).strftime("%d/%m/%Y")
+
+
+def band_legend() -> str:
+    """« Lecture des scores (0–100) : Point d'appui de 75 à 100, ... »"""
+    return t("facilitation.band_legend", bands=", ".join(
+        t("facilitation.band_item", label=label, low=low, high=high)
+        for label, low, high in band_ranges(load_scale().bands)))
 
 
 def campaigns_ui() -> pd.DataFrame | None:
@@ -75,21 +82,24 @@ def overall_ui(labels: dict[int, str], overall: pd.DataFrame) -> None:
     columns = st.columns(3)
     columns[0].metric(t("facilitation.metric_campaigns"), len(ids))
     if scored:
-        columns[1].metric(t("facilitation.metric_first"), f"{scored[0]:.0f}",
+        scale = load_scale()
+        for column, label, value, delta in (
+                (columns[1], "facilitation.metric_first", scored[0], None),
+                (columns[2], "facilitation.metric_last", scored[-1], scored[-1] - scored[0])):
+            column.metric(t(label), f"{value:.0f}", delta=None if delta is None else f"{delta:+.0f}",
                           help=t("facilitation.metric_index_help"))
-        columns[2].metric(t("facilitation.metric_last"), f"{scored[-1]:.0f}",
-                          delta=f"{scored[-1] - scored[0]:+.0f}" if len(scored) > 1 else None,
-                          help=t("facilitation.metric_index_help"))
+            column.caption(scale.band_of(value).label)
     st.subheader(t("facilitation.overall_heading"))
     st.caption(t("facilitation.overall_caption"))
+    st.caption(band_legend())
     figure = charts.timeline(list(labels.values()),
                              [charts.Series(t("facilitation.overall_series"), values)])
     st.plotly_chart(figure, width="stretch", key="timeline_overall")
 
 
 def stages_ui(grid: Grid, labels: dict[int, str], stages: pd.DataFrame) -> None:
-    st.subheader(t("facilitation.stages_heading"))
-    st.caption(t("facilitation.stages_caption"))
+    st.subheader(t("facilitation.stages_heading", section=grid.label("section").lower()))
+    st.caption(t("facilitation.stages_caption", sections=grid.label("sections").lower()))
     short = stage_labels(grid)
     history = progress.score_history(stages, list(labels)).reindex(list(short))
     history.index = [short[s] for s in history.index]
@@ -130,7 +140,8 @@ def changes_ui(grid: Grid, stages: pd.DataFrame, overall: pd.DataFrame, before: 
     st.markdown(t("facilitation.thresholds", up=progress.IMPROVEMENT_POINTS,
                   down=progress.DECLINE_POINTS))
     figure = charts.change_bars([short[s] for s in changes["section_id"]], changes["change"],
-                                title=t("facilitation.change_chart_title"))
+                                title=t("facilitation.change_chart_title",
+                                        sections=grid.label("sections").lower()))
     st.plotly_chart(figure, width="stretch", key="timeline_changes")
 
     up, down = st.columns(2)
@@ -157,7 +168,7 @@ def changes_ui(grid: Grid, stages: pd.DataFrame, overall: pd.DataFrame, before: 
     })
     st.dataframe(table, hide_index=True, width="stretch", key="timeline_table",
                  height=38 + 35 * len(table), column_config={
-        "stage": st.column_config.TextColumn(t("facilitation.table_stage"), width="large"),
+        "stage": st.column_config.TextColumn(grid.label("section"), width="large"),
         "before": st.column_config.TextColumn(t("facilitation.table_before")),
         "after": st.column_config.TextColumn(t("facilitation.table_after")),
         "change": st.column_config.TextColumn(t("facilitation.table_change")),

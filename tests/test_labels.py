@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coopscore.labels import SHORT_WIDTH, shorten, stage_label, stage_labels
+from coopscore.labels import SHORT_WIDTH, band_ranges, shorten, stage_label, stage_labels
 
 
 def test_short_labels_keep_the_number_and_first_words(cooperation):
@@ -41,3 +41,10 @@ def test_shortened_text_never_exceeds_the_width(text, width):
 
 def test_default_width_fits_the_cooperation_grid(cooperation):
     assert all(len(label) <= SHORT_WIDTH for label in stage_labels(cooperation).values())
+
+
+def test_band_ranges_run_from_each_minimum_to_the_next():
+    from coopscore.scale import load_scale
+
+    assert band_ranges(load_scale().bands) == [("Point d'appui", 75, 100), ("À consolider", 50, 75),
+                                               ("Point de fragilité", 0, 50)]

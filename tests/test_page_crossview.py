@@ -200,3 +200,12 @@ def test_an_agreed_value_needs_a_level(db):
     assert not at.exception
     assert "Choisissez la valeur retenue" in at.error[0].value
     pd.testing.assert_frame_equal(db.agreed(assessment_id), before)
+
+
+def test_a_dialogue_assessment_speaks_of_axes_and_levers(db):
+    dialogue = db.assessments().query("grid == 'dialogue' and n_respondents >= 2").iloc[0]
+    at = app_test(PAGE, project_id=int(dialogue["project"]), assessment_id=int(dialogue["id"]))
+    assert not at.exception
+    assert at.subheader[0].value == "Qui voit quoi, axe par axe"
+    assert at.selectbox(key=f"spread_stage_{dialogue['id']}").label == "Axe"
+    assert len(at.get("plotly_chart")) == 3

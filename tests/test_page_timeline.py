@@ -60,9 +60,12 @@ def test_timeline_shows_the_index_the_stages_and_the_change_between_campaigns(db
     assert not at.exception
     assert at.title[0].value == "Suivi dans le temps"
     assert [s.value for s in at.subheader] == [
-        "Indice global au fil des évaluations", "Score de chaque étape au fil des évaluations",
+        "Indice global au fil des évaluations", "Scores au fil des évaluations, étape par étape",
         "Évolution entre deux évaluations"]
     assert _metric(at, "Évaluations suivies") == "2"
+    bands = ("Point d'appui", "À consolider", "Point de fragilité")
+    assert 0 <= int(_metric(at, "Indice global aujourd'hui")) <= 100
+    assert sum(c.value in bands for c in at.caption) == 2  # how the first and last index read
     assert _metric(at, "Évolution de l'indice global").endswith(" points")
     assert len(at.get("plotly_chart")) == 3  # index over time, stages × campaigns, change bars
     table = at.dataframe[0].value
