@@ -211,7 +211,8 @@ def guarded(action, *args, success: str | None = None, **kwargs):
     return result
 
 
-def campaign_results(assessment_ids) -> dict[tuple[str, str], results_module.Results]:
+def campaign_results(assessment_ids: list[int] | tuple[int, ...]
+                     ) -> dict[tuple[str, str], results_module.Results]:
     """Scores of a few assessments (a project's campaigns) in one pass, cached until the data
     changes: {(grid, version): Results}, empty when there is none."""
     ids = tuple(sorted(int(i) for i in assessment_ids))

@@ -100,13 +100,13 @@ def respondents_ui(results: Results, assessment_id: int, scale: Scale) -> None:
     rows = {row.id: t("facilitation.heatmap_row", name=row.name, role=scale.role_label(row.role))
             for row in people.itertuples()}
     # Sixteen stage titles do not fit above narrow columns: numbers there, titles on hover.
-    numbers = {section.id: str(section.number) for section in results.grid.sections}
+    numbers = {section.id: str(section.number) for section in grid.sections}
     matrix = agreement.respondent_matrix(results.scores.respondent_stages, assessment_id, rows,
                                          numbers)
     figure = charts.heatmap(matrix, x_title=t("facilitation.heatmap_x",
                                               sections=grid.label("sections")),
                             hover_label=t("facilitation.heatmap_hover"),
-                            column_hover=list(stage_labels(results.grid, width=None).values()))
+                            column_hover=list(stage_labels(grid, width=None).values()))
     st.plotly_chart(figure, width="stretch", key="crossview_heatmap")
 
 
@@ -164,7 +164,6 @@ def hotspots_ui(results: Results, hotspots: pd.DataFrame, scale: Scale) -> None:
         st.info(t("facilitation.hotspots_none"))
         return
     grid = results.grid
-    short = stage_labels(grid)
     table = pd.DataFrame({
         "item": [item_label(grid, i) for i in hotspots["item"]],
         "n": hotspots["n"].astype(int),

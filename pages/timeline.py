@@ -99,25 +99,30 @@ def overall_ui(labels: dict[int, str], overall: pd.DataFrame) -> None:
 
 def stages_ui(grid: Grid, labels: dict[int, str], stages: pd.DataFrame) -> None:
     st.subheader(t("facilitation.stages_heading", section=grid.label("section").lower()))
-    st.caption(t("facilitation.stages_caption", sections=grid.label("sections").lower()))
-    short = stage_labels(grid)
-    history = progress.score_history(stages, list(labels)).reindex(list(short))
-    history.index = [short[s] for s in history.index]
-    history.columns = [labels[c] for c in history.columns]
-    figure = charts.heatmap(history, x_title=t("facilitation.stages_x"))
+    st.caption(t("facilitation.stages_caption", section=grid.label("section").lower()))
+    # Campaigns in rows, stages in numbered columns with their titles on hover, as on
+    # « Regards croisés ».
+    numbers = {section.id: str(section.number) for section in grid.sections}
+    history = progress.score_history(stages, list(labels)).reindex(list(numbers)).T
+    history.index = [labels[c] for c in history.index]
+    history.columns = [numbers[s] for s in history.columns]
+    figure = charts.heatmap(history, x_title=t("facilitation.stages_x",
+                                               sections=grid.label("sections")),
+                            column_hover=list(stage_labels(grid, width=None).values()))
     st.plotly_chart(figure, width="stretch", key="timeline_stages")
 
 
 def pair_ui(labels: dict[int, str], overall: pd.DataFrame) -> tuple[int, int] | None:
     """Two campaigns to compare (default: the last two with answers); None if the same."""
     ids = list(labels)
+    project_id = st.session_state["project_id"]
     before_default, after_default = progress.default_pair(
         ids, progress.overall_history(overall, ids))
     left, right = st.columns(2)
     before = left.selectbox(t("facilitation.compare_before"), ids, index=ids.index(before_default),
-                            format_func=labels.get, key="timeline_before")
+                            format_func=labels.get, key=f"timeline_before_{project_id}")
     after = right.selectbox(t("facilitation.compare_after"), ids, index=ids.index(after_default),
-                            format_func=labels.get, key="timeline_after")
+                            format_func=labels.get, key=f"timeline_after_{project_id}")
     if before == after:
         st.info(t("facilitation.compare_same"))
         return None

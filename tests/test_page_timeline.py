@@ -46,6 +46,12 @@ def _third_campaign(db, project_id: int) -> int:
     return assessment
 
 
+def _pair(at, project_id: int):
+    """The « Depuis » and « Jusqu'à » selectboxes."""
+    return (at.selectbox(key=f"timeline_before_{project_id}"),
+            at.selectbox(key=f"timeline_after_{project_id}"))
+
+
 def _infos(at) -> str:
     return "\n".join(i.value for i in at.info)
 
@@ -77,8 +83,8 @@ def test_timeline_shows_the_index_the_stages_and_the_change_between_campaigns(db
     assert "au moins 10 points sur 100" in text
     # the default pair: the last two campaigns
     campaigns = db.assessments(selection["project_id"]).sort_values(["date", "id"])
-    assert at.selectbox(key="timeline_before").value == int(campaigns["id"].iloc[0])
-    assert at.selectbox(key="timeline_after").value == int(campaigns["id"].iloc[1])
+    before, after = _pair(at, selection["project_id"])
+    assert (before.value, after.value) == tuple(int(i) for i in campaigns["id"])
 
 
 def test_choosing_another_pair_of_campaigns_changes_the_changes(db):
@@ -88,12 +94,12 @@ def test_choosing_another_pair_of_campaigns_changes_the_changes(db):
     at = app_test(PAGE, project_id=selection["project_id"], assessment_id=third)
     assert not at.exception
     assert _metric(at, "Évaluations suivies") == "3"
-    assert (at.selectbox(key="timeline_before").value, at.selectbox(key="timeline_after").value) \
-        == (second, third)
+    before, after = _pair(at, selection["project_id"])
+    assert (before.value, after.value) == (second, third)
     last_two = at.dataframe[0].value
     chart_before = at.get("plotly_chart")[2].proto.spec
 
-    at.selectbox(key="timeline_before").set_value(int(first)).run()
+    before.set_value(int(first)).run()
 
     assert not at.exception
     from_start = at.dataframe[0].value
@@ -107,7 +113,8 @@ def test_choosing_another_pair_of_campaigns_changes_the_changes(db):
 def test_the_same_campaign_twice_asks_for_two(db):
     selection = _project(db, campaigns=2)
     at = app_test(PAGE, **selection)
-    at.selectbox(key="timeline_before").set_value(at.selectbox(key="timeline_after").value).run()
+    before, after = _pair(at, selection["project_id"])
+    before.set_value(after.value).run()
     assert not at.exception
     assert "Choisissez deux évaluations différentes" in _infos(at)
     assert len(at.get("plotly_chart")) == 2 and not at.dataframe
@@ -116,10 +123,11 @@ def test_the_same_campaign_twice_asks_for_two(db):
 def test_a_reversed_pair_is_said_to_read_backwards(db):
     selection = _project(db, campaigns=2)
     at = app_test(PAGE, **selection)
-    before, after = at.selectbox(key="timeline_before").value, at.selectbox(key="timeline_after").value
+    before, after = _pair(at, selection["project_id"])
+    first, last = before.value, after.value
     forward = at.dataframe[0].value["change"].tolist()
-    at.selectbox(key="timeline_before").set_value(after)
-    at.selectbox(key="timeline_after").set_value(before).run()
+    before.set_value(last)
+    after.set_value(first).run()
     assert not at.exception
     assert "lue à rebours" in at.warning[0].value
     backward = at.dataframe[0].value["change"].tolist()
