@@ -23,6 +23,12 @@ pages = {
         st.Page("pages/plan.py", title=t("app.plan_title"), icon=":material/checklist:",
                 url_path="plan-action"),
     ],
+    t("facilitation.nav_group"): [
+        st.Page("pages/crossview.py", title=t("facilitation.crossview_title"),
+                icon=":material/diversity_3:", url_path="regards-croises"),
+        st.Page("pages/timeline.py", title=t("facilitation.timeline_title"),
+                icon=":material/timeline:", url_path="suivi"),
+    ],
 }
 
 navigation = st.navigation(pages)

@@ -222,14 +222,6 @@ def guarded(action, *args, success: str | None = None, **kwargs):
 # --- a scored assessment, or what to do first (Résultats, Écarts et recommandations) ---------
 
 
-def french_date(iso_date: str) -> str:
-    """« 02/07/2026 » for a stored ISO date; the text as it is when it is not a date."""
-    try:
-        return pd.Timestamp(iso_date).strftime("%d/%m/%Y")
-    except (TypeError, ValueError):
-        return str(iso_date)
-
-
 def scored_assessment_ui() -> tuple[store_module.Project, store_module.Assessment,
                                     results_module.Results]:
     """The selected project, assessment and its (cached) results, with a line saying which.
@@ -264,3 +256,14 @@ def scored_assessment_ui() -> tuple[store_module.Project, store_module.Assessmen
     if int(overall["n_respondents"].iloc[0]) == 1:
         st.info(t("team.one_respondent"), icon=":material/person:")
     return project, assessment, results
+
+
+def campaign_results(assessment_ids: list[int] | tuple[int, ...]
+                     ) -> dict[tuple[str, str], results_module.Results]:
+    """Scores of a few assessments (a project's campaigns) in one pass, cached until the data
+    changes: {(grid, version): Results}, empty when there is none."""
+    ids = tuple(sorted(int(i) for i in assessment_ids))
+    if not ids:
+        return {}
+    db = store()
+    return _scored(str(db.path), db.revision(), ids)

@@ -97,3 +97,24 @@ def test_timeline_has_one_line_per_series():
                              [charts.Series("Global", [40, 55]), charts.Series("S01", [None, 70], "other")])
     assert [trace.name for trace in figure.data] == ["Global", "S01"]
     assert list(figure.data[1].y) == [None, 70.0]
+
+
+def test_heatmap_shows_full_column_titles_on_hover_and_keeps_number_labels_as_names():
+    matrix = pd.DataFrame([[10.0, 20.0]], index=["Ana"], columns=["1", "2"])
+    figure = charts.heatmap(matrix, column_hover=["1. Identifier un besoin", "2. Lever les freins"])
+    (trace,) = figure.data
+    assert [list(row) for row in trace.customdata] == [["1. Identifier un besoin",
+                                                        "2. Lever les freins"]]
+    assert "%{customdata}" in trace.hovertemplate
+    assert figure.layout.xaxis.type == "category"  # « 1 », « 2 » are stage names, not numbers
+    plain = charts.heatmap(matrix)
+    assert [list(row) for row in plain.data[0].customdata] == [["1", "2"]]
+
+
+def test_answer_spread_legend_reads_in_scale_order_above_the_bars():
+    counts = pd.DataFrame({"0": [1, 0], "3": [2, 1]}, index=["Point A", "Point B"])
+    figure = charts.answer_spread(counts, levels=["0", "1", "2", "3"], level_labels={})
+    # plotly lists the legend of stacked bars bottom-up unless told otherwise
+    assert figure.layout.legend.traceorder == "normal"
+    assert figure.layout.legend.yanchor == "top" and figure.layout.legend.xref == "container"
+    assert list(figure.data[1].x) == [2, 1]
