@@ -19,6 +19,14 @@ pages = {
         st.Page("pages/plan.py", title=t("app.plan_title"), icon=":material/checklist:",
                 url_path="plan-action"),
     ],
+    t("portfolio.nav_compare_group"): [
+        st.Page("pages/compare.py", title=t("portfolio.compare_title"),
+                icon=":material/compare_arrows:", url_path="comparer"),
+    ],
+    t("portfolio.nav_funders_group"): [
+        st.Page("pages/portfolio.py", title=t("portfolio.portfolio_title"),
+                icon=":material/account_balance:", url_path="portefeuille"),
+    ],
 }
 
 navigation = st.navigation(pages)

@@ -99,8 +99,12 @@ def radar(axes: Sequence[str], series: Sequence[Series], *, title: str | None = 
 
 def small_multiple_radars(axes: Sequence[str], profiles: Mapping[str, Sequence[float | None]],
                           *, reference: Series | None = None, columns: int = 3,
-                          title: str | None = None) -> go.Figure:
-    """One small radar per project, all on the same 0–100 scale, with an optional reference."""
+                          title: str | None = None,
+                          hover: Sequence[str] | None = None) -> go.Figure:
+    """One small radar per project, all on the same 0–100 scale, with an optional reference.
+
+    `hover`: optional longer label per axis, shown on hover (e.g. the stage's full title).
+    """
     names = list(profiles)
     rows = max(1, math.ceil(len(names) / columns))
     cols = min(columns, max(1, len(names)))
@@ -108,10 +112,10 @@ def small_multiple_radars(axes: Sequence[str], profiles: Mapping[str, Sequence[f
                            subplot_titles=names, horizontal_spacing=0.08, vertical_spacing=0.12)
     for index, name in enumerate(names):
         row, col = index // cols + 1, index % cols + 1
-        figure.add_trace(_polar_trace(axes, Series(name, profiles[name]), 0, show_legend=False),
-                         row=row, col=col)
+        figure.add_trace(_polar_trace(axes, Series(name, profiles[name]), 0, show_legend=False,
+                                      hover=hover), row=row, col=col)
         if reference is not None:
-            figure.add_trace(_polar_trace(axes, reference, 0, show_legend=index == 0),
+            figure.add_trace(_polar_trace(axes, reference, 0, show_legend=index == 0, hover=hover),
                              row=row, col=col)
     figure.update_polars(radialaxis=dict(range=[0, 100], tickvals=[50, 100], showticklabels=False),
                          angularaxis=dict(direction="clockwise", rotation=90,
