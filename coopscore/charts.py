@@ -118,10 +118,14 @@ def small_multiple_radars(axes: Sequence[str], profiles: Mapping[str, Sequence[f
             figure.add_trace(_polar_trace(axes, reference, 0, show_legend=index == 0, hover=hover),
                              row=row, col=col)
     figure.update_polars(radialaxis=dict(range=[0, 100], tickvals=[50, 100], showticklabels=False),
-                         angularaxis=dict(direction="clockwise", rotation=90,
-                                          tickfont=dict(size=9)))
-    figure.update_annotations(font=dict(size=13))
-    return _layout(figure, title, height=330 * rows + 60)
+                         angularaxis=dict(direction="clockwise", rotation=90, type="category",
+                                          tickfont=dict(size=10)))
+    figure.update_annotations(font=dict(size=13), yshift=14)
+    figure = _layout(figure, title, height=330 * rows + 60)
+    # room above the first row for its subplot titles, however many lines they take
+    title_lines = max((str(name).count("<br>") + 1 for name in names), default=1)
+    figure.update_layout(margin=dict(t=figure.layout.margin.t + 20 * title_lines))
+    return figure
 
 
 def gap_bars(labels: Sequence[str], gaps: Sequence[float], *, bands: Sequence[str] | None = None,
@@ -173,7 +177,7 @@ def heatmap(matrix: pd.DataFrame, *, title: str | None = None, x_title: str = ""
         hovertemplate="%{y} · %{x}<br>" + (hover_label or t("charts.score")) + " : %{z:.0f}<extra></extra>",
         colorbar=dict(title=dict(text=hover_label or t("charts.score")), thickness=12),
     ))
-    figure.update_xaxes(title=x_title, side="top", tickangle=0)
+    figure.update_xaxes(title=x_title, side="top", tickangle=0, automargin=True)
     figure.update_yaxes(title=y_title, autorange="reversed", automargin=True)
     return _layout(figure, title, height=max(300, 30 * len(values.index) + 140))
 
@@ -218,7 +222,12 @@ def position_in_portfolio(labels: Sequence[str], project: Sequence[float | None]
     figure.add_trace(go.Scatter(x=list(labels), y=_clean(project), name=project_name,
                                 mode="markers", marker=dict(size=12, color=SERIES_COLOURS[1])))
     figure.update_yaxes(range=[0, 105], title=t("charts.score_axis"), gridcolor="#eee")
-    return _layout(figure, title, height=400)
+    figure.update_xaxes(automargin=True)
+    figure = _layout(figure, title, height=440)
+    # legend above the plot: long stage labels below it are drawn at an angle
+    figure.update_layout(legend=dict(y=1.02, yanchor="bottom", x=0, xanchor="left"),
+                         margin=dict(t=figure.layout.margin.t + 30))
+    return figure
 
 
 def timeline(dates: Sequence[str], series: Sequence[Series], *, title: str | None = None) -> go.Figure:
@@ -265,4 +274,8 @@ def distribution(scores: Sequence[float | None], *, bands: Sequence[str] | None 
     figure.update_layout(barmode="stack", bargap=0.05)
     figure.update_xaxes(title=t("charts.overall_axis"), range=[0, 100], dtick=10)
     figure.update_yaxes(title=t("charts.projects_axis"), gridcolor="#eee")
-    return _layout(figure, title, height=360)
+    figure = _layout(figure, title, height=380)
+    # legend above the plot, clear of the axis title
+    figure.update_layout(legend=dict(y=1.02, yanchor="bottom", x=0, xanchor="left"),
+                         margin=dict(t=figure.layout.margin.t + 20))
+    return figure

@@ -64,12 +64,37 @@ def stage_labels(grid: Grid, width: int = 24) -> tuple[dict[str, str], dict[str,
     return short, full
 
 
-def unique_labels(names: Sequence[str], width: int = 40) -> list[str]:
+def wrapped_text(text: str, width: int, lines: int = 1, separator: str = "<br>") -> str:
+    """`text` on at most `lines` lines of about `width` characters (plotly breaks: « <br> »).
+
+    Lines break between words; what does not fit ends the last line with « … ».
+    """
+    words = " ".join(str(text).split()).split(" ")
+    out: list[str] = []
+    current = ""
+    for position, word in enumerate(words):
+        candidate = f"{current} {word}".strip()
+        if len(candidate) <= width or not current:
+            current = candidate
+            continue
+        out.append(current)
+        current = word
+        if len(out) == lines:
+            rest = " ".join([out.pop(), *words[position:]])
+            out.append(short_text(rest, width))
+            current = ""
+            break
+    if current:
+        out.append(current if len(current) <= width else short_text(current, width))
+    return separator.join(out)
+
+
+def unique_labels(names: Sequence[str], width: int = 40, lines: int = 1) -> list[str]:
     """Names shortened for a chart, made unique (a repeated label gets « (2) », « (3) »...)."""
     labels: list[str] = []
     seen: dict[str, int] = {}
     for name in names:
-        label = short_text(name, width)
+        label = wrapped_text(name, width, lines)
         seen[label] = seen.get(label, 0) + 1
         labels.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
     return labels
@@ -202,12 +227,13 @@ def portfolio_table(projects: pd.DataFrame, results: Results | None, *,
         "programme_label": projects["programme_label"].to_numpy(),
         "phase": projects["phase"].to_numpy(),
     })
-    table["phase_label"] = table["phase"].map(phases).fillna(table["phase"]).fillna("")
+    titles = table["phase"].map(dict(phases)).astype(object)
+    table["phase_label"] = titles.where(titles.notna(), table["phase"]).fillna("")
     if results is not None and not results.context.empty:
         latest = latest_assessments(results)
         table = table.merge(latest, on="project", how="left")
         flags = _flag_texts(results, latest["assessment"], flag_width)
-        table["flags"] = table["assessment"].map(flags)
+        table["flags"] = table["assessment"].map(flags).astype(object)
     else:
         for column in ("assessment", "date", "assessment_label", "status", "band", "band_label",
                        "flags"):

@@ -34,25 +34,29 @@ def projects_choice_ui(candidates: pd.DataFrame, grid: Grid) -> list[int]:
     )
 
 
-def radars_ui(results: Results, scored: pd.DataFrame, labels: list[str], matrix: pd.DataFrame,
+def radars_ui(results: Results, scored: pd.DataFrame, matrix: pd.DataFrame,
               quartiles: pd.DataFrame, portfolio_size: int) -> None:
     grid = results.grid
-    short, full = stage_labels(grid, width=18)
+    _, full = stage_labels(grid)
+    # small radars: the stage number on the axis, its title on hover
+    numbers = [str(section.number) for section in grid.sections]
+    labels = unique_labels(list(scored["name"]), width=44, lines=2)
     st.subheader(t("portfolio.compare_radars_heading"))
     st.caption(t("portfolio.compare_radars_caption", section=grid.label("section").lower(),
                  count=portfolio_size))
     profiles = {label: matrix[assessment].tolist()
                 for label, assessment in zip(labels, scored["assessment"], strict=True)}
     median = charts.Series(t("portfolio.compare_median"), quartiles["median"].tolist(), "target")
-    figure = charts.small_multiple_radars(list(short.values()), profiles, reference=median,
+    figure = charts.small_multiple_radars(numbers, profiles, reference=median,
                                           hover=list(full.values()),
                                           columns=min(3, len(profiles)))
     st.plotly_chart(figure, key="compare_radars")
 
 
-def heatmap_ui(results: Results, labels: list[str], matrix: pd.DataFrame) -> None:
+def heatmap_ui(results: Results, scored: pd.DataFrame, matrix: pd.DataFrame) -> None:
     grid = results.grid
     short, _ = stage_labels(grid, width=30)
+    labels = unique_labels(list(scored["name"]), width=max(12, 88 // len(scored)), lines=4)
     st.subheader(t("portfolio.compare_heatmap_heading", sections=grid.label("sections")))
     st.caption(t("portfolio.compare_heatmap_caption", section=grid.label("section").lower()))
     heat = matrix.set_axis([short[s] for s in matrix.index], axis=0).set_axis(labels, axis=1)
@@ -65,43 +69,47 @@ def table_ui(results: Results, rows: pd.DataFrame) -> None:
     st.subheader(t("portfolio.compare_table_heading"))
     st.caption(t("portfolio.compare_table_caption"))
     compared = comparison_table(rows, stage_matrix(results, rows["assessment"].astype(int)))
-    score = dict(format="%.0f", min_value=0, max_value=100)
+    # progress bars leave a missing score blank (a number column prints « None »)
+    score = dict(format="%.0f", min_value=0, max_value=100, color=charts.SERIES_COLOURS[0])
     st.dataframe(
         compared, hide_index=True, width="stretch", key="compare_table",
         column_order=["name", "territory", "programme_label", "phase_label", "score",
                       "band_label", "completeness", *short],
         column_config={
-            "name": st.column_config.TextColumn(t("portfolio.col_project"), pinned=True),
-            "territory": st.column_config.TextColumn(t("portfolio.col_territory")),
+            "name": st.column_config.TextColumn(t("portfolio.col_project"), pinned=True,
+                                                width="medium"),
+            "territory": st.column_config.TextColumn(t("portfolio.col_territory"),
+                                                     width="medium"),
             "programme_label": st.column_config.TextColumn(t("portfolio.col_programme")),
             "phase_label": st.column_config.TextColumn(t("portfolio.col_phase")),
-            "score": st.column_config.NumberColumn(t("portfolio.col_score"),
-                                                   help=t("portfolio.col_score_help"), **score),
+            "score": st.column_config.ProgressColumn(t("portfolio.col_score"),
+                                                     help=t("portfolio.col_score_help"), **score),
             "band_label": st.column_config.TextColumn(
                 t("portfolio.col_band"), help=t("portfolio.col_band_help",
                                                 bands=band_ranges(load_scale()))),
-            "completeness": st.column_config.NumberColumn(
+            "completeness": st.column_config.ProgressColumn(
                 t("portfolio.col_completeness"), help=t("portfolio.col_completeness_help"),
-                format="percent"),
-            **{section_id: st.column_config.NumberColumn(
+                format="percent", min_value=0, max_value=1, color=charts.TARGET_COLOUR),
+            **{section_id: st.column_config.ProgressColumn(
                 label, help=t("portfolio.stage_help", title=full[section_id]), **score)
                for section_id, label in short.items()},
         },
     )
 
 
-def position_ui(results: Results, scored: pd.DataFrame, labels: list[str],
-                quartiles: pd.DataFrame, portfolio_size: int) -> None:
+def position_ui(results: Results, scored: pd.DataFrame, quartiles: pd.DataFrame,
+                portfolio_size: int) -> None:
     short, _ = stage_labels(results.grid, width=18)
     st.subheader(t("portfolio.compare_position_heading"))
-    names = dict(zip(scored["assessment"].astype(int), labels, strict=True))
+    names = dict(zip(scored["assessment"].astype(int), scored["name"], strict=True))
+    legends = dict(zip(names, unique_labels(list(names.values()), width=60), strict=True))
     assessment = st.selectbox(t("portfolio.compare_position_project"), list(names),
                               format_func=names.get, key=f"compare_position_{results.grid.id}")
     project = stage_matrix(results, [assessment])[assessment]
     st.caption(t("portfolio.compare_position_caption", count=portfolio_size))
     st.plotly_chart(charts.position_in_portfolio(
         list(short.values()), project.tolist(), quartiles["q1"].tolist(),
-        quartiles["median"].tolist(), quartiles["q3"].tolist(), project_name=names[assessment],
+        quartiles["median"].tolist(), quartiles["q3"].tolist(), project_name=legends[assessment],
     ), key="compare_position")
 
 
@@ -141,9 +149,8 @@ if scored.empty:
 
 portfolio = table.loc[table["score"].notna(), "assessment"].astype(int)
 quartiles = stage_quartiles(results, portfolio)
-labels = unique_labels(list(scored["name"]), width=40)
 matrix = stage_matrix(results, scored["assessment"].astype(int))
-radars_ui(results, scored, labels, matrix, quartiles, len(portfolio))
-heatmap_ui(results, labels, matrix)
+radars_ui(results, scored, matrix, quartiles, len(portfolio))
+heatmap_ui(results, scored, matrix)
 table_ui(results, rows)
-position_ui(results, scored, labels, quartiles, len(portfolio))
+position_ui(results, scored, quartiles, len(portfolio))

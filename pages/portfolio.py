@@ -30,7 +30,7 @@ def filters_ui(table: pd.DataFrame, scale: Scale) -> pd.DataFrame:
     band_labels[NOT_ASSESSED] = t("portfolio.not_assessed")
     with st.container(border=True):
         st.markdown(f"**{t('portfolio.filters')}**")
-        programme, phase, band, critical = st.columns([3, 3, 3, 2], vertical_alignment="bottom")
+        programme, phase, band = st.columns(3)
         chosen_programmes = programme.multiselect(
             t("portfolio.filter_programme"), list(programme_labels),
             format_func=programme_labels.get, placeholder=t("portfolio.filter_all"),
@@ -42,7 +42,7 @@ def filters_ui(table: pd.DataFrame, scale: Scale) -> pd.DataFrame:
             t("portfolio.filter_band"), list(band_labels), format_func=band_labels.get,
             placeholder=t("portfolio.filter_all"), key="portfolio_bands",
             help=t("portfolio.col_band_help", bands=band_ranges(scale)))
-        critical_only = critical.toggle(t("portfolio.filter_critical"), key="portfolio_critical")
+        critical_only = st.toggle(t("portfolio.filter_critical"), key="portfolio_critical")
     return filter_portfolio(table, programmes=chosen_programmes, phases=chosen_phases,
                             bands=chosen_bands, critical_only=critical_only)
 
@@ -79,24 +79,30 @@ def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
     event = st.dataframe(
         shown, hide_index=True, width="stretch", key=TABLE_KEY, on_select="rerun",
         selection_mode="single-row",
-        column_order=["name", "territory", "programme_label", "phase_label", "score",
-                      "band_label", "completeness", "n_flags", "flags", "date"],
+        column_order=["name", "programme_label", "phase_label", "score", "band_label",
+                      "completeness", "n_flags", "flags", "date", "territory"],
         column_config={
-            "name": st.column_config.TextColumn(t("portfolio.col_project"), pinned=True),
-            "territory": st.column_config.TextColumn(t("portfolio.col_territory")),
-            "programme_label": st.column_config.TextColumn(t("portfolio.col_programme")),
-            "phase_label": st.column_config.TextColumn(t("portfolio.col_phase")),
-            "score": st.column_config.NumberColumn(t("portfolio.col_score"), format="%.0f",
-                                                   help=t("portfolio.col_score_help")),
+            "name": st.column_config.TextColumn(t("portfolio.col_project"), pinned=True,
+                                                width="medium"),
+            "territory": st.column_config.TextColumn(t("portfolio.col_territory"),
+                                                     width="medium"),
+            "programme_label": st.column_config.TextColumn(t("portfolio.col_programme"),
+                                                           width="small"),
+            "phase_label": st.column_config.TextColumn(t("portfolio.col_phase"), width="small"),
+            # a progress bar leaves a missing score blank (a number column prints « None »)
+            "score": st.column_config.ProgressColumn(
+                t("portfolio.col_score"), help=t("portfolio.col_score_help"), format="%.0f",
+                min_value=0, max_value=100, color=charts.SERIES_COLOURS[0], width="small"),
             "band_label": st.column_config.TextColumn(
                 t("portfolio.col_band"), help=t("portfolio.col_band_help",
                                                 bands=band_ranges(scale))),
-            "completeness": st.column_config.NumberColumn(
+            "completeness": st.column_config.ProgressColumn(
                 t("portfolio.col_completeness"), help=t("portfolio.col_completeness_help"),
-                format="percent"),
+                format="percent", min_value=0, max_value=1, color=charts.TARGET_COLOUR,
+                width="small"),
             "n_flags": st.column_config.NumberColumn(
                 t("portfolio.col_n_flags"), help=t("portfolio.col_n_flags_help",
-                                                   **flag_threshold(scale))),
+                                                   **flag_threshold(scale)), width="small"),
             "flags": st.column_config.TextColumn(t("portfolio.col_flags"),
                                                  help=t("portfolio.col_flags_help"),
                                                  width="large"),

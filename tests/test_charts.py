@@ -70,6 +70,11 @@ def test_small_multiples_show_the_full_axis_label_on_hover():
     assert list(project.theta) == [*AXES, AXES[0]]
 
 
+def test_small_multiples_keep_numeric_axis_labels_as_categories():
+    figure = charts.small_multiple_radars(["1", "2", "3"], {"A": [10, 20, 30]})
+    assert figure.layout.polar.angularaxis.type == "category"
+
+
 def test_answer_spread_stacks_levels_in_scale_order():
     counts = pd.DataFrame({"0": [1, 0], "3": [2, 4], "unknown": [1, 0]}, index=["V01", "V02"])
     figure = charts.answer_spread(counts, levels=["0", "1", "2", "3", "unknown"],
