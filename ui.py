@@ -140,8 +140,16 @@ def current_selection() -> Selection:
     return Selection(project_id, assessment_id, respondent_id)
 
 
+def french_date(value: object) -> str:
+    """« 2026-03-01 » → « 01/03/2026 » (what people read in France); other text unchanged."""
+    text = "" if value is None else str(value)
+    if len(text) >= 10 and text[4] == "-" and text[7] == "-":
+        return f"{text[8:10]}/{text[5:7]}/{text[0:4]}"
+    return text
+
+
 def assessment_label(row: pd.Series) -> str:
-    return t("app.assessment_option", label=row["label"], date=row["date"],
+    return t("app.assessment_option", label=row["label"], date=french_date(row["date"]),
              status=t(f"app.status_{row['status']}"))
 
 

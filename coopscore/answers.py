@@ -266,7 +266,8 @@ def _check_table(table: pd.DataFrame, grid: Grid, scale: Scale, *, assessment: s
         canonical = known.get(fold_key(column))
         if canonical is not None and canonical not in renamed.values():
             renamed[column] = canonical
-    table = table.loc[:, list(renamed)].rename(columns=renamed)
+    # Positions, not the caller's index (which may repeat labels after a concat), identify rows.
+    table = table.loc[:, list(renamed)].rename(columns=renamed).reset_index(drop=True)
     if "line" in table.columns:
         lines = pd.to_numeric(table["line"], errors="coerce").fillna(0).astype(int).to_numpy()
     else:

@@ -13,12 +13,21 @@ import io
 import json
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from . import grid as grid_module
 from .errors import CoopscoreError, ScaleError
 from .i18n import t
 
+if TYPE_CHECKING:
+    from .scale import Scale
+
 Command = Callable[[argparse.Namespace], int]
+
+
+def _help(key: str, **values: object) -> str:
+    """A help text for argparse, which reads « % » as a format: « 45 % » must be « 45 %% »."""
+    return t(key, **values).replace("%", "%%")
 
 
 class _FrenchParser(argparse.ArgumentParser):
@@ -43,6 +52,15 @@ def grid_rows(grid: grid_module.Grid) -> list[dict[str, object]]:
     return table[columns].fillna("").to_dict("records")
 
 
+def _write_output(text: str, path: str | None) -> None:
+    """Write a command's result to a file (UTF-8) or to standard output."""
+    if path:
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    else:
+        sys.stdout.write(text)
+
+
 def _grid_list(args: argparse.Namespace) -> int:
     for grid_id in grid_module.available_grids():
         grid = grid_module.load_grid(grid_id)
@@ -63,11 +81,7 @@ def _grid_export(args: argparse.Namespace) -> int:
         writer.writeheader()
         writer.writerows(rows)
         text = buffer.getvalue()
-    if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-    else:
-        sys.stdout.write(text)
+    _write_output(text, args.output)
     return 0
 
 
@@ -79,17 +93,17 @@ def _grid_check(args: argparse.Namespace) -> int:
 
 
 def _add_grid_commands(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("grid", help=t("cli.help_grid"))
+    parser = subparsers.add_parser("grid", help=_help("cli.help_grid"))
     grid_sub = parser.add_subparsers(dest="grid_command", required=True, parser_class=_FrenchParser)
-    listing = grid_sub.add_parser("list", help=t("cli.help_grid_list"))
+    listing = grid_sub.add_parser("list", help=_help("cli.help_grid_list"))
     listing.set_defaults(func=_grid_list)
-    export = grid_sub.add_parser("export", help=t("cli.help_grid_export"))
-    export.add_argument("grid", help=t("cli.help_grid_id"))
+    export = grid_sub.add_parser("export", help=_help("cli.help_grid_export"))
+    export.add_argument("grid", help=_help("cli.help_grid_id"))
     export.add_argument("--format", choices=("json", "csv"), default="json")
-    export.add_argument("--output", "-o", help=t("cli.help_output"))
+    export.add_argument("--output", "-o", help=_help("cli.help_output"))
     export.set_defaults(func=_grid_export)
-    check = grid_sub.add_parser("check", help=t("cli.help_grid_check"))
-    check.add_argument("path", help=t("cli.help_grid_path"))
+    check = grid_sub.add_parser("check", help=_help("cli.help_grid_check"))
+    check.add_argument("path", help=_help("cli.help_grid_path"))
     check.set_defaults(func=_grid_check)
 
 
@@ -97,7 +111,7 @@ def _add_grid_commands(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _add_db_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", help=t("store.help_db"))
+    parser.add_argument("--db", help=_help("store.help_db"))
 
 
 def _positive(text: str) -> int:
@@ -132,13 +146,13 @@ def _demo(args: argparse.Namespace) -> int:
 def _add_demo_commands(subparsers: argparse._SubParsersAction) -> None:
     from .demo import DEFAULT_PROJECTS, DEFAULT_SEED
 
-    parser = subparsers.add_parser("demo", help=t("demo.help_demo"))
+    parser = subparsers.add_parser("demo", help=_help("demo.help_demo"))
     parser.add_argument("--projects", type=_positive, default=DEFAULT_PROJECTS,
-                        help=t("demo.help_projects"))
+                        help=_help("demo.help_projects"))
     parser.add_argument("--assessments", type=_positive, default=None,
-                        help=t("demo.help_assessments"))
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=t("demo.help_seed"))
-    parser.add_argument("--if-empty", action="store_true", help=t("demo.help_if_empty"))
+                        help=_help("demo.help_assessments"))
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=_help("demo.help_seed"))
+    parser.add_argument("--if-empty", action="store_true", help=_help("demo.help_if_empty"))
     _add_db_argument(parser)
     parser.set_defaults(func=_demo)
 
@@ -153,8 +167,8 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _add_backup_commands(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("backup", help=t("store.help_backup"))
-    parser.add_argument("path", help=t("store.help_backup_path"))
+    parser = subparsers.add_parser("backup", help=_help("store.help_backup"))
+    parser.add_argument("path", help=_help("store.help_backup_path"))
     _add_db_argument(parser)
     parser.set_defaults(func=_backup)
 # --- score --------------------------------------------------------------------------
@@ -185,13 +199,9 @@ def _score(args: argparse.Namespace) -> int:
         document = next(iter(reports.values())) if len(reports) == 1 else reports
         text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     else:
-        text = "\n".join(score_table(report, assessment, grid, scale, recommendations)
+        text = "\n".join(score_table(report, assessment, grid, scale)
                          for assessment, report in reports.items())
-    if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-    else:
-        sys.stdout.write(text)
+    _write_output(text, args.output)
     return 0
 
 
@@ -203,10 +213,9 @@ def _french_number(value: float | None, digits: int = 1, percent: bool = False) 
     return f"{value:.{digits}f}".replace(".", ",")
 
 
-def score_table(report: dict, assessment: object, grid: grid_module.Grid, scale: object,
-                recommendations: object) -> str:
-    """A plain-text reading of one report, for people at a terminal."""
-    bands = {band.id: band.label for band in scale.bands}  # type: ignore[attr-defined]
+def score_table(report: dict, assessment: object, grid: grid_module.Grid, scale: Scale) -> str:
+    """A plain-text reading of one report (as `to_report` gives it), for people at a terminal."""
+    bands = {band.id: band.label for band in scale.bands}
     nothing = t("cli_score.nothing")
     lines = [t("cli_score.assessment", assessment=assessment, grid=grid.id),
              t("cli_score.overall", score=_french_number(report["overall"]["score"]),
@@ -242,16 +251,16 @@ def score_table(report: dict, assessment: object, grid: grid_module.Grid, scale:
 
 
 def _add_score_commands(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("score", help=t("cli_score.help"))
-    parser.add_argument("answers", help=t("cli_score.help_answers"))
-    parser.add_argument("--grid", default="cooperation", help=t("cli_score.help_grid"))
+    parser = subparsers.add_parser("score", help=_help("cli_score.help"))
+    parser.add_argument("answers", help=_help("cli_score.help_answers"))
+    parser.add_argument("--grid", default="cooperation", help=_help("cli_score.help_grid"))
     target = parser.add_mutually_exclusive_group()
-    target.add_argument("--phase", help=t("cli_score.help_phase"))
-    target.add_argument("--profile", help=t("cli_score.help_profile"))
-    parser.add_argument("--cte", action="store_true", help=t("cli_score.help_cte"))
+    target.add_argument("--phase", help=_help("cli_score.help_phase"))
+    target.add_argument("--profile", help=_help("cli_score.help_profile"))
+    parser.add_argument("--cte", action="store_true", help=_help("cli_score.help_cte"))
     parser.add_argument("--format", choices=("json", "table"), default="json",
-                        help=t("cli_score.help_format"))
-    parser.add_argument("--output", "-o", help=t("cli.help_output"))
+                        help=_help("cli_score.help_format"))
+    parser.add_argument("--output", "-o", help=_help("cli.help_output"))
     parser.set_defaults(func=_score)
 
 

@@ -366,6 +366,10 @@ def parse_scale(raw: Any, filename: str = "scale.yaml") -> Scale:
         bands.append(Band(id=band_id, label=read.text(node, "label", here),
                           min=read.number(node, "min", here, 0.0) or 0.0,
                           description=read.text(node, "description", here, required=False)))
+    for key in ("id", "label"):
+        seen = [getattr(b, key) for b in bands]
+        for value in {v for v in seen if seen.count(v) > 1}:
+            read.add("duplicate_answer", value=value, where="bands")
     mins = [b.min for b in bands]
     if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
         read.add("bands_not_descending", mins=", ".join(f"{m:g}" for m in mins))

@@ -32,6 +32,10 @@ _TRUE = {"true", "1", "yes", "oui", "vrai", "cte"}
 class Scores:
     """Every table the dashboard, the store and the CLI read; each has an `assessment` column.
 
+    Id columns (assessment, item, section_id, phase_id, role, respondent, band, status...)
+    are pandas Categoricals: cheap for a portfolio, compared and exported like strings;
+    their categories follow the grid's order. Missing numbers are NaN, never None.
+
     criteria: one row per assessment and top-level criterion, in grid order — n, median,
         mean, min, max, std, agreement, hotspot, agreed, value, n_<non-level> (n_na,
         n_not_yet, n_unknown), applicable, target_level, missing_level, critical, weight.
@@ -339,27 +343,35 @@ def _encode_agreed(agreed: pd.DataFrame | None, assessment_ids: pd.Index, catalo
         raise AnswersError(t("scoring.invalid_agreed"), [t(
             "scoring.missing_columns", missing=", ".join(missing), required="assessment, item, value")])
     canonical = value_reader(scale)
-    position = {item_id: k for k, item_id in enumerate(catalogue.ids)}
-    problems = []
-    assessments = (agreed["assessment"] if "assessment" in agreed.columns
-                   else pd.Series([DEFAULT_ASSESSMENT] * len(agreed)))
     slot_of = {kind: scale.slot_of(kind) for kind in ("criterion", "method")}
-    for assessment, item_id, value in zip(assessments, agreed["item"], agreed["value"]):
-        if _is_blank(value):
-            continue
-        k = position.get(item_id)
-        if k is None:
-            problems.append(t("scoring.unknown_item", value=item_id, count=1, grid=grid.id))
-            continue
-        kind = "criterion" if catalogue.is_criterion[k] else "method"
-        slot = slot_of[kind].get(canonical(value, kind))
-        if slot is None:
-            problems.append(t("scoring.value_off_scale", value=value, count=1,
-                              kind=t(f"scoring.kind_{kind}"), valid=", ".join(scale.values(kind))))
-            continue
-        agreed_slot[assessment_ids.get_loc(assessment), k] = slot
+    position = {item_id: k for k, item_id in enumerate(catalogue.ids)}
+    i_codes, i_values = _codes(agreed["item"])
+    item = _lookup(i_codes, [position.get(v, -1) for v in i_values])
+    v_codes, v_values = _codes(agreed["value"])
+    blank = np.append(np.array([_is_blank(v) for v in v_values], dtype=bool), True)[v_codes]
+    criterion_row = catalogue.is_criterion[np.where(item >= 0, item, 0)] if len(catalogue.ids) \
+        else np.zeros(len(item), bool)
+    slot = np.where(criterion_row,
+                    _lookup(v_codes, [slot_of["criterion"].get(canonical(v, "criterion"), -1)
+                                      for v in v_values]),
+                    _lookup(v_codes, [slot_of["method"].get(canonical(v, "method"), -1)
+                                      for v in v_values]))
+    problems: list[str] = []
+    _name_problems(problems, ~blank & (item < 0), i_codes, i_values, "scoring.unknown_item",
+                   grid=grid.id)
+    for is_criterion, kind in ((True, "criterion"), (False, "method")):
+        _name_problems(problems, ~blank & (item >= 0) & (criterion_row == is_criterion) & (slot < 0),
+                       v_codes, v_values, "scoring.value_off_scale",
+                       kind=t(f"scoring.kind_{kind}"), valid=", ".join(scale.values(kind)))
     if problems:
         raise AnswersError(t("scoring.invalid_agreed"), problems)
+    if "assessment" in agreed.columns:
+        a_codes, a_values = _codes(agreed["assessment"])
+        assessment = _lookup(a_codes, assessment_ids.get_indexer(a_values))
+    else:
+        assessment = np.full(len(agreed), assessment_ids.get_loc(DEFAULT_ASSESSMENT))
+    keep = ~blank & (assessment >= 0)
+    agreed_slot[assessment[keep], item[keep]] = slot[keep]
     return agreed_slot
 
 
@@ -384,6 +396,7 @@ def _context(assessment_ids: pd.Index, assessments: pd.DataFrame | None, grid: G
     cte = np.zeros(n, dtype=bool)
     used: list[str] = []
     if assessments is not None and len(assessments):
+        assessments = assessments[assessments["assessment"].notna()]
         rows = assessment_ids.get_indexer(assessments["assessment"])
         if "phase" in assessments.columns:
             codes, values = _codes(assessments["phase"])
@@ -528,7 +541,7 @@ def _bands(scores: np.ndarray, scale: Scale) -> tuple[pd.Categorical, pd.Categor
                     0, len(ordered) - 1)
     index = np.where(np.isnan(scores), -1, index)
     return (_category(index, [b.id for b in ordered]),
-            _category(index, list(dict.fromkeys(b.label for b in ordered))))
+            _category(index, [b.label for b in ordered]))
 
 
 def _frame(columns: dict[str, Any]) -> pd.DataFrame:
@@ -810,7 +823,8 @@ def recommend(scores: Scores, grid: Grid, *, assessments: pd.DataFrame | None = 
     Args:
         scores: the result of `score`.
         grid: the grid that was scored.
-        assessments: optional (assessment, cte) to override the context kept in `scores`.
+        assessments: optional (assessment, cte) to decide again which CTE-only methods may
+            be recommended; scores keep the context they were computed with.
         scale: the answer scale (data/scale.yaml when None).
 
     Returns:
@@ -838,14 +852,15 @@ def recommend(scores: Scores, grid: Grid, *, assessments: pd.DataFrame | None = 
     weak["need"] = weak["missing_level"] * weak["weight"] * np.where(
         weak["critical"].notna(), factor, 1.0)
     keys = ["assessment", "section_id"]
-    need = weak.groupby(keys, sort=False).agg(need=("need", "sum"), because=("item", list)) \
-        .reset_index()
+    need = _stage_needs(weak)
 
     methods = scores.methods
     skip = set(scale.adopted_method_values()) | set(scale.not_applicable_values())
-    open_methods = methods.loc[methods["applicable"] & ~methods["status"].isin(skip)]
-    open_methods = open_methods.loc[~open_methods["cte"]
-                                    | open_methods["assessment"].map(cte).fillna(False).astype(bool)]
+    # A CTE-only method is « not applicable » outside CTE: decide on the (possibly overridden)
+    # context here; one the team says does not apply has status « na » and is skipped anyway.
+    european = methods["assessment"].map(cte).fillna(False).astype(bool)
+    open_methods = methods.loc[(methods["applicable"] | methods["cte"]) & (~methods["cte"] | european)
+                               & ~methods["status"].isin(skip)]
     open_methods = open_methods.merge(gaps, on=keys)
 
     with_methods = gaps["section_id"].map(section_has_methods).fillna(False).astype(bool)
@@ -865,8 +880,7 @@ def recommend(scores: Scores, grid: Grid, *, assessments: pd.DataFrame | None = 
     from_methods = from_methods.loc[from_methods["priority"] > 0]
 
     # Sections without methods (dialogue axes): their weak criteria are the recommendation.
-    lever_gaps = gaps.loc[~with_methods & criteria_basis, keys]
-    levers = weak.merge(lever_gaps, on=keys).merge(gaps, on=keys)
+    levers = weak.merge(gaps.loc[~with_methods & criteria_basis], on=keys)
     levers = levers.assign(priority=levers["need"], because=[[i] for i in levers["item"]],
                            status=None, cte=levers["item"].map(
                                lambda i: bool(catalogue.cte[position[i]])))
@@ -896,6 +910,32 @@ def recommend(scores: Scores, grid: Grid, *, assessments: pd.DataFrame | None = 
     ).sort_values(["_assessment", "_phase", "_priority", "_position"], kind="stable")
     table["rank"] = table.groupby("_assessment").cumcount() + 1
     return table[RECOMMENDATION_COLUMNS].reset_index(drop=True)
+
+
+def _stage_needs(weak: pd.DataFrame) -> pd.DataFrame:
+    """Per (assessment, stage): the sum of its criteria's weighted gaps and their ids, in grid order.
+
+    Summed with numpy over runs of rows rather than a groupby building Python lists per group.
+    """
+    columns = ["assessment", "section_id", "need", "because"]
+    if weak.empty:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    key = (_as_codes(weak["assessment"]) * (int(_as_codes(weak["section_id"]).max()) + 1)
+           + _as_codes(weak["section_id"]))
+    order = np.argsort(key, kind="stable")  # keeps grid order within a stage
+    weak = weak.iloc[order]
+    key = key[order]
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    needs = weak.iloc[starts][["assessment", "section_id"]].reset_index(drop=True)
+    needs["need"] = np.add.reduceat(weak["need"].to_numpy(dtype=float), starts)
+    needs["because"] = [list(ids) for ids in np.split(weak["item"].to_numpy(dtype=object), starts[1:])]
+    return needs
+
+
+def _as_codes(column: pd.Series) -> np.ndarray:
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy().astype(np.int64)
+    return pd.factorize(column, sort=True)[0].astype(np.int64)
 
 
 # --- JSON report ----------------------------------------------------------------------

@@ -39,9 +39,9 @@ else:
         disabled=["id", "action", "section", "because"], width="stretch",
         column_order=["action", "section", "because", "owner", "due_date", "status"],
         column_config={
-            "action": st.column_config.TextColumn(t("app.plan_col_action"), width="large"),
-            "section": st.column_config.TextColumn(t("app.plan_col_section")),
-            "because": st.column_config.TextColumn(t("app.plan_col_because")),
+            "action": st.column_config.TextColumn(t("app.plan_col_action"), width="medium"),
+            "section": st.column_config.TextColumn(t("app.plan_col_section"), width="medium"),
+            "because": st.column_config.TextColumn(t("app.plan_col_because"), width="small"),
             "owner": st.column_config.TextColumn(t("app.plan_col_owner")),
             "due_date": st.column_config.DateColumn(t("app.plan_col_due"), format="DD/MM/YYYY"),
             "status": st.column_config.SelectboxColumn(t("app.plan_col_status"),
@@ -51,7 +51,7 @@ else:
     )
     updates, deletions = plan_changes(shown, edited, statuses)
     pending = len(updates) + len(deletions)
-    save, cancel, info = st.columns([1, 1, 3], vertical_alignment="center")
+    save, cancel, info = st.columns([1, 1.6, 2.4], vertical_alignment="center")
     if pending:
         info.warning(t("app.plan_pending", count=pending))
     if save.button(t("app.plan_save"), type="primary", disabled=not pending,

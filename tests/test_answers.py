@@ -187,6 +187,15 @@ def test_validate_answers_returns_a_new_normalised_table(cooperation, scale):
     assert table["role"].tolist() == ["Élu", "elu"]  # the input is untouched
 
 
+def test_validate_answers_ignores_the_callers_index(cooperation, scale):
+    part = pd.DataFrame({"respondent": ["A"], "role": ["elu"], "item": ["S01.V01"], "value": ["2"]})
+    table = pd.concat([part, part.assign(respondent="B", value="9")])  # index 0, 0
+    with pytest.raises(AnswersError) as caught:
+        validate_answers(table, cooperation, scale)
+    assert caught.value.problems == [
+        "ligne 3 : valeur « 9 » hors échelle (0, 1, 2, 3, na, not_yet, unknown)."]
+
+
 def test_validate_answers_accepts_an_empty_table_with_its_columns(cooperation, scale):
     table = pd.DataFrame(columns=["respondent", "role", "item", "value"])
     assert len(validate_answers(table, cooperation, scale)) == 0

@@ -108,6 +108,17 @@ def wait_idle(page) -> None:
 def no_error_on(page) -> None:
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.locator("[data-testid='stAlertContentError']").count() == 0
+    assert page.get_by_text("Page not found").count() == 0
+
+
+def answer_radios(page):
+    """The questionnaire's radio groups (not the grid choice hidden in a closed expander)."""
+    return page.locator("[data-testid='stRadio']").filter(has_text="Pas pris en compte")
+
+
+def checked_label(page, radio_index: int) -> str:
+    radio = answer_radios(page).nth(radio_index)
+    return radio.locator("label:has(input:checked)").inner_text().split("\n")[0]
 
 
 def test_reference_search_in_a_real_browser(server, page, screenshots):
@@ -135,3 +146,61 @@ def test_reference_search_in_a_real_browser(server, page, screenshots):
     assert "faire un inventaire des partenaires concernés" not in body
     no_error_on(page)
     page.screenshot(path=str(screenshots / "referentiel-recherche.png"))
+
+
+def test_a_new_user_creates_a_project_answers_reloads_and_finds_the_answers(server, page,
+                                                                           screenshots):
+    page.goto(server)
+    wait_idle(page)
+    page.get_by_role("link", name="Auto-évaluation").first.click()
+    page.wait_for_url("**/auto-evaluation")
+    wait_idle(page)
+    no_error_on(page)
+
+    page.get_by_role("textbox", name="… ou nouveau territoire").fill("Pays de Test")
+    page.get_by_role("textbox", name="Nom du projet").fill("Coopération forêt")
+    page.get_by_role("button", name="Créer le projet").click()
+    page.get_by_text("Projet « Coopération forêt » créé.").wait_for()
+    wait_idle(page)
+
+    page.get_by_role("button", name="Ouvrir l'évaluation").click()
+    page.get_by_text("Évaluation « Diagnostic initial » ouverte.").wait_for()
+    wait_idle(page)
+
+    page.get_by_role("textbox", name="Nom ou pseudonyme").fill("Camille")
+    page.get_by_role("button", name="Ajouter", exact=True).click()
+    page.get_by_text("Camille est ajouté·e à l'évaluation.").wait_for()
+    wait_idle(page)
+    page.screenshot(path=str(screenshots / "auto-evaluation-debut.png"))
+
+    radios = answer_radios(page)
+    radios.nth(0).get_by_text("2 · En partie traité").click()
+    wait_idle(page)
+    radios.nth(1).get_by_text("3 · Maîtrisé").click()
+    wait_idle(page)
+    page.get_by_text("2 réponses sur").wait_for()
+    no_error_on(page)
+
+    assert "projet=" in page.url and "evaluation=" in page.url and "repondant=" in page.url
+    page.reload()
+    wait_idle(page)
+    page.get_by_text("2 réponses sur").wait_for()
+    assert checked_label(page, 0) == "2 · En partie traité"
+    assert checked_label(page, 1) == "3 · Maîtrisé"
+    no_error_on(page)
+    page.screenshot(path=str(screenshots / "auto-evaluation-apres-rechargement.png"))
+
+    links = page.locator("[data-testid='stSidebarNav'] a")
+    names = [text.split("\n")[-1] for text in links.all_inner_texts()]  # drop the icon name
+    assert "Plan d'action" in names
+    for index, name in enumerate(names):
+        page.locator("[data-testid='stSidebarNav'] a").nth(index).click()
+        wait_idle(page)
+        page.wait_for_timeout(300)
+        wait_idle(page)
+        no_error_on(page)
+        slug = page.url.split("/")[-1].split("?")[0] or "accueil"
+        page.screenshot(path=str(screenshots / f"journey-{index:02d}-{slug}.png"))
+        # the selection survives a page switch
+        if name != "Accueil":
+            assert "projet=" in page.url, name

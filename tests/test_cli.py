@@ -87,3 +87,20 @@ def test_usage_errors_are_in_french():
                            "--format", "pdf"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 2
     assert "Erreur :" in done.stderr
+
+
+def test_every_command_prints_its_help_without_error():
+    from coopscore.cli import build_parser
+
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices  # noqa: SLF001 - walk the tree
+    paths = [[]]
+    for name, sub in commands.items():
+        paths.append([name])
+        if sub._subparsers is not None:  # noqa: SLF001
+            paths.extend([name, child] for child in sub._subparsers._group_actions[0].choices)
+    for path in paths:
+        done = subprocess.run([sys.executable, "-m", "coopscore", *path, "--help"], cwd=ROOT,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, (path, done.stderr)
+        assert "Traceback" not in done.stderr

@@ -144,6 +144,19 @@ def test_the_same_name_in_two_assessments_is_two_respondents():
         ["P1", "elu", 100.0], ["P2", "technicien", 0.0]]
 
 
+def test_respondent_ids_unique_across_a_large_portfolio_are_handled():
+    # 1,200 assessments × 1,200 distinct respondent ids: too many pairs for a dense table.
+    n = 1200
+    answers = pd.DataFrame({"assessment": [f"P{k:04d}" for k in range(n)],
+                            "respondent": [10_000 + k for k in range(n)], "role": "elu",
+                            "item": "S01.V01", "value": [str(k % 4) for k in range(n)]})
+    scores = score(answers, TINY)
+    s01 = scores.respondent_stages[scores.respondent_stages["section_id"] == "S01"]
+    assert s01["respondent"].tolist() == list(range(10_000, 10_000 + n))
+    assert s01["score"].tolist() == [(k % 4) / 3 * 100 for k in range(n)]
+    assert scores.overall["n_respondents"].eq(1).all()
+
+
 # --- agreed values, applicability -----------------------------------------------------
 
 
@@ -172,12 +185,31 @@ def test_an_agreed_method_status_overrides_the_most_frequent_answer():
     assert (method["status"], method["agreed"], method["n_no"]) == ("in_place", "in_place", 2)
 
 
+@pytest.mark.parametrize("answers, status", [
+    (("in_place", "in_place", "no"), "in_place"),
+    (("in_place", "no"), "no"),            # a split team: the lower answer wins
+    (("in_place", "planned"), "planned"),
+    (("na", "no"), "no"),                  # « does not apply » loses ties
+    (("na", "na", "planned"), "na"),
+])
+def test_a_method_status_is_the_most_frequent_answer_ties_going_down(answers, status):
+    table = team(*[(f"R{k}", "elu", "S01.M01", v) for k, v in enumerate(answers)])
+    assert row(score(table, TINY).methods, item="S01.M01")["status"] == status
+
+
+def test_a_split_team_keeps_seeing_the_method_recommended():
+    answers = team(("A", "elu", "S01.V01", "0"), ("A", "elu", "S01.M01", "in_place"),
+                   ("B", "elu", "S01.M01", "no"))
+    recommendations = recommend(score(answers, TINY, assessments=context(phase="suite")), TINY)
+    assert recommendations[["method", "status"]].values.tolist() == [["S01.M01", "no"]]
+
+
 def test_bad_agreed_values_are_refused():
     with pytest.raises(AnswersError) as caught:
         score(team(), TINY, agreed=pd.DataFrame({"item": ["S01.V01", "S09"], "value": ["7", "1"]}))
     assert caught.value.problems == [
-        "valeur « 7 » hors échelle pour un point de vigilance (0, 1, 2, 3, na, not_yet, unknown) (1 ligne(s)).",
         "élément « S09 » inconnu dans la grille « tiny » (1 ligne(s)).",
+        "valeur « 7 » hors échelle pour un point de vigilance (0, 1, 2, 3, na, not_yet, unknown) (1 ligne(s)).",
     ]
 
 
@@ -282,6 +314,14 @@ def test_recommendations_skip_adopted_and_european_only_methods():
     assert plain["method"].tolist() == []  # S01.M01 in place, S01.M02 CTE-only
     cte = recommend(score(answers, TINY, assessments=context(phase="suite", cte=True)), TINY)
     assert cte[["method", "cte", "because"]].values.tolist() == [["S01.M02", True, ["S01.V01"]]]
+
+
+def test_recommend_can_be_told_the_project_is_european():
+    answers = team(("A", "elu", "S01.V01", "0"), ("A", "elu", "S01.M01", "in_place"))
+    scores = score(answers, TINY, assessments=context(phase="suite"))
+    told = recommend(scores, TINY, assessments=context(cte=True))
+    assert told["method"].tolist() == ["S01.M02"]
+    assert recommend(scores, TINY, assessments=context(cte=False))["method"].tolist() == []
 
 
 def test_recommendation_priority_follows_the_documented_formula():

@@ -1,0 +1,115 @@
+"""Page timings (run by `make bench`, not by pytest): each page's script run with AppTest.
+
+For the demo portfolio and for a large one (1,000 projects / 2,000 assessments by default),
+every page in pages/ is run through the whole app (router + sidebar) with a project and an
+assessment selected: once cold (first run after the data was written: caches empty) and then
+warm (the median of a few reruns, as when a person clicks a widget). An empty page run in the
+same process gives the baseline; the ratio says what a page costs beyond Streamlit itself.
+Targets (issue 5): ≤ 0.3 s per page at demo size, ≤ 1 s at 1,000 projects.
+
+    python bench/bench_pages.py [--projects 1000] [--assessments 2000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from coopscore import demo  # noqa: E402
+from coopscore.store import open_store  # noqa: E402
+
+TARGETS = {"demo": 0.3, "large": 1.0}
+
+
+def _apptest(script: str | None = None, source: str | None = None):
+    import logging
+
+    from streamlit.testing.v1 import AppTest
+
+    for name in ("streamlit", "streamlit.runtime", "streamlit.runtime.caching"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+    if source is not None:
+        return AppTest.from_string(source, default_timeout=120)
+    return AppTest.from_file(script, default_timeout=120)
+
+
+def _timed_run(at) -> float:
+    start = time.perf_counter()
+    at.run()
+    elapsed = time.perf_counter() - start
+    if at.exception:
+        raise SystemExit(f"page raised: {at.exception[0].value}")
+    return elapsed
+
+
+def measure(db_path: Path, repeat: int) -> tuple[float, dict[str, tuple[float, float]]]:
+    os.environ["COOPSCORE_DB"] = str(db_path)
+    with open_store(db_path) as db:
+        context = db.assessment_context()
+        answered = set(db.answers()["assessment"].unique()) if len(context) < 5000 else None
+    row = context[context["assessment"].isin(answered)].iloc[0] if answered else context.iloc[0]
+    session = {"project_id": int(row["project"]), "assessment_id": int(row["assessment"]),
+               "_selection_restored": True}
+
+    empty = _apptest(source="import streamlit as st\nst.write('vide')")
+    _timed_run(empty)
+    baseline = statistics.median(_timed_run(empty) for _ in range(repeat))
+
+    timings: dict[str, tuple[float, float]] = {}
+    pages = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+    for page in pages:
+        at = _apptest(str(ROOT / "app.py"))
+        for key, value in session.items():
+            at.session_state[key] = value
+        at.run()  # router + sidebar
+        at.switch_page(page)
+        cold = _timed_run(at)
+        warm = statistics.median(_timed_run(at) for _ in range(repeat))
+        timings[page] = (cold, warm)
+        # a fresh revision for the next page's cold run: clear Streamlit's caches
+        import streamlit as st
+
+        st.cache_data.clear()
+    return baseline, timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, default=1000)
+    parser.add_argument("--assessments", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    failed = False
+    with tempfile.TemporaryDirectory() as folder:
+        sizes = {"demo": (demo.DEFAULT_PROJECTS, None),
+                 "large": (args.projects, args.assessments)}
+        for size, (projects, assessments) in sizes.items():
+            path = Path(folder) / f"{size}.db"
+            start = time.perf_counter()
+            with open_store(path) as db:
+                summary = demo.generate_demo(db, projects, demo.DEFAULT_SEED, assessments)
+            print(f"\n== {size}: {summary.projects} projects, {summary.assessments} assessments, "
+                  f"{summary.answers} answers (generated in {time.perf_counter() - start:.1f} s)")
+            baseline, timings = measure(path, args.repeat)
+            target = TARGETS[size]
+            print(f"empty page: {baseline * 1000:.0f} ms (baseline)")
+            print(f"{'page':28} {'cold (s)':>9} {'warm (s)':>9} {'warm/empty':>11}  target {target} s")
+            for page, (cold, warm) in timings.items():
+                verdict = "ok" if warm <= target else "OVER"
+                failed |= warm > target
+                print(f"{page:28} {cold:9.3f} {warm:9.3f} {warm / baseline:11.1f}  {verdict}")
+    if failed:
+        print("\nsome pages are over their target (warm run)")
+
+
+if __name__ == "__main__":
+    main()
