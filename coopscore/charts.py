@@ -166,19 +166,29 @@ def score_bars(labels: Sequence[str], scores: Sequence[float | None],
 
 def heatmap(matrix: pd.DataFrame, *, title: str | None = None, x_title: str = "",
             y_title: str = "", zmin: float = 0, zmax: float = 100, colour_scale=None,
-            hover_label: str | None = None) -> go.Figure:
-    """A heatmap of a rows × columns table of 0–100 scores; empty cells stay blank."""
+            hover_label: str | None = None,
+            column_hover: Sequence[str] | None = None) -> go.Figure:
+    """A heatmap of a rows × columns table of 0–100 scores; empty cells stay blank.
+
+    `column_hover`: optional longer label per column (e.g. a stage's full title), shown on
+    hover instead of the short column label.
+    """
     values = matrix.astype(float)
     text = values.map(lambda v: "" if pd.isna(v) else f"{v:.0f}")
+    columns = [str(c) for c in values.columns]
+    hover_columns = [str(c) for c in column_hover] if column_hover is not None else columns
     figure = go.Figure(go.Heatmap(
-        z=values.to_numpy(), x=[str(c) for c in values.columns], y=[str(i) for i in values.index],
+        z=values.to_numpy(), x=columns, y=[str(i) for i in values.index],
         zmin=zmin, zmax=zmax, colorscale=colour_scale or SCORE_SCALE, text=text.to_numpy(),
+        customdata=[hover_columns] * len(values.index),
         texttemplate="%{text}", hoverongaps=False,
-        hovertemplate="%{y} · %{x}<br>" + (hover_label or t("charts.score")) + " : %{z:.0f}<extra></extra>",
+        hovertemplate="%{y} · %{customdata}<br>" + (hover_label or t("charts.score"))
+        + " : %{z:.0f}<extra></extra>",
         colorbar=dict(title=dict(text=hover_label or t("charts.score")), thickness=12),
     ))
-    figure.update_xaxes(title=x_title, side="top", tickangle=0, automargin=True)
-    figure.update_yaxes(title=y_title, autorange="reversed", automargin=True)
+    # Labels are names, even when they look like numbers (stage « 1 », « 2 »...).
+    figure.update_xaxes(title=x_title, side="top", tickangle=0, type="category")
+    figure.update_yaxes(title=y_title, autorange="reversed", automargin=True, type="category")
     return _layout(figure, title, height=max(300, 30 * len(values.index) + 140))
 
 

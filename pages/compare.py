@@ -55,12 +55,16 @@ def radars_ui(results: Results, scored: pd.DataFrame, matrix: pd.DataFrame,
 
 def heatmap_ui(results: Results, scored: pd.DataFrame, matrix: pd.DataFrame) -> None:
     grid = results.grid
-    short, _ = stage_labels(grid, width=30)
-    labels = unique_labels(list(scored["name"]), width=max(12, 88 // len(scored)), lines=4)
+    _, full = stage_labels(grid)
+    section = grid.label("section").lower()
     st.subheader(t("portfolio.compare_heatmap_heading", sections=grid.label("sections")))
-    st.caption(t("portfolio.compare_heatmap_caption", section=grid.label("section").lower()))
-    heat = matrix.set_axis([short[s] for s in matrix.index], axis=0).set_axis(labels, axis=1)
-    st.plotly_chart(charts.heatmap(heat, hover_label=t("charts.score")), key="compare_heatmap")
+    st.caption(t("portfolio.compare_heatmap_caption", section=section))
+    # one row per project (names need the width), one column per stage number, title on hover
+    heat = matrix.T.set_axis(unique_labels(list(scored["name"]), width=48, lines=2), axis=0)
+    heat = heat.set_axis([str(s.number) for s in grid.sections], axis=1)
+    st.plotly_chart(charts.heatmap(heat, hover_label=t("charts.score"),
+                                   x_title=grid.label("section"),
+                                   column_hover=list(full.values())), key="compare_heatmap")
 
 
 def table_ui(results: Results, rows: pd.DataFrame) -> None:
@@ -69,6 +73,7 @@ def table_ui(results: Results, rows: pd.DataFrame) -> None:
     st.subheader(t("portfolio.compare_table_heading"))
     st.caption(t("portfolio.compare_table_caption"))
     compared = comparison_table(rows, stage_matrix(results, rows["assessment"].astype(int)))
+    compared["completeness"] = compared["completeness"] * 100
     # progress bars leave a missing score blank (a number column prints « None »)
     score = dict(format="%.0f", min_value=0, max_value=100, color=charts.SERIES_COLOURS[0])
     st.dataframe(
@@ -82,14 +87,14 @@ def table_ui(results: Results, rows: pd.DataFrame) -> None:
                                                      width="medium"),
             "programme_label": st.column_config.TextColumn(t("portfolio.col_programme")),
             "phase_label": st.column_config.TextColumn(t("portfolio.col_phase")),
-            "score": st.column_config.ProgressColumn(t("portfolio.col_score"),
+            "score": st.column_config.ProgressColumn(t("portfolio.col_score"), width=150,
                                                      help=t("portfolio.col_score_help"), **score),
             "band_label": st.column_config.TextColumn(
                 t("portfolio.col_band"), help=t("portfolio.col_band_help",
                                                 bands=band_ranges(load_scale()))),
             "completeness": st.column_config.ProgressColumn(
                 t("portfolio.col_completeness"), help=t("portfolio.col_completeness_help"),
-                format="percent", min_value=0, max_value=1, color=charts.TARGET_COLOUR),
+                format="%.0f %%", min_value=0, max_value=100, color=charts.TARGET_COLOUR),
             **{section_id: st.column_config.ProgressColumn(
                 label, help=t("portfolio.stage_help", title=full[section_id]), **score)
                for section_id, label in short.items()},

@@ -77,32 +77,32 @@ def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
     st.subheader(t("portfolio.table_heading"))
     st.caption(t("portfolio.table_caption", not_assessed=t("portfolio.not_assessed")))
     event = st.dataframe(
-        shown, hide_index=True, width="stretch", key=TABLE_KEY, on_select="rerun",
+        shown.assign(completeness=shown["completeness"] * 100), hide_index=True, width="stretch", key=TABLE_KEY, on_select="rerun",
         selection_mode="single-row",
-        column_order=["name", "programme_label", "phase_label", "score", "band_label",
-                      "completeness", "n_flags", "flags", "date", "territory"],
+        column_order=["name", "score", "band_label", "n_flags", "flags", "completeness",
+                      "programme_label", "phase_label", "date", "territory"],
         column_config={
             "name": st.column_config.TextColumn(t("portfolio.col_project"), pinned=True,
                                                 width="medium"),
             "territory": st.column_config.TextColumn(t("portfolio.col_territory"),
                                                      width="medium"),
             "programme_label": st.column_config.TextColumn(t("portfolio.col_programme"),
-                                                           width="small"),
-            "phase_label": st.column_config.TextColumn(t("portfolio.col_phase"), width="small"),
+                                                           width=150),
+            "phase_label": st.column_config.TextColumn(t("portfolio.col_phase"), width=150),
             # a progress bar leaves a missing score blank (a number column prints « None »)
             "score": st.column_config.ProgressColumn(
                 t("portfolio.col_score"), help=t("portfolio.col_score_help"), format="%.0f",
-                min_value=0, max_value=100, color=charts.SERIES_COLOURS[0], width="small"),
+                min_value=0, max_value=100, color=charts.SERIES_COLOURS[0], width=150),
             "band_label": st.column_config.TextColumn(
                 t("portfolio.col_band"), help=t("portfolio.col_band_help",
-                                                bands=band_ranges(scale))),
+                                                bands=band_ranges(scale)), width=140),
             "completeness": st.column_config.ProgressColumn(
                 t("portfolio.col_completeness"), help=t("portfolio.col_completeness_help"),
-                format="percent", min_value=0, max_value=1, color=charts.TARGET_COLOUR,
-                width="small"),
+                format="%.0f %%", min_value=0, max_value=100, color=charts.TARGET_COLOUR,
+                width=120),
             "n_flags": st.column_config.NumberColumn(
                 t("portfolio.col_n_flags"), help=t("portfolio.col_n_flags_help",
-                                                   **flag_threshold(scale)), width="small"),
+                                                   **flag_threshold(scale)), width=130),
             "flags": st.column_config.TextColumn(t("portfolio.col_flags"),
                                                  help=t("portfolio.col_flags_help"),
                                                  width="large"),

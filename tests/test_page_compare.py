@@ -38,14 +38,15 @@ def test_the_default_comparison_shows_four_projects_in_every_view(demo_db):
     at = app_test(PAGE)
     assert not at.exception
     headings = [s.value for s in at.subheader]
-    assert headings == ["Profils de maturité", "Étapes × projets", "Tableau comparatif",
+    assert headings == ["Profils de maturité", "Projets × Étapes", "Tableau comparatif",
                         "Chaque projet dans le portefeuille"]
     chosen = at.multiselect(key="compare_projects_cooperation").value
     assert len(chosen) == 4
     assert len(_compared_names(at)) == 4
     heatmap = _heatmap(at)
-    assert len(heatmap["x"]) == 4 and len(heatmap["y"]) == 16
-    assert heatmap["y"][0] == "1. Identifier un besoin, un…"
+    assert len(heatmap["y"]) == 4 and heatmap["x"] == [str(n) for n in range(1, 17)]
+    assert heatmap["customdata"][0][0] == (
+        "Étape 1 — Identifier un besoin, un problème, une attente, l'expliciter")
     radars, _, position = _figures(at)
     assert sum(1 for trace in radars["data"] if trace["type"] == "scatterpolar") == 8
     assert [trace["name"] for trace in position["data"]][:2] == [
@@ -65,7 +66,9 @@ def test_choosing_projects_compares_exactly_them(demo_db):
         [int(projects.loc[name, "id"]) for name in wanted]).run()
     assert not at.exception
     assert _compared_names(at) == wanted
-    assert len(_heatmap(at)["x"]) == 2
+    rows = [label.replace("<br>", " ").rstrip("…") for label in _heatmap(at)["y"]]
+    assert len(rows) == 2
+    assert all(name.startswith(row) for row, name in zip(rows, wanted, strict=True))
     assert at.selectbox(key="compare_position_cooperation").options == wanted
 
 
@@ -74,9 +77,9 @@ def test_the_dialogue_grid_compares_axes(demo_db):
     at.button_group(key="compare_grid").set_value("dialogue").run()
     assert not at.exception
     heatmap = _heatmap(at)
-    assert [label.split(".")[0] for label in heatmap["y"]] == ["1", "2", "3", "4"]
-    assert heatmap["y"][0] == "1. Quelques préalables"
-    assert at.subheader[1].value == "Axes × projets"
+    assert heatmap["x"] == ["1", "2", "3", "4"]
+    assert heatmap["customdata"][0][0] == "Axe 1 — Quelques préalables"
+    assert at.subheader[1].value == "Projets × Axes"
 
 
 def test_no_project_chosen_asks_for_one(demo_db):
@@ -103,7 +106,7 @@ def test_a_project_without_answers_is_named_but_not_drawn(demo_db):
     assert not at.exception
     assert any("Sans réponse encore" in c.value and "Projet tout neuf" in c.value
                for c in at.caption)
-    assert len(_heatmap(at)["x"]) == 1
+    assert len(_heatmap(at)["y"]) == 1
     assert _compared_names(at)[1] == "Projet tout neuf"
 
 
