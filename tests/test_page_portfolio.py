@@ -20,10 +20,14 @@ def _metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def _select_row(at, position: int):
+def _select_row(at, *, assessed: bool) -> pd.Series:
+    """Click the first (assessed or not yet assessed) project of the table; return its row."""
+    table = _table(at)
+    position = int(table.index[table["score"].notna() == assessed][0])
     at.session_state["portfolio_table"] = {"selection": {"rows": [position], "columns": [],
                                                          "cells": []}}
-    return at.run()
+    at.run()
+    return table.iloc[position]
 
 
 def test_an_empty_database_says_how_to_start():
@@ -89,22 +93,19 @@ def test_filters_that_match_nothing_say_so(demo_db):
 
 def test_selecting_an_assessed_project_opens_its_results(demo_db):
     at = app_test(PAGE)
-    table = _table(at)
-    position = int(table.index[table["score"].notna()][1])
-    row = table.iloc[position]
-    _select_row(at, position)
+    row = _select_row(at, assessed=True)
     assert not at.exception
     assert at.session_state["project_id"] == int(row["project"])
     assert at.session_state["assessment_id"] == int(row["assessment"])
     assert at.title[0].value != "Portefeuille"
+    at.switch_page(PAGE).run()  # coming back does not reopen the project by itself
+    assert not at.exception
+    assert at.title[0].value == "Portefeuille"
 
 
 def test_selecting_a_project_not_yet_assessed_opens_its_self_assessment(demo_db):
     at = app_test(PAGE)
-    table = _table(at)
-    position = int(table.index[table["score"].isna()][0])
-    row = table.iloc[position]
-    _select_row(at, position)
+    row = _select_row(at, assessed=False)
     assert not at.exception
     assert at.session_state["project_id"] == int(row["project"])
     assert at.title[0].value == "Auto-évaluation"
