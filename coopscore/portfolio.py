@@ -77,7 +77,7 @@ def wrapped_text(text: str, width: int, lines: int = 1, separator: str = "<br>")
         if len(candidate) <= width or not current:
             current = candidate
             continue
-        out.append(current)
+        out.append(short_text(current, width))  # a single word may be longer than a line
         current = word
         if len(out) == lines:
             rest = " ".join([out.pop(), *words[position:]])

@@ -259,6 +259,15 @@ def test_short_text_fits_its_width_and_keeps_the_start(text, width):
         assert out.endswith("…") and clean.startswith(out[:-1].rstrip())
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ab cdé—-", max_size=120), st.integers(min_value=2, max_value=30),
+       st.integers(min_value=1, max_value=4))
+def test_wrapped_text_never_exceeds_its_lines_or_width(text, width, lines):
+    out = wrapped_text(text, width, lines).split("<br>")
+    assert len(out) <= lines
+    assert all(len(line) <= width for line in out)
+
+
 def test_wrapped_labels_break_between_words_and_stay_unique():
     name = "Coopération urbain-rural sur les déchets — PETR des Causses de la Vézère-Haute"
     wrapped = wrapped_text(name, 24, lines=3)
@@ -266,6 +275,7 @@ def test_wrapped_labels_break_between_words_and_stay_unique():
     assert len(lines) == 3 and all(len(line) <= 24 for line in lines)
     assert lines[0] == "Coopération urbain-rural" and lines[-1].endswith("…")
     assert wrapped_text("Circuits courts", 40, lines=2) == "Circuits courts"
+    assert wrapped_text("Intercommunalité voisine", 10, lines=2) == "Intercomm…<br>voisine"
     assert unique_labels(["Même nom long ici", "Même nom long là"], width=8) == \
         ["Même…", "Même… (2)"]
 
