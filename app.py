@@ -26,8 +26,14 @@ pages = {
     t("facilitation.nav_group"): [
         st.Page("pages/crossview.py", title=t("facilitation.crossview_title"),
                 icon=":material/diversity_3:", url_path="regards-croises"),
+        st.Page("pages/compare.py", title=t("portfolio.compare_title"),
+                icon=":material/compare_arrows:", url_path="comparer"),
         st.Page("pages/timeline.py", title=t("facilitation.timeline_title"),
                 icon=":material/timeline:", url_path="suivi"),
+    ],
+    t("portfolio.nav_funders_group"): [
+        st.Page("pages/portfolio.py", title=t("portfolio.portfolio_title"),
+                icon=":material/account_balance:", url_path="portefeuille"),
     ],
 }
 

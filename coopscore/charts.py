@@ -99,8 +99,12 @@ def radar(axes: Sequence[str], series: Sequence[Series], *, title: str | None = 
 
 def small_multiple_radars(axes: Sequence[str], profiles: Mapping[str, Sequence[float | None]],
                           *, reference: Series | None = None, columns: int = 3,
-                          title: str | None = None) -> go.Figure:
-    """One small radar per project, all on the same 0–100 scale, with an optional reference."""
+                          title: str | None = None,
+                          hover: Sequence[str] | None = None) -> go.Figure:
+    """One small radar per project, all on the same 0–100 scale, with an optional reference.
+
+    `hover`: optional longer label per axis, shown on hover (e.g. the stage's full title).
+    """
     names = list(profiles)
     rows = max(1, math.ceil(len(names) / columns))
     cols = min(columns, max(1, len(names)))
@@ -108,16 +112,20 @@ def small_multiple_radars(axes: Sequence[str], profiles: Mapping[str, Sequence[f
                            subplot_titles=names, horizontal_spacing=0.08, vertical_spacing=0.12)
     for index, name in enumerate(names):
         row, col = index // cols + 1, index % cols + 1
-        figure.add_trace(_polar_trace(axes, Series(name, profiles[name]), 0, show_legend=False),
-                         row=row, col=col)
+        figure.add_trace(_polar_trace(axes, Series(name, profiles[name]), 0, show_legend=False,
+                                      hover=hover), row=row, col=col)
         if reference is not None:
-            figure.add_trace(_polar_trace(axes, reference, 0, show_legend=index == 0),
+            figure.add_trace(_polar_trace(axes, reference, 0, show_legend=index == 0, hover=hover),
                              row=row, col=col)
     figure.update_polars(radialaxis=dict(range=[0, 100], tickvals=[50, 100], showticklabels=False),
-                         angularaxis=dict(direction="clockwise", rotation=90,
-                                          tickfont=dict(size=9)))
-    figure.update_annotations(font=dict(size=13))
-    return _layout(figure, title, height=330 * rows + 60)
+                         angularaxis=dict(direction="clockwise", rotation=90, type="category",
+                                          tickfont=dict(size=10)))
+    figure.update_annotations(font=dict(size=13), yshift=14)
+    figure = _layout(figure, title, height=330 * rows + 60)
+    # room above the first row for its subplot titles, however many lines they take
+    title_lines = max((str(name).count("<br>") + 1 for name in names), default=1)
+    figure.update_layout(margin=dict(t=figure.layout.margin.t + 20 * title_lines))
+    return figure
 
 
 def gap_bars(labels: Sequence[str], gaps: Sequence[float], *, bands: Sequence[str] | None = None,
@@ -230,7 +238,12 @@ def position_in_portfolio(labels: Sequence[str], project: Sequence[float | None]
     figure.add_trace(go.Scatter(x=list(labels), y=_clean(project), name=project_name,
                                 mode="markers", marker=dict(size=12, color=SERIES_COLOURS[1])))
     figure.update_yaxes(range=[0, 105], title=t("charts.score_axis"), gridcolor="#eee")
-    return _layout(figure, title, height=400)
+    figure.update_xaxes(automargin=True)
+    figure = _layout(figure, title, height=440)
+    # legend above the plot: long stage labels below it are drawn at an angle
+    figure.update_layout(legend=dict(y=1.02, yanchor="bottom", x=0, xanchor="left"),
+                         margin=dict(t=figure.layout.margin.t + 30))
+    return figure
 
 
 def timeline(dates: Sequence[str], series: Sequence[Series], *, title: str | None = None) -> go.Figure:
@@ -277,4 +290,8 @@ def distribution(scores: Sequence[float | None], *, bands: Sequence[str] | None 
     figure.update_layout(barmode="stack", bargap=0.05)
     figure.update_xaxes(title=t("charts.overall_axis"), range=[0, 100], dtick=10)
     figure.update_yaxes(title=t("charts.projects_axis"), gridcolor="#eee")
-    return _layout(figure, title, height=360)
+    figure = _layout(figure, title, height=380)
+    # legend above the plot, clear of the axis title
+    figure.update_layout(legend=dict(y=1.02, yanchor="bottom", x=0, xanchor="left"),
+                         margin=dict(t=figure.layout.margin.t + 20))
+    return figure

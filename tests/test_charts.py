@@ -61,6 +61,20 @@ def test_small_multiples_share_one_scale_per_project():
     assert [a.text for a in figure.layout.annotations] == ["A", "B", "C", "D"]
 
 
+def test_small_multiples_show_the_full_axis_label_on_hover():
+    full = ["Étape 1 — Identifier", "Étape 2 — Lever", "Étape 3 — Recruter"]
+    figure = charts.small_multiple_radars(AXES, {"A": [1, 2, 3]}, hover=full,
+                                          reference=charts.Series("Médiane", [5, 5, 5], "target"))
+    project, reference = figure.data
+    assert list(project.text) == [*full, full[0]] and list(reference.text) == [*full, full[0]]
+    assert list(project.theta) == [*AXES, AXES[0]]
+
+
+def test_small_multiples_keep_numeric_axis_labels_as_categories():
+    figure = charts.small_multiple_radars(["1", "2", "3"], {"A": [10, 20, 30]})
+    assert figure.layout.polar.angularaxis.type == "category"
+
+
 def test_answer_spread_stacks_levels_in_scale_order():
     counts = pd.DataFrame({"0": [1, 0], "3": [2, 4], "unknown": [1, 0]}, index=["V01", "V02"])
     figure = charts.answer_spread(counts, levels=["0", "1", "2", "3", "unknown"],

@@ -1,0 +1,415 @@
+"""The portfolio of projects side by side: latest assessment per project, quartiles, exports.
+
+What a facilitator comparing territories and a funder reading a portfolio need, computed
+from the scored tables of `results.score_assessments` with vectorised pandas: one row per
+project (assessed or not), a stage × project matrix of scores, the portfolio's quartiles per
+stage, filters, headline figures, and exports whose cells a spreadsheet cannot execute.
+Pure library: the pages cache and draw it.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .grid import Grid, available_grids, load_grid
+from .i18n import t
+from .results import Results
+from .scale import Scale
+
+NOT_ASSESSED = "non_evalue"  # band id of a project with no scored assessment on the grid
+DEFAULT_COMPARED = 4
+FLAG_TEXT_WIDTH = 60
+
+# Cells a spreadsheet would read as a formula (CSV/formula injection, OWASP): = + - @,
+# and tab / carriage return, which some spreadsheets strip before parsing.
+_FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+
+TABLE_COLUMNS = [
+    "project", "name", "territory", "programme", "programme_label", "phase", "phase_label",
+    "assessment", "assessment_label", "date", "status", "score", "band", "band_label",
+    "completeness", "n_respondents", "n_flags", "flags",
+]
+
+
+# --- labels -----------------------------------------------------------------------------
+
+
+def short_text(text: str, width: int) -> str:
+    """`text` cut at a word boundary to at most `width` characters, ending with « … » if cut."""
+    text = " ".join(str(text).split())
+    if len(text) <= width:
+        return text
+    cut = text[: max(1, width - 1)]
+    mid_word = text[len(cut)].isalnum() and cut[-1].isalnum()
+    if mid_word and " " in cut[width // 2:]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.—–-/") + "…"
+
+
+def stage_labels(grid: Grid, width: int = 24) -> tuple[dict[str, str], dict[str, str]]:
+    """Short and full label of every stage (section), in grid order.
+
+    Returns:
+        ({section id: « 1. Identifier un besoin… »}, {section id: « Étape 1 — full title »}).
+    """
+    short = {s.id: short_text(f"{s.number}. {s.title}", width) for s in grid.sections}
+    full = {s.id: f"{grid.label('section')} {s.number} — {s.title}" for s in grid.sections}
+    return short, full
+
+
+def wrapped_text(text: str, width: int, lines: int = 1, separator: str = "<br>") -> str:
+    """`text` on at most `lines` lines of about `width` characters (plotly breaks: « <br> »).
+
+    Lines break between words; what does not fit ends the last line with « … ».
+    """
+    words = " ".join(str(text).split()).split(" ")
+    out: list[str] = []
+    current = ""
+    for position, word in enumerate(words):
+        candidate = f"{current} {word}".strip()
+        if len(candidate) <= width or not current:
+            current = candidate
+            continue
+        out.append(short_text(current, width))  # a single word may be longer than a line
+        current = word
+        if len(out) == lines:
+            rest = " ".join([out.pop(), *words[position:]])
+            out.append(short_text(rest, width))
+            current = ""
+            break
+    if current:
+        out.append(current if len(current) <= width else short_text(current, width))
+    return separator.join(out)
+
+
+def unique_labels(names: Sequence[str], width: int = 40, lines: int = 1) -> list[str]:
+    """Names shortened for a chart, made unique (a repeated label gets « (2) », « (3) »...)."""
+    labels: list[str] = []
+    seen: dict[str, int] = {}
+    for name in names:
+        label = wrapped_text(name, width, lines)
+        seen[label] = seen.get(label, 0) + 1
+        labels.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return labels
+
+
+def band_ranges(scale: Scale) -> str:
+    """The bands as a person reads them: « Point d'appui : 75 et plus ; À consolider : ... »."""
+    bands = sorted(scale.bands, key=lambda band: band.min, reverse=True)
+    parts = []
+    for position, band in enumerate(bands):
+        upper = bands[position - 1].min if position else None
+        number = f"{band.min:g}"
+        if upper is None:
+            parts.append(t("portfolio.band_top", label=band.label, min=number))
+        elif band.min <= 0:
+            parts.append(t("portfolio.band_bottom", label=band.label, max=f"{upper:g}"))
+        else:
+            parts.append(t("portfolio.band_middle", label=band.label, min=number, max=f"{upper:g}"))
+    return " ; ".join(parts)
+
+
+def flag_threshold(scale: Scale) -> dict[str, str]:
+    """The level under which a critical point raises a flag, and its label (for help texts)."""
+    level = next((a for a in scale.levels if a.level == scale.flag_below), None)
+    return {"level": f"{scale.flag_below:g}", "label": level.label if level else ""}
+
+
+def phase_titles() -> dict[str, str]:
+    """{phase id: title} over every shipped grid: the values a project's phase may take."""
+    return dict(_phase_titles())
+
+
+@functools.cache
+def _phase_titles() -> tuple[tuple[str, str], ...]:
+    titles: dict[str, str] = {}
+    for grid_id in available_grids():
+        for phase in load_grid(grid_id).phases:
+            titles.setdefault(phase.id, phase.title)
+    return tuple(titles.items())
+
+
+# --- which results --------------------------------------------------------------------
+
+
+def _version_key(version: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\-]", str(version)))
+
+
+def grid_results(portfolio: Mapping[tuple[str, str], Results], grid_id: str) -> Results | None:
+    """The results of the newest version of `grid_id` that has assessments, or None.
+
+    Stages can change between grid versions, so a comparison stays within one version.
+    """
+    versions = [version for (gid, version) in portfolio if gid == grid_id]
+    if not versions:
+        return None
+    return portfolio[(grid_id, max(versions, key=_version_key))]
+
+
+def latest_assessments(results: Results) -> pd.DataFrame:
+    """One row per project: its latest assessment that has a score, else its latest one.
+
+    « Latest » is by date, then by id. A project whose newest campaign has no answer yet
+    keeps showing its last scored campaign rather than a blank.
+
+    Returns:
+        Columns project, assessment, date (datetime.date), assessment_label, status, score, band,
+        band_label, completeness, n_respondents, n_flags; sorted by project.
+    """
+    context = results.context
+    overall = results.scores.overall
+    scored = pd.DataFrame({
+        "assessment": overall["assessment"].astype("int64").to_numpy(),
+        "score": overall["score"].to_numpy(dtype=float),
+        "band": overall["band"].astype(object).to_numpy(),
+        "band_label": overall["band_label"].astype(object).to_numpy(),
+        "completeness": overall["completeness"].to_numpy(dtype=float),
+        "n_respondents": overall["n_respondents"].to_numpy(),
+        "n_flags": overall["n_flags"].to_numpy(),
+    })
+    frame = pd.DataFrame({
+        "project": context["project"].astype("int64").to_numpy(),
+        "assessment": context["assessment"].astype("int64").to_numpy(),
+        "date": context["date"].astype(str).to_numpy(),
+        "assessment_label": context["label"].to_numpy(),
+        "status": context["status"].to_numpy(),
+    }).merge(scored, on="assessment", how="left")
+    frame["_scored"] = frame["score"].notna()
+    frame = frame.sort_values(["project", "_scored", "date", "assessment"], kind="stable")
+    latest = frame.drop_duplicates("project", keep="last").drop(columns="_scored")
+    latest["date"] = pd.to_datetime(latest["date"], errors="coerce").dt.date
+    return latest.reset_index(drop=True)
+
+
+def _flag_texts(results: Results, assessments: pd.Series, width: int) -> pd.Series:
+    """{assessment: « short text; short text »} of the critical flags, in grid order."""
+    flags = results.scores.flags
+    if flags.empty:
+        return pd.Series(dtype=object)
+    texts = {item.id: short_text(item.text, width) for item in results.grid.criteria()}
+    mine = pd.DataFrame({"assessment": flags["assessment"].astype("int64").to_numpy(),
+                         "item": flags["item"].astype(str).to_numpy()})
+    mine = mine[mine["assessment"].isin(assessments)]
+    mine["text"] = mine["item"].map(texts).fillna(mine["item"])
+    return mine.groupby("assessment", sort=False)["text"].agg("; ".join)
+
+
+def portfolio_table(projects: pd.DataFrame, results: Results | None, *,
+                    phases: Mapping[str, str] | None = None,
+                    flag_width: int = FLAG_TEXT_WIDTH) -> pd.DataFrame:
+    """Every project with its latest assessment on one grid; unassessed ones say so.
+
+    Args:
+        projects: `Store.projects()`.
+        results: the scored assessments of one grid version (`grid_results`), or None.
+        phases: {phase id: title} for the phase label (`phase_titles()` when None).
+        flag_width: length of each critical point's short text in `flags`.
+
+    Returns:
+        One row per project, in the order of `projects`, columns TABLE_COLUMNS: a project
+        without a scored assessment has band NOT_ASSESSED, band_label « pas encore évalué »,
+        NaN score and completeness, 0 flags.
+    """
+    phases = phase_titles() if phases is None else phases
+    table = pd.DataFrame({
+        "project": projects["id"].astype("int64").to_numpy(),
+        "name": projects["name"].to_numpy(),
+        "territory": projects["territory_name"].to_numpy(),
+        "programme": projects["programme"].to_numpy(),
+        "programme_label": projects["programme_label"].to_numpy(),
+        "phase": projects["phase"].to_numpy(),
+    })
+    titles = table["phase"].map(dict(phases)).astype(object)
+    table["phase_label"] = titles.where(titles.notna(), table["phase"]).fillna("")
+    if results is not None and not results.context.empty:
+        latest = latest_assessments(results)
+        table = table.merge(latest, on="project", how="left")
+        flags = _flag_texts(results, latest["assessment"], flag_width)
+        table["flags"] = table["assessment"].map(flags).astype(object)
+    else:
+        for column in ("assessment", "date", "assessment_label", "status", "band", "band_label",
+                       "flags"):
+            table[column] = None
+        for column in ("score", "completeness", "n_respondents", "n_flags"):
+            table[column] = np.nan
+    table["assessment"] = table["assessment"].astype("Int64")
+    unscored = table["score"].isna()
+    table["band"] = table["band"].where(~unscored, NOT_ASSESSED)
+    table["band_label"] = table["band_label"].where(~unscored, t("portfolio.not_assessed"))
+    table["n_flags"] = table["n_flags"].fillna(0).astype("int64")
+    table["n_respondents"] = table["n_respondents"].fillna(0).astype("int64")
+    table["flags"] = table["flags"].fillna("")
+    return table[TABLE_COLUMNS].reset_index(drop=True)
+
+
+# --- a funder's view ------------------------------------------------------------------
+
+
+def filter_portfolio(table: pd.DataFrame, *, programmes: Iterable[str] = (),
+                     phases: Iterable[str] = (), bands: Iterable[str] = (),
+                     critical_only: bool = False) -> pd.DataFrame:
+    """The rows matching every filter given; an empty choice means « all »."""
+    keep = pd.Series(True, index=table.index)
+    for column, chosen in (("programme", programmes), ("phase", phases), ("band", bands)):
+        chosen = list(chosen)
+        if chosen:
+            keep &= table[column].isin(chosen)
+    if critical_only:
+        keep &= table["n_flags"] > 0
+    return table[keep].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class PortfolioFigures:
+    """The headline numbers of a (filtered) portfolio table."""
+
+    projects: int
+    assessed: int
+    median_score: float | None
+    with_flags: int
+
+
+def portfolio_figures(table: pd.DataFrame) -> PortfolioFigures:
+    """How many projects, how many with a score, their median index, how many with a flag."""
+    scores = table["score"].dropna()
+    return PortfolioFigures(
+        projects=len(table), assessed=len(scores),
+        median_score=float(scores.median()) if len(scores) else None,
+        with_flags=int((table["n_flags"] > 0).sum()),
+    )
+
+
+# --- a facilitator's comparison ------------------------------------------------------
+
+
+def default_comparison(table: pd.DataFrame, count: int = DEFAULT_COMPARED,
+                       first: int | None = None) -> list[int]:
+    """Up to `count` projects that have a score, to start a comparison from.
+
+    `first` (e.g. the project selected elsewhere in the app) leads when it has a score;
+    the others follow in table order.
+    """
+    scored = [int(p) for p in table.loc[table["score"].notna(), "project"]]
+    if first is not None and int(first) in scored:
+        scored.remove(int(first))
+        scored.insert(0, int(first))
+    return scored[:count]
+
+
+def _stage_scores(results: Results, assessments: Iterable[int]) -> pd.DataFrame:
+    stages = results.scores.stages
+    frame = pd.DataFrame({"assessment": stages["assessment"].astype("int64").to_numpy(),
+                          "section_id": stages["section_id"].astype(str).to_numpy(),
+                          "score": stages["score"].to_numpy(dtype=float)})
+    return frame[frame["assessment"].isin(list(assessments))]
+
+
+def stage_matrix(results: Results, assessments: Sequence[int]) -> pd.DataFrame:
+    """Stage scores (0–100, NaN when missing) of some assessments.
+
+    Returns:
+        index = section ids in grid order, columns = `assessments` in the order given.
+    """
+    sections = [s.id for s in results.grid.sections]
+    ids = [int(a) for a in assessments]
+    frame = _stage_scores(results, ids)
+    matrix = frame.pivot(index="section_id", columns="assessment", values="score")
+    matrix = matrix.reindex(index=sections, columns=ids)
+    matrix.index.name, matrix.columns.name = "section_id", "assessment"
+    return matrix.astype(float)
+
+
+def stage_quartiles(results: Results, assessments: Iterable[int]) -> pd.DataFrame:
+    """First quartile, median and third quartile of each stage's score over some assessments.
+
+    Missing scores are left out; a stage nobody scored has NaN quartiles and n = 0.
+
+    Returns:
+        index = section ids in grid order; columns q1, median, q3, n.
+    """
+    sections = [s.id for s in results.grid.sections]
+    frame = _stage_scores(results, assessments).dropna(subset=["score"])
+    grouped = frame.groupby("section_id")["score"]
+    quartiles = grouped.quantile([0.25, 0.5, 0.75]).unstack() if not frame.empty else \
+        pd.DataFrame(columns=[0.25, 0.5, 0.75], dtype=float)
+    quartiles.columns = ["q1", "median", "q3"]
+    quartiles = quartiles.reindex(sections)
+    quartiles["n"] = grouped.size().reindex(sections).fillna(0).astype("int64")
+    quartiles.index.name = "section_id"
+    return quartiles
+
+
+def comparison_table(table: pd.DataFrame, matrix: pd.DataFrame) -> pd.DataFrame:
+    """The compared projects' rows with one column per stage (named by section id).
+
+    Args:
+        table: rows of `portfolio_table` (the projects compared, in the order to show).
+        matrix: `stage_matrix` of their assessments.
+    """
+    by_assessment = matrix.T.reindex(table["assessment"].astype("float").to_numpy())
+    stages = pd.DataFrame(by_assessment.to_numpy(), columns=list(matrix.index),
+                          index=table.index)
+    columns = ["project", "name", "territory", "programme_label", "phase_label", "score",
+               "band_label", "completeness"]
+    return pd.concat([table[columns], stages], axis=1).reset_index(drop=True)
+
+
+# --- exports --------------------------------------------------------------------------
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy where every text cell a spreadsheet would run as a formula starts with « ' ».
+
+    Text starting with = + - @ (or a tab / carriage return) gets a leading apostrophe;
+    numbers, dates and other text are unchanged.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(_neutralised, na_action="ignore")
+    return out
+
+
+def _neutralised(value: object) -> object:
+    if isinstance(value, str) and _FORMULA_START.match(value):
+        return "'" + value
+    return value
+
+
+def export_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The portfolio table as a person reads it: French headers, rounded numbers."""
+    return pd.DataFrame({
+        t("portfolio.col_project"): table["name"],
+        t("portfolio.col_territory"): table["territory"],
+        t("portfolio.col_programme"): table["programme_label"],
+        t("portfolio.col_phase"): table["phase_label"],
+        t("portfolio.col_assessment"): table["assessment_label"],
+        t("portfolio.col_date"): table["date"],
+        t("portfolio.col_score"): table["score"].round(1),
+        t("portfolio.col_band"): table["band_label"],
+        t("portfolio.col_completeness_percent"): (table["completeness"] * 100).round(0),
+        t("portfolio.col_respondents"): table["n_respondents"],
+        t("portfolio.col_n_flags"): table["n_flags"],
+        t("portfolio.col_flags"): table["flags"],
+    })
+
+
+def to_csv(frame: pd.DataFrame) -> bytes:
+    """CSV in UTF-8 with a BOM (so a spreadsheet reads the accents), formulas neutralised."""
+    return neutralise_formulas(frame).to_csv(index=False).encode("utf-8-sig")
+
+
+def to_xlsx(frame: pd.DataFrame, sheet_name: str) -> bytes:
+    """An XLSX workbook of one sheet (openpyxl), formulas neutralised."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        neutralise_formulas(frame).to_excel(writer, sheet_name=sheet_name[:31], index=False)
+    return buffer.getvalue()

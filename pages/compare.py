@@ -1,0 +1,161 @@
+"""Comparer les territoires: several projects' latest assessments side by side, and each one
+against the whole portfolio (median and quartiles per stage)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from coopscore import charts
+from coopscore.grid import Grid
+from coopscore.i18n import t
+from coopscore.portfolio import (
+    band_ranges, comparison_table, default_comparison, grid_results, phase_titles,
+    portfolio_table, stage_labels, stage_matrix, stage_quartiles, unique_labels,
+)
+from coopscore.results import Results
+from ui import grid_choice_ui, load_scale, portfolio_results, store
+
+ASSESS_PAGE = "pages/assess.py"
+
+
+def go_assess_link() -> None:
+    st.page_link(ASSESS_PAGE, label=t("portfolio.go_assess"), icon=":material/edit_note:")
+
+
+def projects_choice_ui(candidates: pd.DataFrame, grid: Grid) -> list[int]:
+    """The projects to compare (ids, in the order chosen)."""
+    names = dict(zip(candidates["project"], candidates["name"], strict=True))
+    return st.multiselect(
+        t("portfolio.compare_projects"), list(names), format_func=names.get,
+        default=default_comparison(candidates, first=st.session_state.get("project_id")),
+        placeholder=t("portfolio.compare_projects_placeholder"),
+        help=t("portfolio.compare_projects_help"), key=f"compare_projects_{grid.id}",
+    )
+
+
+def radars_ui(results: Results, scored: pd.DataFrame, matrix: pd.DataFrame,
+              quartiles: pd.DataFrame, portfolio_size: int) -> None:
+    grid = results.grid
+    _, full = stage_labels(grid)
+    # small radars: the stage number on the axis, its title on hover
+    numbers = [str(section.number) for section in grid.sections]
+    labels = unique_labels(list(scored["name"]), width=44, lines=2)
+    st.subheader(t("portfolio.compare_radars_heading"))
+    st.caption(t("portfolio.compare_radars_caption", section=grid.label("section").lower(),
+                 count=portfolio_size))
+    profiles = {label: matrix[assessment].tolist()
+                for label, assessment in zip(labels, scored["assessment"], strict=True)}
+    median = charts.Series(t("portfolio.compare_median"), quartiles["median"].tolist(), "target")
+    figure = charts.small_multiple_radars(numbers, profiles, reference=median,
+                                          hover=list(full.values()),
+                                          columns=min(3, len(profiles)))
+    st.plotly_chart(figure, key="compare_radars")
+
+
+def heatmap_ui(results: Results, scored: pd.DataFrame, matrix: pd.DataFrame) -> None:
+    grid = results.grid
+    _, full = stage_labels(grid)
+    section = grid.label("section").lower()
+    st.subheader(t("portfolio.compare_heatmap_heading", sections=grid.label("sections")))
+    st.caption(t("portfolio.compare_heatmap_caption", section=section))
+    # one row per project (names need the width), one column per stage number, title on hover
+    heat = matrix.T.set_axis(unique_labels(list(scored["name"]), width=48, lines=2), axis=0)
+    heat = heat.set_axis([str(s.number) for s in grid.sections], axis=1)
+    st.plotly_chart(charts.heatmap(heat, hover_label=t("charts.score"),
+                                   x_title=grid.label("section"),
+                                   column_hover=list(full.values())), key="compare_heatmap")
+
+
+def table_ui(results: Results, rows: pd.DataFrame) -> None:
+    grid = results.grid
+    short, full = stage_labels(grid, width=16)
+    st.subheader(t("portfolio.compare_table_heading"))
+    st.caption(t("portfolio.compare_table_caption"))
+    compared = comparison_table(rows, stage_matrix(results, rows["assessment"].astype(int)))
+    compared["completeness"] = compared["completeness"] * 100
+    # progress bars leave a missing score blank (a number column prints « None »)
+    score = dict(format="%.0f", min_value=0, max_value=100, color=charts.SERIES_COLOURS[0])
+    st.dataframe(
+        compared, hide_index=True, width="stretch", key="compare_table",
+        column_order=["name", "territory", "programme_label", "phase_label", "score",
+                      "band_label", "completeness", *short],
+        column_config={
+            "name": st.column_config.TextColumn(t("portfolio.col_project"), pinned=True,
+                                                width="medium"),
+            "territory": st.column_config.TextColumn(t("portfolio.col_territory"),
+                                                     width="medium"),
+            "programme_label": st.column_config.TextColumn(t("portfolio.col_programme")),
+            "phase_label": st.column_config.TextColumn(t("portfolio.col_phase")),
+            "score": st.column_config.ProgressColumn(t("portfolio.col_score"), width=150,
+                                                     help=t("portfolio.col_score_help"), **score),
+            "band_label": st.column_config.TextColumn(
+                t("portfolio.col_band"), help=t("portfolio.col_band_help",
+                                                bands=band_ranges(load_scale()))),
+            "completeness": st.column_config.ProgressColumn(
+                t("portfolio.col_completeness"), help=t("portfolio.col_completeness_help"),
+                format="%.0f %%", min_value=0, max_value=100, color=charts.TARGET_COLOUR),
+            **{section_id: st.column_config.ProgressColumn(
+                label, help=t("portfolio.stage_help", title=full[section_id]), **score)
+               for section_id, label in short.items()},
+        },
+    )
+
+
+def position_ui(results: Results, scored: pd.DataFrame, quartiles: pd.DataFrame,
+                portfolio_size: int) -> None:
+    short, _ = stage_labels(results.grid, width=18)
+    st.subheader(t("portfolio.compare_position_heading"))
+    names = dict(zip(scored["assessment"].astype(int), scored["name"], strict=True))
+    legends = dict(zip(names, unique_labels(list(names.values()), width=60), strict=True))
+    assessment = st.selectbox(t("portfolio.compare_position_project"), list(names),
+                              format_func=names.get, key=f"compare_position_{results.grid.id}")
+    project = stage_matrix(results, [assessment])[assessment]
+    st.caption(t("portfolio.compare_position_caption", count=portfolio_size))
+    st.plotly_chart(charts.position_in_portfolio(
+        list(short.values()), project.tolist(), quartiles["q1"].tolist(),
+        quartiles["median"].tolist(), quartiles["q3"].tolist(), project_name=legends[assessment],
+    ), key="compare_position")
+
+
+# --- page -------------------------------------------------------------------------------
+
+st.title(t("portfolio.compare_title"))
+st.caption(t("portfolio.compare_intro"))
+projects = store().projects()
+if projects.empty:
+    st.info(t("portfolio.empty_database"))
+    go_assess_link()
+    st.stop()
+
+grid = grid_choice_ui(key="compare_grid")
+results = grid_results(portfolio_results(), grid.id)
+if results is None:
+    st.info(t("portfolio.none_on_grid", grid=grid.short_title))
+    go_assess_link()
+    st.stop()
+
+table = portfolio_table(projects, results, phases=phase_titles())
+candidates = table[table["assessment"].notna()].reset_index(drop=True)
+chosen = projects_choice_ui(candidates, grid)
+if not chosen:
+    st.info(t("portfolio.compare_pick"))
+    st.stop()
+
+rows = candidates.set_index("project").loc[chosen].reset_index()
+scored = rows[rows["score"].notna()].reset_index(drop=True)
+if len(scored) < len(rows):
+    st.caption(t("portfolio.compare_unscored",
+                 names=", ".join(rows.loc[rows["score"].isna(), "name"])))
+if scored.empty:
+    st.info(t("portfolio.compare_none_scored"))
+    go_assess_link()
+    st.stop()
+
+portfolio = table.loc[table["score"].notna(), "assessment"].astype(int)
+quartiles = stage_quartiles(results, portfolio)
+matrix = stage_matrix(results, scored["assessment"].astype(int))
+radars_ui(results, scored, matrix, quartiles, len(portfolio))
+heatmap_ui(results, scored, matrix)
+table_ui(results, rows)
+position_ui(results, scored, quartiles, len(portfolio))

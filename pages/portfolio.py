@@ -1,0 +1,163 @@
+"""Portefeuille: every project with its latest assessment, for a funder — which projects are
+mature, which are at risk, and on which critical points; filters, distribution, export."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from coopscore import charts
+from coopscore.i18n import t
+from coopscore.portfolio import (
+    NOT_ASSESSED, band_ranges, export_table, filter_portfolio, flag_threshold, grid_results,
+    phase_titles, portfolio_figures, portfolio_table, to_csv, to_xlsx,
+)
+from coopscore.scale import Scale
+from coopscore.store import programmes
+from ui import flash, grid_choice_ui, load_scale, portfolio_results, select, show_flashes, store
+
+ASSESS_PAGE = "pages/assess.py"
+RESULTS_PAGE = "pages/results.py"
+TABLE_KEY = "portfolio_table"
+
+
+def filters_ui(table: pd.DataFrame, scale: Scale) -> pd.DataFrame:
+    """Programme, phase, band and « critical only » filters; return the matching rows."""
+    programme_labels = {p: label for p, label in programmes().items()
+                        if p in set(table["programme"])}
+    phase_labels = {p: label for p, label in phase_titles().items() if p in set(table["phase"])}
+    band_labels = {band.id: band.label for band in scale.bands}
+    band_labels[NOT_ASSESSED] = t("portfolio.not_assessed")
+    with st.container(border=True):
+        st.markdown(f"**{t('portfolio.filters')}**")
+        programme, phase, band = st.columns(3)
+        chosen_programmes = programme.multiselect(
+            t("portfolio.filter_programme"), list(programme_labels),
+            format_func=programme_labels.get, placeholder=t("portfolio.filter_all"),
+            key="portfolio_programmes")
+        chosen_phases = phase.multiselect(
+            t("portfolio.filter_phase"), list(phase_labels), format_func=phase_labels.get,
+            placeholder=t("portfolio.filter_all"), key="portfolio_phases")
+        chosen_bands = band.multiselect(
+            t("portfolio.filter_band"), list(band_labels), format_func=band_labels.get,
+            placeholder=t("portfolio.filter_all"), key="portfolio_bands",
+            help=t("portfolio.col_band_help", bands=band_ranges(scale)))
+        critical_only = st.toggle(t("portfolio.filter_critical"), key="portfolio_critical")
+    return filter_portfolio(table, programmes=chosen_programmes, phases=chosen_phases,
+                            bands=chosen_bands, critical_only=critical_only)
+
+
+def metrics_ui(shown: pd.DataFrame, scale: Scale) -> None:
+    figures = portfolio_figures(shown)
+    projects, median, flagged = st.columns(3)
+    projects.metric(t("portfolio.metric_projects"), figures.projects,
+                    help=t("portfolio.metric_projects_help", assessed=figures.assessed))
+    median.metric(t("portfolio.metric_median"),
+                  t("portfolio.metric_median_none") if figures.median_score is None
+                  else f"{figures.median_score:.0f}",
+                  help=t("portfolio.metric_median_help"))
+    flagged.metric(t("portfolio.metric_flags"), figures.with_flags,
+                   help=t("portfolio.metric_flags_help", **flag_threshold(scale)))
+
+
+def distribution_ui(shown: pd.DataFrame, scale: Scale) -> None:
+    st.subheader(t("portfolio.distribution_heading"))
+    scored = shown[shown["score"].notna()].sort_values("score", ascending=False)
+    if scored.empty:
+        st.info(t("portfolio.distribution_none"))
+        return
+    st.caption(t("portfolio.distribution_caption"))
+    st.plotly_chart(charts.distribution(
+        scored["score"].tolist(), bands=scored["band"].tolist(),
+        band_labels={band.id: band.label for band in scale.bands}), key="portfolio_distribution")
+
+
+def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
+    """The projects, one per row; selecting a row opens that project's results."""
+    st.subheader(t("portfolio.table_heading"))
+    st.caption(t("portfolio.table_caption", not_assessed=t("portfolio.not_assessed")))
+    event = st.dataframe(
+        shown.assign(completeness=shown["completeness"] * 100), hide_index=True, width="stretch", key=TABLE_KEY, on_select="rerun",
+        selection_mode="single-row",
+        column_order=["name", "score", "band_label", "n_flags", "flags", "completeness",
+                      "programme_label", "phase_label", "date", "territory"],
+        column_config={
+            "name": st.column_config.TextColumn(t("portfolio.col_project"), pinned=True,
+                                                width="medium"),
+            "territory": st.column_config.TextColumn(t("portfolio.col_territory"),
+                                                     width="medium"),
+            "programme_label": st.column_config.TextColumn(t("portfolio.col_programme"),
+                                                           width=150),
+            "phase_label": st.column_config.TextColumn(t("portfolio.col_phase"), width=150),
+            # a progress bar leaves a missing score blank (a number column prints « None »)
+            "score": st.column_config.ProgressColumn(
+                t("portfolio.col_score"), help=t("portfolio.col_score_help"), format="%.0f",
+                min_value=0, max_value=100, color=charts.SERIES_COLOURS[0], width=150),
+            "band_label": st.column_config.TextColumn(
+                t("portfolio.col_band"), help=t("portfolio.col_band_help",
+                                                bands=band_ranges(scale)), width=140),
+            "completeness": st.column_config.ProgressColumn(
+                t("portfolio.col_completeness"), help=t("portfolio.col_completeness_help"),
+                format="%.0f %%", min_value=0, max_value=100, color=charts.TARGET_COLOUR,
+                width=120),
+            "n_flags": st.column_config.NumberColumn(
+                t("portfolio.col_n_flags"), help=t("portfolio.col_n_flags_help",
+                                                   **flag_threshold(scale)), width=130),
+            "flags": st.column_config.TextColumn(t("portfolio.col_flags"),
+                                                 help=t("portfolio.col_flags_help"),
+                                                 width="large"),
+            "date": st.column_config.DateColumn(t("portfolio.col_date"), format="DD/MM/YYYY"),
+        },
+    )
+    if event.selection.rows:
+        open_project(shown.iloc[event.selection.rows[0]])
+
+
+def open_project(row: pd.Series) -> None:
+    """Make the row's project the shared selection and show its results (or its assessment)."""
+    project_id = int(row["project"])
+    if pd.isna(row["score"]):
+        assessment_id = None if pd.isna(row["assessment"]) else int(row["assessment"])
+        select(project_id, assessment_id)
+        flash(t("portfolio.opened_unassessed", name=row["name"]), "info")
+        st.switch_page(ASSESS_PAGE)
+    select(project_id, int(row["assessment"]))
+    st.switch_page(RESULTS_PAGE)
+
+
+def downloads_ui(shown: pd.DataFrame) -> None:
+    export = export_table(shown)
+    name = t("portfolio.export_file")
+    csv, xlsx, _ = st.columns([1, 1, 3])
+    csv.download_button(t("portfolio.download_csv"), data=lambda: to_csv(export),
+                        file_name=f"{name}.csv", mime="text/csv", icon=":material/download:")
+    xlsx.download_button(
+        t("portfolio.download_xlsx"),
+        data=lambda: to_xlsx(export, t("portfolio.export_sheet")), file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/table_view:")
+
+
+# --- page -------------------------------------------------------------------------------
+
+st.title(t("portfolio.portfolio_title"))
+st.caption(t("portfolio.portfolio_intro"))
+show_flashes()
+projects = store().projects()
+if projects.empty:
+    st.info(t("portfolio.empty_database"))
+    st.page_link(ASSESS_PAGE, label=t("portfolio.go_assess"), icon=":material/edit_note:")
+    st.stop()
+
+scale = load_scale()
+grid = grid_choice_ui(key="portfolio_grid")
+table = portfolio_table(projects, grid_results(portfolio_results(), grid.id),
+                        phases=phase_titles())
+shown = filters_ui(table, scale)
+metrics_ui(shown, scale)
+if shown.empty:
+    st.info(t("portfolio.no_match"))
+    st.stop()
+distribution_ui(shown, scale)
+table_ui(shown, scale)
+downloads_ui(shown)

@@ -1,0 +1,120 @@
+"""Comparer les territoires: the chosen projects, and only them, side by side and in the portfolio."""
+
+from __future__ import annotations
+
+import json
+
+from coopscore.store import open_store
+
+from .conftest import app_test
+
+PAGE = "pages/compare.py"
+
+
+def _figures(at) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def _heatmap(at) -> dict:
+    (trace,) = [trace for figure in _figures(at) for trace in figure["data"]
+                if trace["type"] == "heatmap"]
+    return trace
+
+
+def _compared_names(at) -> list[str]:
+    (table,) = at.dataframe
+    return list(table.value["name"])
+
+
+def test_an_empty_database_says_how_to_start():
+    at = app_test(PAGE)
+    assert not at.exception
+    assert at.title[0].value == "Comparer les territoires"
+    assert "python -m coopscore demo" in at.info[0].value
+    assert not at.get("plotly_chart")
+
+
+def test_the_default_comparison_shows_four_projects_in_every_view(demo_db):
+    at = app_test(PAGE)
+    assert not at.exception
+    headings = [s.value for s in at.subheader]
+    assert headings == ["Profils de maturité", "Projets × Étapes", "Tableau comparatif",
+                        "Chaque projet dans le portefeuille"]
+    chosen = at.multiselect(key="compare_projects_cooperation").value
+    assert len(chosen) == 4
+    assert len(_compared_names(at)) == 4
+    heatmap = _heatmap(at)
+    assert len(heatmap["y"]) == 4 and heatmap["x"] == [str(n) for n in range(1, 17)]
+    assert heatmap["customdata"][0][0] == (
+        "Étape 1 — Identifier un besoin, un problème, une attente, l'expliciter")
+    radars, _, position = _figures(at)
+    assert sum(1 for trace in radars["data"] if trace["type"] == "scatterpolar") == 8
+    assert [trace["name"] for trace in position["data"]][:2] == [
+        "Portefeuille : 1er–3e quartile", "Médiane du portefeuille"]
+    (table,) = at.dataframe
+    assert {"score", "band_label", "completeness", "S01", "S16"} <= set(table.value.columns)
+
+
+def test_choosing_projects_compares_exactly_them(demo_db):
+    at = app_test(PAGE)
+    options = at.multiselect(key="compare_projects_cooperation").options
+    assert len(options) > 5
+    with open_store(demo_db) as db:
+        projects = db.projects().set_index("name")
+    wanted = [options[5], options[2]]
+    at.multiselect(key="compare_projects_cooperation").set_value(
+        [int(projects.loc[name, "id"]) for name in wanted]).run()
+    assert not at.exception
+    assert _compared_names(at) == wanted
+    rows = [label.replace("<br>", " ").rstrip("…") for label in _heatmap(at)["y"]]
+    assert len(rows) == 2
+    assert all(name.startswith(row) for row, name in zip(rows, wanted, strict=True))
+    assert at.selectbox(key="compare_position_cooperation").options == wanted
+
+
+def test_the_dialogue_grid_compares_axes(demo_db):
+    at = app_test(PAGE)
+    at.button_group(key="compare_grid").set_value("dialogue").run()
+    assert not at.exception
+    heatmap = _heatmap(at)
+    assert heatmap["x"] == ["1", "2", "3", "4"]
+    assert heatmap["customdata"][0][0] == "Axe 1 — Quelques préalables"
+    assert at.subheader[1].value == "Projets × Axes"
+
+
+def test_no_project_chosen_asks_for_one(demo_db):
+    at = app_test(PAGE)
+    at.multiselect(key="compare_projects_cooperation").set_value([]).run()
+    assert not at.exception
+    assert "Choisissez au moins un projet" in at.info[0].value
+    assert not at.get("plotly_chart") and not at.dataframe
+
+
+def test_a_project_without_answers_is_named_but_not_drawn(demo_db):
+    with open_store(demo_db) as db:
+        territory = int(db.territories()["id"].iloc[0])
+        project = db.create_project("Projet tout neuf", territory, "leader", "emergence")
+        db.create_assessment(project, "cooperation", "Diagnostic initial", date="2026-01-05")
+    at = app_test(PAGE)
+    select = at.multiselect(key="compare_projects_cooperation")
+    scored = select.value[0]
+    select.set_value([project]).run()
+    assert not at.exception
+    assert "n'a encore de réponse" in at.info[0].value
+    assert not at.get("plotly_chart")
+    at.multiselect(key="compare_projects_cooperation").set_value([scored, project]).run()
+    assert not at.exception
+    assert any("Sans réponse encore" in c.value and "Projet tout neuf" in c.value
+               for c in at.caption)
+    assert len(_heatmap(at)["y"]) == 1
+    assert _compared_names(at)[1] == "Projet tout neuf"
+
+
+def test_projects_not_yet_assessed_on_the_grid_say_what_to_do(tmp_path):
+    with open_store() as db:
+        territory = db.create_territory("Pays de Test")
+        db.create_project("Coopération forêt", territory, "leader", "emergence")
+    at = app_test(PAGE)
+    assert not at.exception
+    assert "Aucun projet n'a encore été évalué avec la grille" in at.info[0].value
+    assert not at.get("plotly_chart")

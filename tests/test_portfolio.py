@@ -1,0 +1,316 @@
+"""The portfolio side by side: latest assessment per project, quartiles, matrix, filters, exports."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coopscore import portfolio
+from coopscore.portfolio import (
+    NOT_ASSESSED, band_ranges, comparison_table, default_comparison, filter_portfolio,
+    flag_threshold, grid_results, latest_assessments, neutralise_formulas, portfolio_figures,
+    portfolio_table, short_text, stage_labels, stage_matrix, stage_quartiles, to_csv, to_xlsx,
+    unique_labels, wrapped_text,
+)
+from coopscore.results import Results, score_assessments
+from coopscore.scale import load_scale
+from coopscore.scoring import Scores
+from coopscore.store import open_store
+
+NAN = math.nan
+
+
+# --- a hand-made portfolio on the tiny grid (S01, S02, S03) ------------------------------
+
+
+def _results(grid, stages: list[tuple[int, str, float]], overall: list[tuple[int, float, str]],
+             context: list[tuple[int, int, str]], flags: list[tuple[int, str]] = ()) -> Results:
+    """Results with only the tables the portfolio reads, in the engine's dtypes."""
+    ids = sorted({a for a, *_ in context})
+    categories = pd.CategoricalDtype(ids)
+    stage_frame = pd.DataFrame(stages, columns=["assessment", "section_id", "score"])
+    stage_frame["assessment"] = stage_frame["assessment"].astype(categories)
+    labels = {"point_appui": "Point d'appui", "a_consolider": "À consolider",
+              "point_fragilite": "Point de fragilité", None: None}
+    overall_frame = pd.DataFrame({
+        "assessment": pd.Series([a for a, _, _ in overall], dtype=categories),
+        "score": [s for _, s, _ in overall],
+        "band": pd.Categorical([b for _, _, b in overall]),
+        "band_label": pd.Categorical([labels[b] for _, _, b in overall]),
+        "completeness": [0.0 if math.isnan(s) else 0.8 for _, s, _ in overall],
+        "n_respondents": [0 if math.isnan(s) else 3 for _, s, _ in overall],
+        "n_flags": [sum(1 for f, _ in flags if f == a) for a, _, _ in overall],
+    })
+    flag_frame = pd.DataFrame({"assessment": pd.Series([a for a, _ in flags], dtype=categories),
+                               "item": pd.Categorical([i for _, i in flags]),
+                               "section_id": "S01", "value": 0.0, "reason": "parce que"})
+    context_frame = pd.DataFrame([
+        {"assessment": a, "project": p, "phase": None, "cte": False, "grid": "tiny",
+         "grid_version": "0.1", "date": d, "label": f"Évaluation {a}", "status": "draft",
+         "project_name": f"Projet {p}", "programme": "leader", "territory_name": "Pays"}
+        for a, p, d in context])
+    empty = pd.DataFrame()
+    scores = Scores(grid_id="tiny", criteria=empty, criteria_by_role=empty, stages=stage_frame,
+                    phases=empty, overall=overall_frame, respondent_stages=empty,
+                    flags=flag_frame, methods=empty, context=context_frame[["assessment"]])
+    return Results(grid, scores, pd.DataFrame(), context_frame)
+
+
+def _projects(rows: list[tuple[int, str, str, str]]) -> pd.DataFrame:
+    """Store.projects()-like rows: (id, name, programme, phase)."""
+    return pd.DataFrame([
+        {"id": i, "name": n, "territory_name": f"Territoire de {n}", "programme": prog,
+         "programme_label": prog.upper(), "phase": phase}
+        for i, n, prog, phase in rows])
+
+
+@pytest.fixture
+def tiny_portfolio(tiny_grid) -> Results:
+    # project 1: two scored campaigns (11 older, 12 newer); project 2: a scored campaign (21)
+    # and a newer one without answers (22); project 3: one campaign without answers (31).
+    return _results(
+        tiny_grid,
+        stages=[(11, "S01", 10.0), (11, "S02", 20.0), (11, "S03", NAN),
+                (12, "S01", 0.0), (12, "S02", 40.0), (12, "S03", NAN),
+                (21, "S01", 50.0), (21, "S02", 60.0), (21, "S03", NAN),
+                (22, "S01", NAN), (22, "S02", NAN), (22, "S03", NAN),
+                (31, "S01", NAN), (31, "S02", NAN), (31, "S03", NAN)],
+        overall=[(11, 15.0, "point_fragilite"), (12, 20.0, "point_fragilite"),
+                 (21, 80.0, "point_appui"), (22, NAN, None), (31, NAN, None)],
+        context=[(11, 1, "2025-01-10"), (12, 1, "2025-06-01"), (21, 2, "2025-03-01"),
+                 (22, 2, "2026-01-01"), (31, 3, "2025-05-05")],
+        flags=[(12, "S02.V01"), (12, "S01.V01")],
+    )
+
+
+@pytest.fixture
+def tiny_projects() -> pd.DataFrame:
+    return _projects([(1, "Alpha", "leader", "debut"), (2, "Bravo", "region", "suite"),
+                      (3, "Charlie", "leader", "suite"), (4, "Delta", "autre", "debut")])
+
+
+def test_latest_assessment_is_the_newest_scored_campaign(tiny_portfolio):
+    latest = latest_assessments(tiny_portfolio).set_index("project")
+    assert latest.loc[1, "assessment"] == 12  # the newer of two scored campaigns
+    assert latest.loc[2, "assessment"] == 21  # the newer campaign has no answer yet
+    assert latest.loc[3, "assessment"] == 31 and math.isnan(latest.loc[3, "score"])
+    assert str(latest.loc[1, "date"]) == "2025-06-01"
+
+
+def test_portfolio_table_keeps_unassessed_projects_and_says_so(tiny_portfolio, tiny_projects):
+    table = portfolio_table(tiny_projects, tiny_portfolio, phases={"debut": "Début"})
+    assert list(table["name"]) == ["Alpha", "Bravo", "Charlie", "Delta"]
+    by_name = table.set_index("name")
+    for name in ("Charlie", "Delta"):
+        assert by_name.loc[name, "band"] == NOT_ASSESSED
+        assert by_name.loc[name, "band_label"] == "pas encore évalué"
+        assert by_name.loc[name, "n_flags"] == 0 and by_name.loc[name, "flags"] == ""
+    assert pd.isna(by_name.loc["Delta", "assessment"])
+    assert by_name.loc["Alpha", "band_label"] == "Point de fragilité"
+    assert by_name.loc["Alpha", "phase_label"] == "Début"
+    assert by_name.loc["Bravo", "phase_label"] == "suite"  # unknown phase: its id, not a blank
+
+
+def test_flags_name_the_critical_points_by_their_text(tiny_portfolio, tiny_projects):
+    table = portfolio_table(tiny_projects, tiny_portfolio, phases={}).set_index("name")
+    assert table.loc["Alpha", "n_flags"] == 2
+    assert table.loc["Alpha", "flags"] == "un point avec sous-points; premier point"
+
+
+def test_a_portfolio_without_any_assessment_lists_every_project(tiny_projects):
+    table = portfolio_table(tiny_projects, None, phases={})
+    assert len(table) == 4
+    assert set(table["band"]) == {NOT_ASSESSED}
+    assert portfolio_figures(table) == portfolio.PortfolioFigures(4, 0, None, 0)
+
+
+def test_stage_quartiles_are_computed_over_scored_values_only(tiny_portfolio):
+    quartiles = stage_quartiles(tiny_portfolio, [11, 12, 21, 22, 31])
+    assert list(quartiles.index) == ["S01", "S02", "S03"]
+    # S01: 0, 10, 50 → q1 5, median 10, q3 30 (linear interpolation)
+    assert quartiles.loc["S01", ["q1", "median", "q3"]].tolist() == [5.0, 10.0, 30.0]
+    assert quartiles.loc["S01", "n"] == 3
+    assert quartiles.loc["S03"].drop("n").isna().all() and quartiles.loc["S03", "n"] == 0
+
+
+def test_stage_quartiles_of_nothing_are_blank(tiny_portfolio):
+    quartiles = stage_quartiles(tiny_portfolio, [])
+    assert len(quartiles) == 3 and quartiles["median"].isna().all()
+    assert (quartiles["n"] == 0).all()
+
+
+def test_stage_matrix_has_stages_in_grid_order_and_assessments_in_the_order_asked(tiny_portfolio):
+    matrix = stage_matrix(tiny_portfolio, [21, 12])
+    assert list(matrix.index) == ["S01", "S02", "S03"]
+    assert list(matrix.columns) == [21, 12]
+    assert matrix[21].tolist()[:2] == [50.0, 60.0] and matrix[12].tolist()[:2] == [0.0, 40.0]
+    assert matrix.loc["S03"].isna().all()
+
+
+def test_comparison_table_has_one_row_per_project_and_a_column_per_stage(tiny_portfolio,
+                                                                          tiny_projects):
+    table = portfolio_table(tiny_projects, tiny_portfolio, phases={})
+    rows = table.set_index("name").loc[["Bravo", "Alpha"]].reset_index()
+    compared = comparison_table(rows, stage_matrix(tiny_portfolio, rows["assessment"]))
+    assert list(compared["name"]) == ["Bravo", "Alpha"]
+    assert compared["S01"].tolist() == [50.0, 0.0]
+    assert {"territory", "programme_label", "phase_label", "score", "band_label",
+            "completeness", "S01", "S02", "S03"} <= set(compared.columns)
+
+
+def test_default_comparison_takes_scored_projects_and_the_selected_one_first(tiny_portfolio,
+                                                                             tiny_projects):
+    table = portfolio_table(tiny_projects, tiny_portfolio, phases={})
+    assert default_comparison(table) == [1, 2]
+    assert default_comparison(table, first=2) == [2, 1]
+    assert default_comparison(table, first=3) == [1, 2]  # not scored: not forced in
+    assert default_comparison(table, count=1) == [1]
+
+
+def test_filters_combine_and_an_empty_choice_means_all(tiny_portfolio, tiny_projects):
+    table = portfolio_table(tiny_projects, tiny_portfolio, phases={})
+    assert len(filter_portfolio(table)) == 4
+    assert list(filter_portfolio(table, programmes=["leader"])["name"]) == ["Alpha", "Charlie"]
+    assert list(filter_portfolio(table, programmes=["leader"], phases=["suite"])["name"]) == \
+        ["Charlie"]
+    assert list(filter_portfolio(table, bands=[NOT_ASSESSED])["name"]) == ["Charlie", "Delta"]
+    assert list(filter_portfolio(table, critical_only=True)["name"]) == ["Alpha"]
+    assert filter_portfolio(table, programmes=["interreg_cte"]).empty
+
+
+def test_figures_count_projects_and_take_the_median_of_scored_ones(tiny_portfolio,
+                                                                   tiny_projects):
+    table = portfolio_table(tiny_projects, tiny_portfolio, phases={})
+    figures = portfolio_figures(table)
+    assert (figures.projects, figures.assessed, figures.with_flags) == (4, 2, 1)
+    assert figures.median_score == 50.0  # median of 20 and 80
+
+
+def test_grid_results_takes_the_newest_version_of_the_grid(tiny_portfolio):
+    results = {("cooperation", "1.9"): "old", ("cooperation", "1.10"): "new",
+               ("dialogue", "2.0"): "other"}
+    assert grid_results(results, "cooperation") == "new"
+    assert grid_results(results, "tiny") is None
+
+
+# --- on the demo portfolio, scored by the real engine ------------------------------------
+
+
+@pytest.fixture
+def demo(demo_db):
+    with open_store(demo_db) as db:
+        yield db, score_assessments(db)
+
+
+def test_every_project_is_listed_once_with_its_latest_campaign(demo):
+    db, results = demo
+    cooperation = grid_results(results, "cooperation")
+    table = portfolio_table(db.projects(), cooperation)
+    assert sorted(table["project"]) == sorted(db.projects()["id"])
+    campaigns = db.assessments()
+    scored = table[table["score"].notna()]
+    for _, row in scored.head(10).iterrows():
+        mine = campaigns[(campaigns["project"] == row["project"])
+                         & (campaigns["grid"] == "cooperation") & (campaigns["n_answers"] > 0)]
+        newest = mine.sort_values(["date", "id"]).iloc[-1]
+        assert row["assessment"] == newest["id"]
+        overall = cooperation.one("overall", int(row["assessment"]))
+        assert row["score"] == pytest.approx(overall["score"].item())
+        assert row["n_flags"] == overall["n_flags"].item()
+        assert row["flags"].count(";") == max(0, row["n_flags"] - 1)
+
+
+def test_the_stage_matrix_matches_each_assessments_stage_scores(demo):
+    _, results = demo
+    cooperation = grid_results(results, "cooperation")
+    ids = [int(a) for a in cooperation.context["assessment"].head(3)]
+    matrix = stage_matrix(cooperation, ids)
+    for assessment in ids:
+        stages = cooperation.one("stages", assessment)
+        np.testing.assert_allclose(matrix[assessment].to_numpy(), stages["score"].to_numpy())
+
+
+# --- labels -----------------------------------------------------------------------------
+
+
+def test_stage_labels_are_short_with_their_number_and_full_on_hover(cooperation):
+    short, full = stage_labels(cooperation, width=24)
+    assert short["S01"] == "1. Identifier un besoin…"
+    assert full["S01"] == "Étape 1 — Identifier un besoin, un problème, une attente, l'expliciter"
+    assert all(len(label) <= 24 for label in short.values())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="abc déf,—-", max_size=80), st.integers(min_value=2, max_value=40))
+def test_short_text_fits_its_width_and_keeps_the_start(text, width):
+    out = short_text(text, width)
+    clean = " ".join(text.split())
+    assert len(out) <= width
+    if len(clean) <= width:
+        assert out == clean
+    else:
+        assert out.endswith("…") and clean.startswith(out[:-1].rstrip())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ab cdé—-", max_size=120), st.integers(min_value=2, max_value=30),
+       st.integers(min_value=1, max_value=4))
+def test_wrapped_text_never_exceeds_its_lines_or_width(text, width, lines):
+    out = wrapped_text(text, width, lines).split("<br>")
+    assert len(out) <= lines
+    assert all(len(line) <= width for line in out)
+
+
+def test_wrapped_labels_break_between_words_and_stay_unique():
+    name = "Coopération urbain-rural sur les déchets — PETR des Causses de la Vézère-Haute"
+    wrapped = wrapped_text(name, 24, lines=3)
+    lines = wrapped.split("<br>")
+    assert len(lines) == 3 and all(len(line) <= 24 for line in lines)
+    assert lines[0] == "Coopération urbain-rural" and lines[-1].endswith("…")
+    assert wrapped_text("Circuits courts", 40, lines=2) == "Circuits courts"
+    assert wrapped_text("Intercommunalité voisine", 10, lines=2) == "Intercomm…<br>voisine"
+    assert unique_labels(["Même nom long ici", "Même nom long là"], width=8) == \
+        ["Même…", "Même… (2)"]
+
+
+def test_band_ranges_and_flag_threshold_read_the_scale():
+    scale = load_scale()
+    assert band_ranges(scale) == ("Point d'appui : 75 et plus ; À consolider : de 50 à moins "
+                                  "de 75 ; Point de fragilité : moins de 50")
+    assert flag_threshold(scale) == {"level": "2", "label": "En partie traité"}
+
+
+# --- exports ----------------------------------------------------------------------------
+
+
+def test_formula_like_text_gets_a_leading_apostrophe_and_nothing_else_changes():
+    frame = pd.DataFrame({"text": ["=SUM(A1:A3)", "+33 6", "-2", "@cmd", "\tx", "Pays", None],
+                          "number": [-2.0, 1.0, 0.5, NAN, 3.0, 4.0, 5.0]})
+    safe = neutralise_formulas(frame)
+    assert safe["text"].tolist()[:6] == ["'=SUM(A1:A3)", "'+33 6", "'-2", "'@cmd", "'\tx", "Pays"]
+    assert pd.isna(safe["text"].iloc[6])
+    pd.testing.assert_series_equal(safe["number"], frame["number"])
+    assert frame["text"].iloc[0] == "=SUM(A1:A3)", "the input is not modified"
+
+
+def test_xlsx_export_holds_text_not_formulas():
+    frame = pd.DataFrame({"Projet": ["=HYPERLINK(\"http://x\")", "Pays de Test"],
+                          "Indice": [55.5, NAN]})
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx(frame, "Portefeuille")))
+    sheet = book["Portefeuille"]
+    assert [c.value for c in sheet[1]] == ["Projet", "Indice"]
+    assert sheet["A2"].value == "'=HYPERLINK(\"http://x\")" and sheet["A2"].data_type == "s"
+    assert sheet["B2"].value == 55.5
+
+
+def test_csv_export_is_utf8_with_bom_and_neutralised():
+    data = to_csv(pd.DataFrame({"Projet": ["=1+1", "Écoles"]}))
+    assert data.startswith("\ufeff".encode())
+    assert data.decode("utf-8-sig").splitlines() == ["Projet", "'=1+1", "Écoles"]
