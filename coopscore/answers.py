@@ -37,6 +37,8 @@ _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d*)?$")
 _INTEGER_LIKE = re.compile(r"^[+]?(\d+)(?:[.,]0*)?$")
 _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0"
+# Files people drop by mistake (a photo of the sheet, a PDF): not text, whatever their name.
+_BINARY_MAGICS = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"RIFF", b"II*\x00", b"MM\x00*")
 _SEPARATOR_NAMES = {";": "separator_semicolon", "\t": "separator_tab", "|": "separator_pipe"}
 
 
@@ -165,6 +167,8 @@ def _csv_records(data: bytes, name: str) -> tuple[list[str], list[tuple[int, lis
     """Decode and split a CSV file; records are numbered as spreadsheet rows (header = 1)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _answers_error([_Problem(0, t("answers.utf16"))], name)
+    if data.startswith(_BINARY_MAGICS) or b"\x00" in data[:4096]:
+        raise _answers_error([_Problem(0, t("answers.binary_file"))], name)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

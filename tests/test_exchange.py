@@ -324,7 +324,7 @@ def test_broken_file_lists_each_problem_and_leaves_the_database_unchanged(store_
 
 
 def test_every_broken_file_has_an_expectation():
-    files = sorted(p.name for p in BROKEN.iterdir() if p.suffix in (".csv", ".xlsx", ".xls"))
+    files = sorted(p.name for p in BROKEN.iterdir() if p.suffix in (".csv", ".xlsx", ".xls", ".png"))
     assert files == sorted(EXPECTED_PROBLEMS)
 
 
