@@ -35,6 +35,10 @@ pages = {
         st.Page("pages/portfolio.py", title=t("portfolio.portfolio_title"),
                 icon=":material/account_balance:", url_path="portefeuille"),
     ],
+    t("data_page.nav_group"): [
+        st.Page("pages/data.py", title=t("data_page.nav_title"), icon=":material/database:",
+                url_path="donnees"),
+    ],
 }
 
 navigation = st.navigation(pages)

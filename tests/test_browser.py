@@ -36,11 +36,17 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[str]:
+def server_db(tmp_path_factory) -> Path:
+    """The SQLite file of the test server (tests may write to it beside the app)."""
+    return tmp_path_factory.mktemp("server") / "coopscore.db"
+
+
+@pytest.fixture(scope="module")
+def server(server_db) -> Iterator[str]:
     """A real `streamlit run app.py` on a free port, with its own SQLite file."""
     port = _free_port()
-    workdir = tmp_path_factory.mktemp("server")
-    env = {**os.environ, "COOPSCORE_DB": str(workdir / "coopscore.db")}
+    workdir = server_db.parent
+    env = {**os.environ, "COOPSCORE_DB": str(server_db)}
     log = open(workdir / "streamlit.log", "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
@@ -204,3 +210,104 @@ def test_a_new_user_creates_a_project_answers_reloads_and_finds_the_answers(serv
         # the selection survives a page switch
         if name != "Accueil":
             assert "projet=" in page.url, name
+
+
+def test_data_page_imports_checked_files_refuses_broken_ones_and_downloads(server, server_db, page,
+                                                                         screenshots):
+    """Données: download the blank questionnaire, fill it, upload it with a CSV, see the
+    preview, import; then broken files list their problems and change nothing; backup."""
+    from coopscore.store import open_store
+
+    from .questionnaires import fill_questionnaire
+
+    with open_store(server_db) as db:
+        territory = db.create_territory("Pays des Essais d'import", kind="pays")
+        project = db.create_project("Atelier d'import", territory, programme="leader",
+                                    phase="mobilisation")
+        assessment = db.create_assessment(project, "cooperation", "Atelier du 12 mars",
+                                          date="2026-03-12")
+    page.goto(server)  # a first visit registers the pages; then the page's own address
+    wait_idle(page)
+    page.goto(f"{server}/donnees?projet={project}&evaluation={assessment}")
+    wait_idle(page)
+    no_error_on(page)
+    for heading in ("1. Importer des réponses", "2. Questionnaire vierge pour un atelier",
+                    "3. Exporter", "4. Sauvegarde"):
+        assert page.locator("h3", has_text=heading).count() == 1, heading
+    page.screenshot(path=str(screenshots / "donnees.png"))
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Télécharger le questionnaire (.xlsx)").click()
+    assert download.value.suggested_filename == "questionnaire-cooperation.xlsx"
+    blank = Path(download.value.path()).read_bytes()
+    filled = fill_questionnaire(blank, name="Camille", role="élu·e", organisation="Mairie",
+                                answers={"S01.V01": "2 – En partie traité",
+                                         "S01.M01": "En place"})
+    answers_csv = ("respondent,role,item,value,comment\n"
+                   "Dominique,technicien,S01.V01,3,très clair\n"
+                   "Dominique,technicien,S01.V02,1,\n").encode("utf-8")
+    uploader = page.locator("[data-testid='stFileUploaderDropzoneInput']")
+    uploader.set_input_files([
+        {"name": "camille.xlsx", "buffer": filled,
+         "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+        {"name": "atelier.csv", "buffer": answers_csv, "mimeType": "text/csv"},
+    ])
+    page.get_by_text("4 réponses de 2 personnes prêtes à importer dans « Atelier du 12 mars »"
+                     ).wait_for()
+    wait_idle(page)
+    no_error_on(page)
+    preview = page.locator("[data-testid='stDataFrame']")
+    assert preview.count() == 1
+    with open_store(server_db) as db:
+        assert db.answers(assessment).empty  # the check wrote nothing
+    page.screenshot(path=str(screenshots / "donnees-apercu.png"))
+
+    page.get_by_role("button", name="Importer").click()
+    page.get_by_text("Import réussi : 4 réponses de 2 personnes").wait_for()
+    wait_idle(page)
+    no_error_on(page)
+    with open_store(server_db) as db:
+        answers = db.answers(assessment)
+        names = set(db.respondents(assessment)["name"])
+        before = db.dump()
+    assert len(answers) == 4 and names == {"Camille", "Dominique"}
+    page.screenshot(path=str(screenshots / "donnees-importe.png"))
+
+    uploader = page.locator("[data-testid='stFileUploaderDropzoneInput']")
+    uploader.set_input_files([
+        {"name": "tableur.csv", "mimeType": "text/csv",
+         "buffer": b"respondent;role;item;value\nZoe;elu;S01.V03;2\n"},
+        {"name": "accents.csv", "mimeType": "text/csv",
+         "buffer": "respondent,role,item,value\nZoé,élu,S01.V03,2\n".encode("latin-1")},
+        {"name": "photo.png", "mimeType": "image/png",
+         "buffer": (ROOT / "tests/files/broken_imports/image.png").read_bytes()},
+        {"name": "notes.csv", "mimeType": "text/csv",
+         "buffer": b"respondent,role,item,value\nZoe,maire,S01.V03,5\n"},
+    ])
+    page.get_by_text("Rien n'a été importé : 5 problème(s) à corriger.").wait_for()
+    wait_idle(page)
+    main = page.locator("[data-testid='stMain']").inner_text()
+    for expected in ("tableur.csv — 1 problème", "séparées par des points-virgules",
+                     "accents.csv — 1 problème", "n'est pas en UTF-8",
+                     "photo.png — 1 problème", "ni un CSV ni un classeur .xlsx",
+                     "notes.csv — 2 problèmes", "ligne 2 : rôle « maire » inconnu",
+                     "ligne 2 : valeur « 5 » hors échelle"):
+        assert expected in main, expected
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.get_by_role("button", name="Importer").count() == 0
+    with open_store(server_db) as db:
+        assert db.dump() == before
+    page.screenshot(path=str(screenshots / "donnees-problemes.png"))
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Télécharger une sauvegarde de la base (.db)").click()
+    assert download.value.suggested_filename.startswith("coopscore-sauvegarde-")
+    copy = Path(download.value.path())
+    assert copy.read_bytes()[:16] == b"SQLite format 3\x00"
+    with open_store(copy) as db:
+        assert len(db.answers(assessment)) == 4
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Télécharger l'export").click()
+    assert download.value.suggested_filename.startswith(f"coopscore-evaluation-{assessment}-")
+    assert Path(download.value.path()).read_bytes()[:2] == b"PK"
