@@ -67,9 +67,9 @@ def import_target_ui(db: Store, project: Project, assessment: Assessment | None
     if assessment is not None:
         labels["selected"] = t("data_page.target_selected", label=assessment.label,
                                date=french_date(assessment.date))
-    choice = st.radio(t("data_page.target_label"), options, format_func=labels.get, key=TARGET)
     if assessment is not None and assessment.is_closed:
         st.caption(t("data_page.target_closed", label=assessment.label))
+    choice = st.radio(t("data_page.target_label"), options, format_func=labels.get, key=TARGET)
     if choice == "selected":
         return {"assessment_id": assessment.id}, assessment.label
     grid_ids = available_grids()
@@ -230,9 +230,11 @@ def questionnaire_ui(db: Store, project: Project | None, assessment: Assessment 
     project_column, assessment_column = st.columns(2)
     project_name = project_column.text_input(
         t("data_page.questionnaire_project"), value=project.name if project else "",
+        placeholder=t("data_page.questionnaire_blank_name"),
         key=f"data_questionnaire_project_{project.id if project else None}")
     label = assessment_column.text_input(
         t("data_page.questionnaire_assessment"), value=assessment.label if assessment else "",
+        placeholder=t("data_page.questionnaire_blank_name"),
         key=f"data_questionnaire_assessment_{assessment.id if assessment else None}")
     same_grid = assessment is not None and assessment.grid == grid_id
     grid = db.grid_of(assessment.id) if same_grid else load_grid(grid_id)
@@ -262,7 +264,8 @@ def export_ui(db: Store, project: Project | None, assessment: Assessment | None)
     everything = db.assessments()
     if everything.empty:
         st.info(t("data_page.export_nothing"))
-        st.page_link(ASSESS_PAGE, label=t("app.assess_title"), icon=":material/edit_note:")
+        st.page_link(ASSESS_PAGE, label=t("data_page.export_go_assess"),
+                     icon=":material/edit_note:")
         return
     scopes: dict[str, tuple[list[int] | None, int | None, str]] = {}
     if assessment is not None:

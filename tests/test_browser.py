@@ -256,8 +256,7 @@ def test_data_page_imports_checked_files_refuses_broken_ones_and_downloads(serve
                      ).wait_for()
     wait_idle(page)
     no_error_on(page)
-    preview = page.locator("[data-testid='stDataFrame']")
-    assert preview.count() == 1
+    page.locator("[data-testid='stDataFrame']").wait_for()  # the preview table
     with open_store(server_db) as db:
         assert db.answers(assessment).empty  # the check wrote nothing
     page.screenshot(path=str(screenshots / "donnees-apercu.png"))
