@@ -285,6 +285,9 @@ def _check_table(table: pd.DataFrame, grid: Grid, scale: Scale, *, assessment: s
     text = {column: _as_text(table[column]) if column in table.columns
             else pd.Series([""] * len(table), index=table.index, dtype=object)
             for column in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)}
+    if "comment" in table.columns:
+        # a comment is the respondent's own words: line breaks and spacing are kept
+        text["comment"] = _map_unique(table["comment"], _free_text_cell)
     has_assessment = "assessment" in table.columns
     if not has_assessment:
         text["assessment"] = pd.Series([str(assessment)] * len(table), index=table.index, dtype=object)
@@ -357,6 +360,12 @@ def _cell(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return " ".join(str(value).split())
+
+
+def _free_text_cell(value: object) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value).strip()
 
 
 def _as_text(column: pd.Series) -> pd.Series:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from . import labels
+from .labels import shorten, stage_label
 from .grid import Grid, Item, Phase, Section
 from .i18n import t
 from .scale import Answer, Scale
@@ -54,20 +56,9 @@ def french_number(value: float, digits: int = 1) -> str:
 # --- labels ------------------------------------------------------------------------------
 
 
-def shorten(text: str, width: int) -> str:
-    """Cut `text` to at most `width` characters at a word boundary, ending with « … »."""
-    text = " ".join(text.split())
-    if len(text) <= width:
-        return text
-    cut = text[:width - 1]
-    if " " in cut and text[width - 1] != " ":
-        cut = cut[:cut.rfind(" ")]
-    return cut.rstrip(" ,;:–-/") + "…"
-
-
 def stage_title(section: Section) -> str:
     """« 1. Identifier un besoin, un problème… » in full: number and title."""
-    return f"{section.number}. {section.title}"
+    return stage_label(section, None)
 
 
 def axis_label_width(grid: Grid) -> int:
@@ -77,8 +68,7 @@ def axis_label_width(grid: Grid) -> int:
 
 def stage_labels(grid: Grid, width: int | None = SHORT_LABEL_WIDTH) -> dict[str, str]:
     """{section id: « 1. Identifier un besoin… »} in grid order; full titles when width is None."""
-    return {s.id: stage_title(s) if width is None else shorten(stage_title(s), width)
-            for s in grid.sections}
+    return labels.stage_labels(grid, width)
 
 
 def level_label(value: object, scale: Scale) -> str:

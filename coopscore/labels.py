@@ -26,7 +26,7 @@ def shorten(text: str, width: int) -> str:
         return text
     room = width - 1  # one character for « … »
     words = text[:room].split(" ")
-    if text[room] != " " and len(words) > 1:
+    if text[room] not in " ,;:." and len(words) > 1:
         words.pop()  # the last word was cut in the middle
     while len(words) > 2 and len(words[-1].strip(",;:–-/")) <= LINK_WORD:
         words.pop()

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import labels as labels_module
+from .labels import shorten
 from .grid import Grid, available_grids, load_grid
 from .i18n import t
 from .results import Results
@@ -43,14 +45,7 @@ TABLE_COLUMNS = [
 
 def short_text(text: str, width: int) -> str:
     """`text` cut at a word boundary to at most `width` characters, ending with « … » if cut."""
-    text = " ".join(str(text).split())
-    if len(text) <= width:
-        return text
-    cut = text[: max(1, width - 1)]
-    mid_word = text[len(cut)].isalnum() and cut[-1].isalnum()
-    if mid_word and " " in cut[width // 2:]:
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,;:.—–-/") + "…"
+    return shorten(str(text), width)
 
 
 def stage_labels(grid: Grid, width: int = 24) -> tuple[dict[str, str], dict[str, str]]:
@@ -59,7 +54,7 @@ def stage_labels(grid: Grid, width: int = 24) -> tuple[dict[str, str], dict[str,
     Returns:
         ({section id: « 1. Identifier un besoin… »}, {section id: « Étape 1 — full title »}).
     """
-    short = {s.id: short_text(f"{s.number}. {s.title}", width) for s in grid.sections}
+    short = labels_module.stage_labels(grid, width)
     full = {s.id: f"{grid.label('section')} {s.number} — {s.title}" for s in grid.sections}
     return short, full
 

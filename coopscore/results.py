@@ -59,7 +59,7 @@ def score_assessments(store: Store, assessment_ids: Iterable[int] | None = None
     context = store.assessment_context(ids)
     if context.empty:
         return {}
-    answers = store.answers(ids)
+    answers = store.answer_values(ids)
     agreed = store.agreed(ids)
     results: dict[tuple[str, str], Results] = {}
     for (grid_id, version), group in context.groupby(["grid", "grid_version"], sort=True):

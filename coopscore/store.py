@@ -1089,6 +1089,17 @@ class Store:
                 {where} ORDER BY a.assessment_id, a.respondent_id, a.item""",
             params, ANSWER_COLUMNS)
 
+    def answer_values(self, assessment_ids: Iterable[int] | int | None = None) -> pd.DataFrame:
+        """The scoring engine's input only: assessment, respondent, role, item, value.
+
+        Lighter than `answers()` (no comment, organisation or date) for scoring a portfolio.
+        """
+        where, params = self._id_filter("a.assessment_id", assessment_ids)
+        return self._frame(
+            f"""SELECT a.assessment_id, a.respondent_id, r.role, a.item, a.value
+                FROM answers a JOIN respondents r ON r.id = a.respondent_id
+                {where}""", params, ["assessment", "respondent", "role", "item", "value"])
+
     # --- agreed values ----------------------------------------------------------------
 
     def set_agreed(self, assessment_id: int, item: str, value: str,

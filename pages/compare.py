@@ -77,7 +77,7 @@ def table_ui(results: Results, rows: pd.DataFrame) -> None:
     # progress bars leave a missing score blank (a number column prints « None »)
     score = dict(format="%.0f", min_value=0, max_value=100, color=charts.SERIES_COLOURS[0])
     st.dataframe(
-        compared, hide_index=True, width="stretch", key="compare_table",
+        compared, hide_index=True, width="stretch", key="compare_table", placeholder="—",
         column_order=["name", "territory", "programme_label", "phase_label", "score",
                       "band_label", "completeness", *short],
         column_config={

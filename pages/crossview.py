@@ -178,7 +178,7 @@ def hotspots_ui(results: Results, hotspots: pd.DataFrame, scale: Scale) -> None:
                    for item, value, resolved in zip(hotspots["item"], hotspots["agreed_value"],
                                                     hotspots["resolved"], strict=True)],
     })
-    st.dataframe(table, hide_index=True, width="stretch", key="crossview_hotspots",
+    st.dataframe(table, hide_index=True, width="stretch", key="crossview_hotspots", placeholder="—",
                  height=table_height(len(table)), column_config={
         "item": st.column_config.TextColumn(grid.label("criteria"), width=330),
         "n": st.column_config.NumberColumn(t("facilitation.col_n"), width=80),

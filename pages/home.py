@@ -8,11 +8,17 @@ from ui import available_grids, load_grid
 st.title(t("app.home_heading"))
 st.markdown(t("app.home_intro"))
 
+STARTS = {  # where each audience begins
+    "teams": ("pages/assess.py", ":material/edit_note:"),
+    "facilitators": ("pages/crossview.py", ":material/diversity_3:"),
+    "funders": ("pages/portfolio.py", ":material/account_balance:"),
+}
 audiences = st.columns(3)
-for column, audience in zip(audiences, ("teams", "facilitators", "funders"), strict=True):
-    with column.container(border=True):
+for column, (audience, (page, icon)) in zip(audiences, STARTS.items(), strict=True):
+    with column.container(border=True, height="stretch"):
         st.subheader(t(f"app.home_{audience}_title"))
         st.markdown(t(f"app.home_{audience}_text"))
+        st.page_link(page, label=t(f"app.home_{audience}_start"), icon=icon)
 
 st.subheader(t("app.home_grids_heading"))
 for grid_id in available_grids():

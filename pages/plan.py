@@ -35,7 +35,7 @@ else:
     for column, (status_id, label) in zip(columns, statuses.items(), strict=True):
         column.metric(label, int(counts.get(status_id, 0)))
     edited = st.data_editor(
-        shown, key=f"plan_editor_{project_id}", hide_index=True, num_rows="delete",
+        shown, key=f"plan_editor_{project_id}", hide_index=True, num_rows="delete", placeholder="—",
         disabled=["id", "action", "section", "because"], width="stretch",
         column_order=["action", "section", "because", "owner", "due_date", "status"],
         column_config={

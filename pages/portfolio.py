@@ -77,7 +77,7 @@ def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
     st.subheader(t("portfolio.table_heading"))
     st.caption(t("portfolio.table_caption", not_assessed=t("portfolio.not_assessed")))
     event = st.dataframe(
-        shown.assign(completeness=shown["completeness"] * 100), hide_index=True, width="stretch", key=TABLE_KEY, on_select="rerun",
+        shown.assign(completeness=shown["completeness"] * 100), hide_index=True, width="stretch", key=TABLE_KEY, on_select="rerun", placeholder="—",
         selection_mode="single-row",
         column_order=["name", "score", "band_label", "n_flags", "flags", "completeness",
                       "programme_label", "phase_label", "date", "territory"],

@@ -130,7 +130,7 @@ def stage_table_ui(table: pd.DataFrame, grid: Grid, scale: Scale) -> None:
                    criteria=grid.label("criteria").lower(), methods=grid.label("methods").lower())
     number = st.column_config.NumberColumn
     st.dataframe(
-        shown[columns], hide_index=True, width="stretch", height=35 * (len(shown) + 1) + 3,
+        shown[columns], hide_index=True, width="stretch", placeholder="—", height=35 * (len(shown) + 1) + 3,
         column_config={
             "stage": st.column_config.TextColumn(section, width=230),
             "score": number(t("team.col_score"), format="%.0f", help=t("team.col_score_help"),

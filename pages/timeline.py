@@ -171,7 +171,7 @@ def changes_ui(grid: Grid, stages: pd.DataFrame, overall: pd.DataFrame, before: 
         "change": [points(v, sign=True) for v in changes["change"]],
         "trend": [t(f"facilitation.trend_{trend}") for trend in changes["trend"]],
     })
-    st.dataframe(table, hide_index=True, width="stretch", key="timeline_table",
+    st.dataframe(table, hide_index=True, width="stretch", key="timeline_table", placeholder="—",
                  height=38 + 35 * len(table), column_config={
         "stage": st.column_config.TextColumn(grid.label("section"), width="large"),
         "before": st.column_config.TextColumn(t("facilitation.table_before")),

@@ -210,3 +210,14 @@ def test_validate_answers_accepts_an_empty_table_with_its_columns(cooperation, s
 ])
 def test_value_reader_accepts_ids_labels_and_spreadsheet_numbers(scale, cell, kind, expected):
     assert value_reader(scale)(cell, kind) == expected
+
+
+def test_a_comment_keeps_its_line_breaks_and_spacing(cooperation):
+    import pandas as pd
+
+    from coopscore.answers import validate_answers
+
+    table = pd.DataFrame([{"respondent": "Ana", "role": "elu", "item": "S01.V01", "value": "2",
+                           "comment": "  premier point\n  second  point  "}])
+    cleaned = validate_answers(table, cooperation)
+    assert cleaned["comment"].iloc[0] == "premier point\n  second  point"

@@ -196,6 +196,15 @@ def test_a_new_user_creates_a_project_answers_reloads_and_finds_the_answers(serv
     no_error_on(page)
     page.screenshot(path=str(screenshots / "auto-evaluation-apres-rechargement.png"))
 
+    page.get_by_role("link", name="Résultats").first.click()
+    page.wait_for_url("**/resultats**")
+    wait_idle(page)
+    radar = page.locator("[data-testid='stPlotlyChart']").first
+    radar.wait_for()
+    assert radar.locator(".polarlayer, g.polar").count() >= 1, "the radar is a polar plot"
+    no_error_on(page)
+    page.screenshot(path=str(screenshots / "resultats-nouveau-projet.png"))
+
     links = page.locator("[data-testid='stSidebarNav'] a")
     names = [text.split("\n")[-1] for text in links.all_inner_texts()]  # drop the icon name
     assert "Plan d'action" in names

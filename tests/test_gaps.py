@@ -64,7 +64,7 @@ def test_long_titles_are_cut_at_a_word_boundary():
 def test_stage_labels_carry_the_number_and_a_short_title(cooperation):
     short, full = stage_labels(cooperation), stage_labels(cooperation, None)
     assert list(short) == [s.id for s in cooperation.sections]
-    assert short["S01"] == "1. Identifier un besoin, un…"
+    assert short["S01"] == "1. Identifier un besoin…"
     assert len(short["S01"]) <= 28
     assert full["S01"] == "1. Identifier un besoin, un problème, une attente, l'expliciter"
 

@@ -190,5 +190,5 @@ def test_no_gap_yet_with_expected_stages_unanswered_says_what_to_complete():
     assert "Aucun écart à la cible sur les étapes déjà évaluées" in at.success[0].value
     assert "Bravo" not in at.success[0].value
     unanswered = next(i.value for i in at.info if "aucun niveau pour" in i.value)
-    assert "2. Lever les freins à la…" in unanswered
+    assert "2. Lever les freins…" in unanswered
     assert "1. Identifier" not in unanswered

@@ -69,3 +69,10 @@ def test_revision_changes_after_a_write(db):
     before = db.revision()
     db.create_territory("Pays de Test-Révision")
     assert db.revision() != before
+
+
+def test_scoring_input_is_the_answers_table_without_free_text(db):
+    full = db.answers().sort_values(["assessment", "respondent", "item"]).reset_index(drop=True)
+    lean = db.answer_values().sort_values(["assessment", "respondent", "item"]).reset_index(drop=True)
+    assert list(lean.columns) == ["assessment", "respondent", "role", "item", "value"]
+    assert lean.equals(full[list(lean.columns)])
