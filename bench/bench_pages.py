@@ -35,8 +35,9 @@ def _apptest(script: str | None = None, source: str | None = None):
 
     from streamlit.testing.v1 import AppTest
 
-    for name in ("streamlit", "streamlit.runtime", "streamlit.runtime.caching"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+    from streamlit import logger as streamlit_logger
+
+    streamlit_logger.set_log_level(logging.ERROR)  # AppTest's bare-mode warnings
 
     if source is not None:
         return AppTest.from_string(source, default_timeout=120)
