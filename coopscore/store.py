@@ -167,6 +167,35 @@ MIGRATIONS: tuple[Migration, ...] = (
         "UPDATE assessments SET phase = "
         "(SELECT phase FROM projects WHERE projects.id = assessments.project_id)",
     )),
+    # A counter per assessment that moves whenever something its scores depend on changes,
+    # so a portfolio can re-score only the assessments that changed (results.refresh_portfolio).
+    # Kept by triggers, so every writer (this Store, the CLI, another process) keeps it right.
+    Migration("revision counter of each assessment, kept by triggers", (
+        "ALTER TABLE assessments ADD COLUMN revision INTEGER NOT NULL DEFAULT 0",
+        *(f"""CREATE TRIGGER {table}_{event.lower()}_revision AFTER {event} ON {table}
+            BEGIN
+                UPDATE assessments SET revision = revision + 1
+                WHERE id IN ({", ".join(f"{row}.assessment_id" for row in rows)});
+            END"""
+          for table in ("answers", "agreed", "respondents")
+          for event, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")),
+                              ("DELETE", ("OLD",)))),
+        # What scoring reads from the assessment row itself (status and label do not count).
+        """CREATE TRIGGER assessments_scoring_revision
+            AFTER UPDATE OF phase, grid, grid_version, project_id ON assessments
+            WHEN OLD.phase IS NOT NEW.phase OR OLD.grid IS NOT NEW.grid
+                 OR OLD.grid_version IS NOT NEW.grid_version
+                 OR OLD.project_id IS NOT NEW.project_id
+            BEGIN
+                UPDATE assessments SET revision = revision + 1 WHERE id = NEW.id;
+            END""",
+        # ... and from its project (cte; phase for good measure).
+        """CREATE TRIGGER projects_scoring_revision AFTER UPDATE OF cte, phase ON projects
+            WHEN OLD.cte IS NOT NEW.cte OR OLD.phase IS NOT NEW.phase
+            BEGIN
+                UPDATE assessments SET revision = revision + 1 WHERE project_id = NEW.id;
+            END""",
+    )),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -808,6 +837,17 @@ class Store:
                      in zip(frame["phase"], frame["grid"], frame["grid_version"])]
             frame["phase"] = frame["phase"].astype(object).where(known, None)
         return frame
+
+    def assessment_revisions(self) -> pd.DataFrame:
+        """Every assessment's revision: a counter that moves when its scores may change.
+
+        Triggers bump it on any write to its answers, agreed values or respondents, and on a
+        change of its phase, grid or project's cte/phase (not of its status or label).
+
+        Columns: assessment, revision, grid, grid_version; sorted by assessment.
+        """
+        return self._frame("SELECT id, revision, grid, grid_version FROM assessments ORDER BY id",
+                           [], ["assessment", "revision", "grid", "grid_version"])
 
     def _set_status(self, assessment_id: int, status: str) -> None:
         with self.transaction():

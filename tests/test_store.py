@@ -424,11 +424,11 @@ def _fresh_schema(path: Path) -> list[tuple[str, str]]:
         conn.close()
 
 
-def test_database_of_the_previous_schema_version_is_upgraded_with_its_data(tmp_path):
+def test_database_without_recorded_phases_is_upgraded_with_its_data(tmp_path):
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA foreign_keys = ON")
-    assert migrate(conn, MIGRATIONS[:-1]) == SCHEMA_VERSION - 1
+    assert migrate(conn, MIGRATIONS[:2]) == 2  # before « phase ... recorded with each assessment »
     stamp = "2025-01-01T00:00:00.000+00:00"
     conn.execute("INSERT INTO grid_versions VALUES ('cooperation', '1.0', '{}', ?, ?)",
                  [(ROOT / "data/grids/cooperation.yaml").read_text(encoding="utf-8"), stamp])
@@ -453,6 +453,82 @@ def test_database_of_the_previous_schema_version_is_upgraded_with_its_data(tmp_p
         upgraded.save_answer(1, 1, "S01.V02", "1")
         assert len(upgraded.answers()) == 2
     assert _fresh_schema(path) == _fresh_schema(_fresh_database(tmp_path))
+
+
+def test_upgrade_adds_revisions_and_their_triggers_to_existing_assessments(tmp_path):
+    path = tmp_path / "before-revisions.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    assert migrate(conn, MIGRATIONS[:3]) == 3  # before « revision counter of each assessment »
+    stamp = "2025-01-01T00:00:00.000+00:00"
+    conn.execute("INSERT INTO grid_versions VALUES ('cooperation', '1.0', '{}', ?, ?)",
+                 [(ROOT / "data/grids/cooperation.yaml").read_text(encoding="utf-8"), stamp])
+    conn.execute("INSERT INTO territories VALUES (1, 'Pays Ancien', 'pays', ?)", [stamp])
+    conn.execute("INSERT INTO projects VALUES (1, 'Projet ancien', 1, 'leader', 'partenaires', 0,"
+                 " ?, ?)", [stamp, stamp])
+    conn.execute("INSERT INTO assessments (id, project_id, grid, grid_version, phase, date, label,"
+                 " status, created_at) VALUES (1, 1, 'cooperation', '1.0', 'partenaires', "
+                 "'2025-01-01', 'Diagnostic initial', 'draft', ?)", [stamp])
+    conn.execute("INSERT INTO respondents VALUES (1, 1, 'Hélène', 'elu', NULL, ?)", [stamp])
+    conn.close()
+
+    with open_store(path) as upgraded:
+        assert schema_version(upgraded.conn) == SCHEMA_VERSION
+        before = upgraded.assessment_revisions()
+        assert before[["assessment", "revision"]].values.tolist() == [[1, 0]]
+        upgraded.save_answer(1, 1, "S01.V01", "2")
+        assert upgraded.assessment_revisions()["revision"].item() > 0
+
+
+def _revision(store, assessment_id: int) -> int:
+    frame = store.assessment_revisions()
+    return int(frame.loc[frame["assessment"] == assessment_id, "revision"].item())
+
+
+def test_revision_moves_with_answers_agreed_values_and_respondents(store_case):
+    case = store_case
+    db, assessment = case.store, case.assessment
+    alice = case.respondents["Alice"]
+    steps = [
+        lambda: db.save_answer(assessment, alice, "S01.V01", "2"),      # insert
+        lambda: db.save_answer(assessment, alice, "S01.V01", "3"),      # update
+        lambda: db.delete_answer(assessment, alice, "S01.V01"),        # delete
+        lambda: db.set_agreed(assessment, "S01.V01", "2"),             # insert
+        lambda: db.set_agreed(assessment, "S01.V01", "1"),             # update
+        lambda: db.clear_agreed(assessment, "S01.V01"),                # delete
+        lambda: db.add_respondent(assessment, "Zoé", "technicien"),
+    ]
+    for step in steps:
+        before = _revision(db, assessment)
+        step()
+        assert _revision(db, assessment) > before
+
+
+def test_revision_ignores_status_but_follows_phase_and_project_cte(store_case):
+    case = store_case
+    db, assessment = case.store, case.assessment
+    others = {a: _revision(db, a) for a in db.assessment_revisions()["assessment"]
+              if a != assessment}
+    before = _revision(db, assessment)
+    db.close_assessment(assessment)
+    db.reopen_assessment(assessment)
+    assert _revision(db, assessment) == before
+    db.conn.execute("UPDATE assessments SET phase = 'realisation' WHERE id = ?", [assessment])
+    assert _revision(db, assessment) == before + 1
+    project = db.assessment(assessment).project_id
+    db.update_project(project, cte=not db.project(project).cte)
+    assert _revision(db, assessment) == before + 2
+    db.update_project(project, name="Nouveau nom")
+    assert _revision(db, assessment) == before + 2
+    for other, revision in others.items():
+        if db.assessment(other).project_id != project:
+            assert _revision(db, other) == revision
+
+
+def test_revisions_lists_every_assessment_with_its_grid(store_case):
+    frame = store_case.store.assessment_revisions()
+    assert list(frame.columns) == ["assessment", "revision", "grid", "grid_version"]
+    assert sorted(frame["assessment"]) == sorted(store_case.store.assessments()["id"])
 
 
 def _fresh_database(tmp_path: Path) -> Path:
