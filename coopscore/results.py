@@ -2,13 +2,17 @@
 
 Loads answers, agreed values and context of assessments, scores them per grid version
 with the scoring engine, and adds recommendations. Pure library: the UI caches it.
+
+`refresh_portfolio` keeps a whole portfolio up to date incrementally: it re-reads and
+re-scores only the assessments whose revision (`Store.assessment_revisions`) moved.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
+import numpy as np
 import pandas as pd
 
 from .grid import Grid
@@ -57,6 +61,12 @@ def score_assessments(store: Store, assessment_ids: Iterable[int] | None = None
     """
     ids = None if assessment_ids is None else [int(i) for i in assessment_ids]
     context = store.assessment_context(ids)
+    return _score_context(store, context, ids)
+
+
+def _score_context(store: Store, context: pd.DataFrame, ids: list[int] | None
+                   ) -> dict[tuple[str, str], Results]:
+    """Score the assessments of `context` (rows of store.assessment_context(ids))."""
     if context.empty:
         return {}
     answers = store.answer_values(ids)
@@ -74,6 +84,124 @@ def score_assessments(store: Store, assessment_ids: Iterable[int] | None = None
         results[(grid_id, version)] = Results(grid, scores, recommendations,
                                               group.reset_index(drop=True))
     return results
+
+
+# --- incremental portfolio ---------------------------------------------------------------
+
+_SCORE_TABLES = tuple(f.name for f in fields(Scores) if f.name != "grid_id")
+# What tells two states of an assessment apart: its revision (moved by triggers on every
+# write that matters for scoring), created_at (SQLite may reuse a deleted assessment's id) and,
+# as a safety net, the scoring context read from the assessment and its project.
+_SIGNATURE = ("revision", "grid", "grid_version", "created_at")
+_CONTEXT_SIGNATURE = ("project", "phase", "cte")
+
+
+def _signatures(revisions: pd.DataFrame) -> dict[int, tuple]:
+    columns = [revisions[c].tolist() for c in _SIGNATURE]
+    return dict(zip(revisions["assessment"].astype("int64").tolist(), zip(*columns)))
+
+
+def _context_signatures(context: pd.DataFrame) -> dict[int, tuple]:
+    columns = [context[c].astype(object).where(context[c].notna(), None).tolist()
+               for c in _CONTEXT_SIGNATURE]
+    return dict(zip(context["assessment"].astype("int64").tolist(), zip(*columns)))
+
+
+def _assessment_ints(column: pd.Series) -> np.ndarray:
+    return column.astype("int64").to_numpy() if len(column) else np.empty(0, dtype="int64")
+
+
+def _splice(old: pd.DataFrame, new: pd.DataFrame | None, dropped: set[int],
+            order: list[int]) -> pd.DataFrame:
+    """`old` without the rows of `dropped` assessments, plus `new`, grouped by assessment in
+    `order`; categorical columns keep being categoricals (categories united, the assessment
+    column's categories become `order`)."""
+    kept = old[~np.isin(_assessment_ints(old["assessment"]), list(dropped))] if dropped else old
+    parts = [kept] if new is None else [kept, new]
+    categorical = {}
+    for column in old.columns:
+        dtypes = [part[column].dtype for part in parts if column in part.columns]
+        if not any(isinstance(d, pd.CategoricalDtype) for d in dtypes):
+            continue
+        if column == "assessment":
+            categories: list = list(order)
+        else:
+            categories, seen = [], set()
+            for d in dtypes:
+                if isinstance(d, pd.CategoricalDtype):
+                    for value in d.categories:
+                        if value not in seen:
+                            seen.add(value)
+                            categories.append(value)
+        ordered = next(d.ordered for d in dtypes if isinstance(d, pd.CategoricalDtype))
+        categorical[column] = pd.CategoricalDtype(categories, ordered=ordered)
+    parts = [part.astype({c: t for c, t in categorical.items() if c in part.columns})
+             for part in parts]
+    non_empty = [part for part in parts if len(part)]
+    if not non_empty:
+        frame = parts[0].iloc[0:0]
+    elif len(non_empty) == 1:
+        frame = non_empty[0]
+    else:
+        frame = pd.concat(non_empty, ignore_index=True)
+    keys = pd.Index(order).get_indexer(_assessment_ints(frame["assessment"]))
+    frame = frame.iloc[np.argsort(keys, kind="stable")]
+    return frame.reset_index(drop=True)
+
+
+def refresh_portfolio(store: Store, previous: dict[tuple[str, str], Results] | None,
+                      previous_revisions: pd.DataFrame | None
+                      ) -> tuple[dict[tuple[str, str], Results], pd.DataFrame]:
+    """Bring a scored portfolio up to date, re-reading and re-scoring only what changed.
+
+    Args:
+        previous: what `score_assessments(store)` (or this function) returned earlier, or None.
+        previous_revisions: `store.assessment_revisions()` as returned with `previous`.
+
+    Returns:
+        (results, revisions): results equal to `score_assessments(store)` — assessments
+        whose revision, grid or scoring context moved are re-scored, deleted ones dropped,
+        the others reused — and the revisions to pass back next time. Contexts (label,
+        status, project name...) are always read afresh.
+    """
+    revisions = store.assessment_revisions()  # first: a write after this is seen next time
+    if previous is None or previous_revisions is None:
+        return score_assessments(store), revisions
+    context = store.assessment_context()
+    signatures = _signatures(revisions)
+    old_signatures = _signatures(previous_revisions)
+    old_context = {}
+    for results in previous.values():
+        old_context.update(_context_signatures(results.context))
+    new_context = _context_signatures(context)
+    changed = {a for a, signature in new_context.items()
+               if a not in old_context or signature != old_context[a]
+               or signatures.get(a) is None or signatures[a] != old_signatures.get(a)}
+    fresh = _score_context(store, context[context["assessment"].isin(changed)],
+                           sorted(changed)) if changed else {}
+    results: dict[tuple[str, str], Results] = {}
+    for (grid_id, version), group in context.groupby(["grid", "grid_version"], sort=True):
+        key = (grid_id, version)
+        group = group.reset_index(drop=True)
+        before, new = previous.get(key), fresh.get(key)
+        if before is None:  # every assessment of a grid version new to this portfolio
+            results[key] = replace(new, context=group)
+            continue
+        order = group["assessment"].astype("int64").tolist()
+        members = set(order)
+        dropped = {a for a in before.context["assessment"].astype("int64")
+                   if a not in members or a in changed}
+        if not dropped and new is None:  # untouched: the same tables, the fresh context
+            results[key] = replace(before, context=group)
+            continue
+        tables = {name: _splice(getattr(before.scores, name),
+                                None if new is None else getattr(new.scores, name),
+                                dropped, order) for name in _SCORE_TABLES}
+        recommendations = _splice(before.recommendations,
+                                  None if new is None else new.recommendations, dropped, order)
+        results[key] = Results(before.grid, replace(before.scores, **tables), recommendations,
+                               group)
+    return results, revisions
 
 
 def assessment_results(store: Store, assessment_id: int) -> Results:

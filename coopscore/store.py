@@ -844,10 +844,12 @@ class Store:
         Triggers bump it on any write to its answers, agreed values or respondents, and on a
         change of its phase, grid or project's cte/phase (not of its status or label).
 
-        Columns: assessment, revision, grid, grid_version; sorted by assessment.
+        Columns: assessment, revision, grid, grid_version, created_at; sorted by assessment.
+        `created_at` tells a new assessment from a deleted one whose id SQLite reused.
         """
-        return self._frame("SELECT id, revision, grid, grid_version FROM assessments ORDER BY id",
-                           [], ["assessment", "revision", "grid", "grid_version"])
+        return self._frame(
+            "SELECT id, revision, grid, grid_version, created_at FROM assessments ORDER BY id",
+            [], ["assessment", "revision", "grid", "grid_version", "created_at"])
 
     def _set_status(self, assessment_id: int, status: str) -> None:
         with self.transaction():

@@ -527,7 +527,7 @@ def test_revision_ignores_status_but_follows_phase_and_project_cte(store_case):
 
 def test_revisions_lists_every_assessment_with_its_grid(store_case):
     frame = store_case.store.assessment_revisions()
-    assert list(frame.columns) == ["assessment", "revision", "grid", "grid_version"]
+    assert list(frame.columns) == ["assessment", "revision", "grid", "grid_version", "created_at"]
     assert sorted(frame["assessment"]) == sorted(store_case.store.assessments()["id"])
 
 
