@@ -8,6 +8,7 @@ colleague, opens the same view.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import pandas as pd
@@ -51,10 +52,40 @@ def results_for(assessment_id: int) -> results_module.Results:
     return results
 
 
+class _Portfolio:
+    """The last scored portfolio of one database, brought up to date incrementally."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.store: store_module.Store | None = None  # the Store last read, and
+        self.token: tuple[int, int] | None = None  # its revision() then
+        self.results: dict[tuple[str, str], results_module.Results] | None = None
+        self.revisions: pd.DataFrame | None = None
+
+
+@st.cache_resource(show_spinner=False)
+def _portfolio_holder(db_path: str) -> _Portfolio:
+    return _Portfolio()
+
+
 def portfolio_results() -> dict[tuple[str, str], results_module.Results]:
-    """Scores of every assessment, per (grid, version), cached until the data changes."""
+    """Scores of every assessment, per (grid, version), kept up to date.
+
+    Nothing is read while the database is unchanged; after a write, only the assessments
+    whose revision moved are read and scored again (results.refresh_portfolio). The result
+    is shared by every session: do not modify it.
+    """
     db = store()
-    return _scored(str(db.path), db.revision(), None)
+    holder = _portfolio_holder(str(db.path))
+    with holder.lock:
+        token = db.revision()
+        if holder.results is None or holder.store is not db or token != holder.token:
+            same_store = holder.store is db  # else the held state may be another file's
+            holder.results, holder.revisions = results_module.refresh_portfolio(
+                db, holder.results if same_store else None,
+                holder.revisions if same_store else None)
+            holder.store, holder.token = db, token
+        return holder.results
 
 
 def grid_choice_ui(key: str = "grid") -> grid_module.Grid:
