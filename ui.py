@@ -9,6 +9,7 @@ colleague, opens the same view.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -148,17 +149,22 @@ def select(project_id: int | None = None, assessment_id: int | None = None,
         st.session_state.pop(widget, None)
 
 
-def current_selection() -> Selection:
-    """The selection, checked against the database: unknown ids are dropped, not trusted."""
+def current_selection(projects: pd.DataFrame,
+                      campaigns: Callable[[int], pd.DataFrame]) -> Selection:
+    """The selection, checked against the database: unknown ids are dropped, not trusted.
+
+    Args:
+        projects: `Store.projects()`, read once per run by the caller.
+        campaigns: project id -> its assessments (memoised by the caller for this run).
+    """
     db = store()
     project_id = st.session_state.get("project_id")
     assessment_id = st.session_state.get("assessment_id")
     respondent_id = st.session_state.get("respondent_id")
-    projects = db.projects()
     if project_id is not None and project_id not in set(projects["id"]):
         project_id = assessment_id = respondent_id = None
     if assessment_id is not None:
-        assessments = db.assessments(project_id) if project_id is not None else pd.DataFrame()
+        assessments = campaigns(project_id) if project_id is not None else pd.DataFrame()
         if assessments.empty or assessment_id not in set(assessments["id"]):
             assessment_id = respondent_id = None
     if respondent_id is not None and assessment_id is not None:
@@ -187,9 +193,16 @@ def assessment_label(row: pd.Series) -> str:
 def sidebar_selection_ui() -> Selection:
     """Project and assessment choice shared by every page, in the sidebar."""
     restore_selection_from_url()
-    selection = current_selection()
     db = store()
     projects = db.projects()
+    read: dict[int, pd.DataFrame] = {}
+
+    def campaigns(project_id: int) -> pd.DataFrame:
+        if project_id not in read:
+            read[project_id] = db.assessments(project_id)
+        return read[project_id]
+
+    selection = current_selection(projects, campaigns)
     with st.sidebar:
         st.markdown(f"**{t('app.sidebar_heading')}**")
         if projects.empty:
@@ -207,7 +220,7 @@ def sidebar_selection_ui() -> Selection:
             selection = Selection(project_id, None, None)
         assessment_id = None
         if project_id is not None:
-            assessments = db.assessments(project_id).sort_values(["date", "id"], ascending=False)
+            assessments = campaigns(project_id).sort_values(["date", "id"], ascending=False)
             labels = {row["id"]: assessment_label(row) for _, row in assessments.iterrows()}
             ids = list(labels)
             if ids:
