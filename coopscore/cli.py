@@ -42,16 +42,6 @@ class _FrenchParser(argparse.ArgumentParser):
 # --- grid ---------------------------------------------------------------------------
 
 
-def grid_rows(grid: grid_module.Grid) -> list[dict[str, object]]:
-    """One CSV row per item: section and parent ids, kind, level, text, flags."""
-    table = grid.items_table()
-    table["critical"] = table["critical"].fillna("")
-    table["parent_id"] = table["parent_id"].fillna("")
-    columns = ["id", "section_id", "section_title", "phase_id", "parent_id", "kind", "level",
-               "text", "cte", "critical", "weight"]
-    return table[columns].fillna("").to_dict("records")
-
-
 def _write_output(text: str, path: str | None) -> None:
     """Write a command's result to a file (UTF-8) or to standard output."""
     if path:
@@ -76,7 +66,7 @@ def _grid_export(args: argparse.Namespace) -> int:
         text = json.dumps(grid.to_dict(), ensure_ascii=False, indent=2) + "\n"
     else:
         buffer = io.StringIO()
-        rows = grid_rows(grid)
+        rows = grid.rows()
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)

@@ -208,6 +208,12 @@ class Grid:
                    "level", "position", "text", "cte", "critical", "weight"]
         return pd.DataFrame(rows, columns=columns)
 
+    def rows(self) -> list[dict[str, object]]:
+        """One flat row per item (the CSV export): section and parent ids, kind, level, text, flags."""
+        columns = ["id", "section_id", "section_title", "phase_id", "parent_id", "kind", "level",
+                   "text", "cte", "critical", "weight"]
+        return self.items_table()[columns].fillna("").to_dict("records")
+
     def to_dict(self) -> dict[str, Any]:
         """The documented export shape (README, « Format JSON d'une grille »)."""
         return {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from coopscore.cli import grid_rows
 from coopscore.grid import Grid, Item, filter_items
 from coopscore.i18n import t
 from ui import grid_choice_ui
@@ -77,7 +76,7 @@ keep = filter_items(grid, query, include_cte=include_cte)
 shown = [s for s in grid.sections
          if any(i.id in keep for i in (*s.criteria, *s.methods)) or (not query and include_cte)]
 
-rows = [row for row in grid_rows(grid) if row["id"] in keep]
+rows = [row for row in grid.rows() if row["id"] in keep]
 counts, download = st.columns([3, 1], vertical_alignment="center")
 counts.markdown(t("app.reference_count", items=len(rows), sections=len(shown),
                   label=grid.label("sections").lower()))
