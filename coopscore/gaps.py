@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import labels
-from .labels import shorten, stage_label
 from .grid import Grid, Item, Phase, Section
 from .i18n import t
+from . import labels
+from .labels import shorten, stage_label
 from .scale import Answer, Scale
 
 SHORT_LABEL_WIDTH = 28  # characters of a stage label on a chart axis, number included

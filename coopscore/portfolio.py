@@ -18,20 +18,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import labels as labels_module
-from .labels import shorten
+from .exchange import neutralise
 from .grid import Grid, available_grids, load_grid
 from .i18n import t
+from . import labels as labels_module
+from .labels import shorten
 from .results import Results
 from .scale import Scale
 
 NOT_ASSESSED = "non_evalue"  # band id of a project with no scored assessment on the grid
 DEFAULT_COMPARED = 4
 FLAG_TEXT_WIDTH = 60
-
-# Cells a spreadsheet would read as a formula (CSV/formula injection, OWASP): = + - @,
-# and tab / carriage return, which some spreadsheets strip before parsing.
-_FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 
 TABLE_COLUMNS = [
     "project", "name", "territory", "programme", "programme_label", "phase", "phase_label",
@@ -369,14 +366,8 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(_neutralised, na_action="ignore")
+            out[column] = out[column].map(neutralise, na_action="ignore")
     return out
-
-
-def _neutralised(value: object) -> object:
-    if isinstance(value, str) and _FORMULA_START.match(value):
-        return "'" + value
-    return value
 
 
 def export_table(table: pd.DataFrame) -> pd.DataFrame:
