@@ -424,22 +424,31 @@ def _fresh_schema(path: Path) -> list[tuple[str, str]]:
         conn.close()
 
 
-def test_database_without_recorded_phases_is_upgraded_with_its_data(tmp_path):
-    path = tmp_path / "old.db"
+OLD_STAMP = "2025-01-01T00:00:00.000+00:00"
+
+
+def _old_database(path, version: int) -> sqlite3.Connection:
+    """A database made by an older coopscore (its first `version` migrations), with a grid
+    version, a territory and a project already in it."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA foreign_keys = ON")
-    assert migrate(conn, MIGRATIONS[:2]) == 2  # before « phase ... recorded with each assessment »
-    stamp = "2025-01-01T00:00:00.000+00:00"
+    assert migrate(conn, MIGRATIONS[:version]) == version
     conn.execute("INSERT INTO grid_versions VALUES ('cooperation', '1.0', '{}', ?, ?)",
-                 [(ROOT / "data/grids/cooperation.yaml").read_text(encoding="utf-8"), stamp])
-    conn.execute("INSERT INTO territories VALUES (1, 'Pays Ancien', 'pays', ?)", [stamp])
+                 [(ROOT / "data/grids/cooperation.yaml").read_text(encoding="utf-8"), OLD_STAMP])
+    conn.execute("INSERT INTO territories VALUES (1, 'Pays Ancien', 'pays', ?)", [OLD_STAMP])
     conn.execute("INSERT INTO projects VALUES (1, 'Projet ancien', 1, 'leader', 'partenaires', 0,"
-                 " ?, ?)", [stamp, stamp])
+                 " ?, ?)", [OLD_STAMP, OLD_STAMP])
+    return conn
+
+
+def test_database_without_recorded_phases_is_upgraded_with_its_data(tmp_path):
+    path = tmp_path / "old.db"
+    conn = _old_database(path, 2)  # before « phase ... recorded with each assessment »
     conn.execute("INSERT INTO assessments (id, project_id, grid, grid_version, date, label, "
                  "status, created_at) VALUES (1, 1, 'cooperation', '1.0', '2025-01-01', "
-                 "'Diagnostic initial', 'draft', ?)", [stamp])
-    conn.execute("INSERT INTO respondents VALUES (1, 1, 'Hélène', 'elu', NULL, ?)", [stamp])
-    conn.execute("INSERT INTO answers VALUES (1, 1, 'S01.V01', '2', 'ancien', ?)", [stamp])
+                 "'Diagnostic initial', 'draft', ?)", [OLD_STAMP])
+    conn.execute("INSERT INTO respondents VALUES (1, 1, 'Hélène', 'elu', NULL, ?)", [OLD_STAMP])
+    conn.execute("INSERT INTO answers VALUES (1, 1, 'S01.V01', '2', 'ancien', ?)", [OLD_STAMP])
     conn.close()
 
     with open_store(path) as upgraded:
@@ -457,19 +466,11 @@ def test_database_without_recorded_phases_is_upgraded_with_its_data(tmp_path):
 
 def test_upgrade_adds_revisions_and_their_triggers_to_existing_assessments(tmp_path):
     path = tmp_path / "before-revisions.db"
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA foreign_keys = ON")
-    assert migrate(conn, MIGRATIONS[:3]) == 3  # before « revision counter of each assessment »
-    stamp = "2025-01-01T00:00:00.000+00:00"
-    conn.execute("INSERT INTO grid_versions VALUES ('cooperation', '1.0', '{}', ?, ?)",
-                 [(ROOT / "data/grids/cooperation.yaml").read_text(encoding="utf-8"), stamp])
-    conn.execute("INSERT INTO territories VALUES (1, 'Pays Ancien', 'pays', ?)", [stamp])
-    conn.execute("INSERT INTO projects VALUES (1, 'Projet ancien', 1, 'leader', 'partenaires', 0,"
-                 " ?, ?)", [stamp, stamp])
+    conn = _old_database(path, 3)  # before « revision counter of each assessment »
     conn.execute("INSERT INTO assessments (id, project_id, grid, grid_version, phase, date, label,"
                  " status, created_at) VALUES (1, 1, 'cooperation', '1.0', 'partenaires', "
-                 "'2025-01-01', 'Diagnostic initial', 'draft', ?)", [stamp])
-    conn.execute("INSERT INTO respondents VALUES (1, 1, 'Hélène', 'elu', NULL, ?)", [stamp])
+                 "'2025-01-01', 'Diagnostic initial', 'draft', ?)", [OLD_STAMP])
+    conn.execute("INSERT INTO respondents VALUES (1, 1, 'Hélène', 'elu', NULL, ?)", [OLD_STAMP])
     conn.close()
 
     with open_store(path) as upgraded:
