@@ -6,6 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
+from coopscore.exchange import csv_bytes
 from coopscore.i18n import t
 from coopscore.plan import plan_changes, plan_table
 from coopscore.store import action_statuses
@@ -68,7 +69,7 @@ else:
     if cancel.button(t("app.plan_cancel"), disabled=not pending, icon=":material/undo:"):
         st.session_state.pop(f"plan_editor_{project_id}", None)
         st.rerun()
-    st.download_button(t("app.plan_download"), shown.to_csv(index=False).encode("utf-8"),
+    st.download_button(t("app.plan_download"), csv_bytes(shown),
                        file_name=f"plan-action-projet-{project_id}.csv", mime="text/csv",
                        icon=":material/download:")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from coopscore.exchange import csv_bytes
 from coopscore.grid import Grid, Item, filter_items
 from coopscore.i18n import t
 from ui import grid_choice_ui
@@ -81,7 +82,7 @@ counts, download = st.columns([3, 1], vertical_alignment="center")
 counts.markdown(t("app.reference_count", items=len(rows), sections=len(shown),
                   label=grid.label("sections").lower()))
 download.download_button(
-    t("app.reference_download"), pd.DataFrame(rows).to_csv(index=False).encode("utf-8"),
+    t("app.reference_download"), csv_bytes(pd.DataFrame(rows)),
     file_name=f"coopscore-{grid.id}-v{grid.version}.csv", mime="text/csv",
     icon=":material/download:", disabled=not rows,
 )
