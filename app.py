@@ -3,7 +3,7 @@
 import streamlit as st
 
 from coopscore.i18n import t
-from ui import language_ui, sidebar_selection_ui
+from ui import language_ui, navigation_ui, sidebar_selection_ui
 
 st.set_page_config(page_icon=":material/hub:", layout="wide")
 language = language_ui()
@@ -42,7 +42,10 @@ pages = {
     ],
 }
 
-navigation = st.navigation(pages)
+# Streamlit's grouped menu nests a <div> in its <ul> (axe: list/listitem): the menu is drawn
+# by navigation_ui instead, with the same pages.
+navigation = st.navigation(pages, position="hidden")
+navigation_ui(pages)
 # Each page its own tab title (« Résultats · coopscore »), and the page's language on <html>
 # (Streamlit writes lang="en" whatever the page says: streamlit/streamlit#15726).
 st.set_page_config(page_title=t("app.page_title", page=navigation.title))

@@ -118,6 +118,16 @@ def _int_or_none(value: object) -> int | None:
         return None
 
 
+def navigation_ui(pages: dict[str, list]) -> None:
+    """The sidebar menu: one heading and its page links per group (plain, valid list markup)."""
+    with st.sidebar:
+        for group, group_pages in pages.items():
+            st.markdown(f"<p class='coopscore-nav-group'>{group}</p>", unsafe_allow_html=True)
+            for page in group_pages:
+                st.page_link(page)
+        st.divider()
+
+
 def language_ui() -> str:
     """The session's language: from ``?lang=`` on arrival, then the sidebar's choice; set for this run."""
     choices = i18n.languages()

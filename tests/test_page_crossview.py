@@ -169,7 +169,7 @@ def test_one_respondent_is_not_enough_to_cross_views():
     at = app_test(PAGE, **selection)
     assert not at.exception
     assert "il faut au moins deux répondant·es pour croiser les regards" in _infos(at)
-    assert at.get("page_link")[0].proto.page == "auto-evaluation"
+    assert at.main.get("page_link")[0].proto.page == "auto-evaluation"
     assert not at.get("plotly_chart") and not at.subheader
 
 
@@ -185,7 +185,7 @@ def test_an_empty_database_points_to_the_self_assessment():
     at = app_test(PAGE)
     assert not at.exception
     assert "Choisissez un projet" in _infos(at)
-    assert at.get("page_link")[0].proto.page == "auto-evaluation"
+    assert at.main.get("page_link")[0].proto.page == "auto-evaluation"
     assert not at.get("plotly_chart")
 
 

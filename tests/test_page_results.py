@@ -25,7 +25,7 @@ def _trace_names(chart) -> list[str]:
 
 
 def _page_links(at) -> list[str]:
-    return [link.proto.label for link in at.get("page_link")]
+    return [link.proto.label for link in at.main.get("page_link")]
 
 
 def new_assessment(phase: str | None = "emergence", answers: dict[str, str] | None = None,
