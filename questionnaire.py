@@ -20,11 +20,21 @@ from coopscore.results import respondent_results
 from coopscore.scale import Scale
 from ui import load_scale, store
 
-# the options after the four levels (na, not_yet, unknown) stand apart from the ordered scale
+# the levels read as one ordered row; the answers that are not levels (na, not_yet, unknown)
+# start a row of their own, set apart by a rule
 _NON_LEVEL_STYLE = """<style>
-.st-key-questionnaire [class*='st-key-value_'] div[role='radiogroup'] { gap: 0.25rem 1.25rem; }
-.st-key-questionnaire [class*='st-key-crit_'] div[role='radiogroup'] > label:nth-child(5) {
-  margin-left: 1.5rem; padding-left: 1.5rem; border-left: 2px solid #929292; }
+[class*='st-key-crit_'] [class*='st-key-value_'], [class*='st-key-meth_'] [class*='st-key-value_'] {
+  width: 100%; }
+[class*='st-key-crit_'] [role='radiogroup'], [class*='st-key-meth_'] [role='radiogroup'] {
+  display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 0.5rem 1rem;
+  align-items: start; }
+[class*='st-key-crit_'] [role='radiogroup'] > div:nth-child(n+5) {
+  border-top: 1px dashed #929292; padding-top: 0.4rem; }
+[class*='st-key-meth_'] [role='radiogroup'] > div:nth-child(4) {
+  border-left: 1px dashed #929292; padding-left: 1rem; }
+@media (max-width: 640px) {
+  [class*='st-key-crit_'] [role='radiogroup'], [class*='st-key-meth_'] [role='radiogroup'] {
+    grid-template-columns: repeat(2, minmax(0, 1fr)); } }
 </style>"""
 
 
