@@ -175,8 +175,8 @@ def select(project_id: int | None = None, assessment_id: int | None = None,
     st.session_state["project_id"] = project_id
     st.session_state["assessment_id"] = assessment_id
     st.session_state["respondent_id"] = respondent_id
-    for widget in ("sidebar_project", "sidebar_assessment"):
-        st.session_state.pop(widget, None)
+    # the sidebar's selectboxes follow on the next run, before they are drawn (a popped key
+    # would leave the browser showing the old project: streamlit#5442)
 
 
 def current_selection(projects: pd.DataFrame,
@@ -220,6 +220,14 @@ def assessment_label(row: pd.Series) -> str:
              status=t(f"app.status_{row['status']}"))
 
 
+def _sidebar_project_changed() -> None:
+    select(st.session_state.get("sidebar_project"))
+
+
+def _sidebar_assessment_changed() -> None:
+    select(st.session_state.get("project_id"), st.session_state.get("sidebar_assessment"))
+
+
 def sidebar_selection_ui() -> Selection:
     """Project and assessment choice shared by every page, in the sidebar."""
     restore_selection_from_url()
@@ -240,24 +248,28 @@ def sidebar_selection_ui() -> Selection:
             sync_selection_to_url()
             return selection
         names = dict(zip(projects["id"], projects["name"], strict=True))
-        project_ids = list(names)
-        project_id = st.selectbox(
-            t("app.sidebar_project"), project_ids, format_func=names.get,
-            index=project_ids.index(selection.project_id) if selection.project_id in names else None,
+        project_id = selection.project_id
+        # the selection is the truth; the widgets are set to it before they are drawn, and
+        # a choice made in them changes the selection in their callbacks
+        if st.session_state.get("sidebar_project") != project_id:
+            st.session_state["sidebar_project"] = project_id
+        st.selectbox(
+            t("app.sidebar_project"), list(names), format_func=names.get, index=None,
             placeholder=t("app.sidebar_project_placeholder"), key="sidebar_project",
+            on_change=_sidebar_project_changed,
         )
-        if project_id != selection.project_id:
-            selection = Selection(project_id, None, None)
         assessment_id = None
         if project_id is not None:
             assessments = campaigns(project_id).sort_values(["date", "id"], ascending=False)
             labels = {row["id"]: assessment_label(row) for _, row in assessments.iterrows()}
             ids = list(labels)
             if ids:
-                current = selection.assessment_id if selection.assessment_id in labels else ids[0]
-                assessment_id = st.selectbox(t("app.sidebar_assessment"), ids,
-                                             format_func=labels.get, index=ids.index(current),
-                                             key="sidebar_assessment")
+                assessment_id = (selection.assessment_id if selection.assessment_id in labels
+                                 else ids[0])
+                if st.session_state.get("sidebar_assessment") != assessment_id:
+                    st.session_state["sidebar_assessment"] = assessment_id
+                st.selectbox(t("app.sidebar_assessment"), ids, format_func=labels.get,
+                             key="sidebar_assessment", on_change=_sidebar_assessment_changed)
             else:
                 st.caption(t("app.sidebar_no_assessment"))
         respondent_id = selection.respondent_id if assessment_id == selection.assessment_id else None

@@ -223,3 +223,24 @@ def previous_assessment(store: Store, assessment_id: int) -> int | None:
     ids = list(campaigns["id"])
     position = ids.index(assessment_id)
     return int(ids[position - 1]) if position > 0 else None
+
+
+def respondent_results(store: Store, assessment_id: int, respondent_id: int) -> Results:
+    """Scores and recommendations of ONE person's answers, as if they were the whole team.
+
+    The questionnaire's feedback after each stage: the person's own weak points and the
+    grid's methods for them, before any team reading or consensus.
+
+    Raises:
+        NotFoundError: unknown assessment.
+    """
+    store.assessment(assessment_id)  # raises NotFoundError with a French message
+    context = store.assessment_context([assessment_id])
+    answers = store.answer_values([assessment_id])
+    mine = answers[answers["respondent"] == respondent_id]
+    grid = store.grid_of(assessment_id)
+    scoring_context = _scoring_context(context, grid)
+    scores = score(mine[["assessment", "respondent", "role", "item", "value"]], grid,
+                   assessments=scoring_context)
+    recommendations = recommend(scores, grid, assessments=scoring_context)
+    return Results(grid, scores, recommendations, context.reset_index(drop=True))
