@@ -267,3 +267,41 @@ def test_per_role_views_need_three_people_when_anonymous(store_case):
     assert anonymity.role_view_allowed(respondents, "technicien", anonymous=False)
     assert sorted(anonymity.roles_shown(respondents, anonymous=False)) == \
         ["elu", "partenaire", "technicien"]
+
+
+# --- migration from the schema before links ------------------------------------------------
+
+
+def test_database_before_links_is_upgraded_and_its_people_can_get_links(tmp_path):
+    import sqlite3
+
+    from coopscore.store import MIGRATIONS, SCHEMA_VERSION, migrate, open_store, schema_version
+
+    from .conftest import ROOT
+
+    stamp = "2025-01-01T00:00:00.000+00:00"
+    path = tmp_path / "before-links.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    migrate(conn, MIGRATIONS[:4])
+    conn.execute("INSERT INTO grid_versions VALUES ('cooperation', '1.0', '{}', ?, ?)",
+                 [(ROOT / "data/grids/cooperation.yaml").read_text(encoding="utf-8"), stamp])
+    conn.execute("INSERT INTO territories VALUES (1, 'Pays Ancien', 'pays', ?)", [stamp])
+    conn.execute("INSERT INTO projects VALUES (1, 'Projet ancien', 1, 'leader', 'partenaires', 0,"
+                 " ?, ?)", [stamp, stamp])
+    conn.execute("INSERT INTO assessments (id, project_id, grid, grid_version, phase, date, label,"
+                 " status, created_at) VALUES (1, 1, 'cooperation', '1.0', 'partenaires', "
+                 "'2025-01-01', 'Diagnostic initial', 'draft', ?)", [stamp])
+    conn.execute("INSERT INTO respondents VALUES (1, 1, 'Hélène', 'elu', 'Mairie', ?)", [stamp])
+    conn.execute("INSERT INTO answers VALUES (1, 1, 'S01.V01', '2', NULL, ?)", [stamp])
+    conn.close()
+
+    with open_store(path) as upgraded:
+        assert schema_version(upgraded.conn) == SCHEMA_VERSION == 5
+        campaign = upgraded.assessment(1)
+        assert (campaign.anonymous, campaign.closes_on, campaign.is_closed) == (False, None, False)
+        assert links.link_states(upgraded, 1)["has_link"].tolist() == [False]
+        issued = links.issue_link(upgraded, 1)
+        assert links.resolve(upgraded, issued.token).respondent.organisation == "Mairie"
+        assert links.followup(upgraded, 1)["answered"].tolist() == [1]
+        assert upgraded.conn.execute("PRAGMA foreign_key_check").fetchall() == []
