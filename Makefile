@@ -26,7 +26,7 @@ $(VENV)/.stamp-test: requirements-test.txt $(VENV)/.stamp-run
 
 run: $(VENV)/.stamp-run
 	$(PY) -m coopscore demo --if-empty
-	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address 0.0.0.0 \
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address 127.0.0.1 \
 		--server.headless true --browser.gatherUsageStats false
 
 # The browser tests drive Debian's Chromium (Playwright cannot download its own here).

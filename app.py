@@ -3,9 +3,10 @@
 import streamlit as st
 
 from coopscore.i18n import t
-from ui import sidebar_selection_ui
+from ui import language_ui, sidebar_selection_ui
 
-st.set_page_config(page_title="coopscore", page_icon=":material/hub:", layout="wide")
+st.set_page_config(page_icon=":material/hub:", layout="wide")
+language = language_ui()
 
 pages = {
     t("app.nav_discover"): [
@@ -42,5 +43,10 @@ pages = {
 }
 
 navigation = st.navigation(pages)
+# Each page its own tab title (« Résultats · coopscore »), and the page's language on <html>
+# (Streamlit writes lang="en" whatever the page says: streamlit/streamlit#15726).
+st.set_page_config(page_title=t("app.page_title", page=navigation.title))
+st.html(f"<script>document.documentElement.lang = {language!r};</script>",
+        unsafe_allow_javascript=True)
 sidebar_selection_ui()
 navigation.run()

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from coopscore import grid as grid_module
+from coopscore import i18n
 from coopscore import results as results_module
 from coopscore import scale as scale_module
 from coopscore import store as store_module
@@ -115,6 +116,25 @@ def _int_or_none(value: object) -> int | None:
         return int(str(value))
     except (TypeError, ValueError):
         return None
+
+
+def language_ui() -> str:
+    """The session's language: from ``?lang=`` on arrival, then the sidebar's choice; set for this run."""
+    choices = i18n.languages()
+    if "language" not in st.session_state:
+        asked = st.query_params.get("lang")
+        st.session_state["language"] = asked if asked in choices else i18n.use_language(None)
+    if len(choices) > 1:
+        i18n.use_language(st.session_state["language"])
+        with st.sidebar:
+            st.selectbox(t("app.language"), choices, key="language",
+                         format_func=lambda code: t(f"app.language_{code}"))
+    language = i18n.use_language(st.session_state["language"])
+    if language == i18n.DEFAULT_LANGUAGE:
+        st.query_params.pop("lang", None)
+    elif st.query_params.get("lang") != language:
+        st.query_params["lang"] = language
+    return language
 
 
 def restore_selection_from_url() -> None:

@@ -7,6 +7,7 @@ the keys, missing ones fall back to French.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import os
 from pathlib import Path
@@ -37,8 +38,41 @@ def _flatten(prefix: str, data: dict, out: dict[str, str]) -> None:
             out[name] = str(value)
 
 
+# The language of the current run (a Streamlit session sets it at the top of every rerun);
+# without it, the process default from COOPSCORE_LANG.
+_session_language: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "coopscore_language", default=None)
+
+
+def missing_keys(language: str) -> list[str]:
+    """The French keys that `language` does not translate (empty: the language is complete)."""
+    return sorted(set(catalogue(DEFAULT_LANGUAGE)) - set(catalogue(language)))
+
+
+@functools.cache
+def languages() -> tuple[str, ...]:
+    """The languages a person may choose, French first: those that translate every key.
+
+    A partial catalogue is never offered (a page half in English would be read as a bug).
+    """
+    found = sorted(p.name for p in LOCALES_DIR.iterdir() if p.is_dir())
+    complete = [name for name in found if name == DEFAULT_LANGUAGE or not missing_keys(name)]
+    return tuple(sorted(complete, key=lambda name: name != DEFAULT_LANGUAGE))
+
+
+def use_language(language: str | None) -> str:
+    """Make `language` the language of this run (unknown or None: the process default)."""
+    chosen = language if language in languages() else None
+    _session_language.set(chosen)
+    return current_language()
+
+
 def current_language() -> str:
-    return os.environ.get("COOPSCORE_LANG", DEFAULT_LANGUAGE)
+    chosen = _session_language.get()
+    if chosen:
+        return chosen
+    default = os.environ.get("COOPSCORE_LANG", DEFAULT_LANGUAGE)
+    return default if default in languages() else DEFAULT_LANGUAGE
 
 
 def t(key: str, /, language: str | None = None, **values: object) -> str:

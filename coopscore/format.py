@@ -1,0 +1,119 @@
+"""The one place numbers, percentages, scores, dates and plurals are written for a person to read.
+
+Every function takes the reader's language (default: the current run's, see `i18n`); French
+writes « 2,5 », « 57 % », « 13 007 », « 01/03/2026 »; English « 2.5 », « 57% », « 13,007 »,
+« 1 March 2026 ». Missing values read as « — » in every language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from coopscore.i18n import current_language, t
+
+MISSING = "—"
+NARROW_NBSP = "\u202f"
+
+
+def _language(language: str | None) -> str:
+    return language or current_language()
+
+
+def _missing(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return math.isnan(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def _round_half_away(value: float, digits: int) -> float:
+    """Round 2.5 → 3 and −9.5 → −10, as people do (Python's round() goes to even)."""
+    factor = 10 ** digits
+    return math.copysign(math.floor(abs(value) * factor + 0.5), value) / factor
+
+
+def rounded(value: float, digits: int = 0) -> float:
+    """The value a person reads once it is written with `digits` decimals (one rounding rule)."""
+    result = _round_half_away(float(value), digits)
+    return 0.0 if result == 0 else result
+
+
+def number(value: object, digits: int = 0, *, trim: bool = True, sign: bool = False,
+           language: str | None = None) -> str:
+    """« 2,5 », « 13 007 », « +3 »: a number with the reader's decimal and thousands marks.
+
+    Args:
+        value: any real number; None or NaN reads « — ».
+        digits: decimals kept (rounded half away from zero).
+        trim: drop trailing zeros of the decimals (« 2 » rather than « 2,0 »).
+        sign: always write the sign (« +3 », « −2 », « 0 »).
+    """
+    if _missing(value):
+        return MISSING
+    shown = rounded(float(value), digits)  # type: ignore[arg-type]
+    text = f"{abs(shown):,.{digits}f}"
+    if trim and digits:
+        text = text.rstrip("0").rstrip(".")
+    if _language(language) == "fr":
+        text = text.replace(",", NARROW_NBSP).replace(".", ",")
+    if shown < 0:
+        text = "\u2212" + text
+    elif sign and shown > 0:
+        text = "+" + text
+    return text
+
+
+def integer(value: object, language: str | None = None) -> str:
+    """« 13 007 » (French narrow space), « 13,007 » (English)."""
+    return number(value, 0, language=language)
+
+
+def percent(fraction: object, digits: int = 0, language: str | None = None) -> str:
+    """A fraction (0.57) as « 57 % » (French, narrow no-break space) or « 57% » (English)."""
+    if _missing(fraction):
+        return MISSING
+    figure = number(float(fraction) * 100, digits, language=language)  # type: ignore[arg-type]
+    return f"{figure}{NARROW_NBSP}%" if _language(language) == "fr" else f"{figure}%"
+
+
+def score(value: object, language: str | None = None) -> str:
+    """A 0–100 score as « 57 / 100 »."""
+    if _missing(value):
+        return MISSING
+    return f"{number(value, 0, language=language)} / 100"
+
+
+def date(value: object, language: str | None = None) -> str:
+    """« 2026-03-01 » (or a date) → « 01/03/2026 » in French, « 1 March 2026 » in English.
+
+    Text that is not an ISO date is returned unchanged.
+    """
+    if value is None or value == "":
+        return MISSING
+    if isinstance(value, dt.datetime):
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value)[:10])
+        except ValueError:
+            return str(value)
+    if _language(language) == "fr":
+        return day.strftime("%d/%m/%Y")
+    return t("format.date_long", language=language, day=day.day,
+             month=t(f"format.month_{day.month}", language=language), year=day.year)
+
+
+def plural(count: int, key: str, language: str | None = None, **values: object) -> str:
+    """`key`'s `_one` or `_other` form for `count`, with {n} filled in.
+
+    French takes the singular for 0 and 1; English for 1 only.
+    """
+    count = int(count)
+    one = count <= 1 if _language(language) == "fr" else count == 1
+    return t(f"{key}_{'one' if one else 'other'}", language=language,
+             n=integer(count, language=language), **values)

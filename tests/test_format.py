@@ -1,0 +1,106 @@
+"""coopscore.format: every number, percentage, score, date and plural a person reads."""
+
+import datetime as dt
+import math
+
+import pytest
+from hypothesis import given, strategies as st
+
+from coopscore import format as fmt
+from coopscore import i18n
+
+
+@pytest.mark.parametrize(("value", "digits", "french", "english"), [
+    (2.5, 1, "2,5", "2.5"),
+    (2.0, 1, "2", "2"),
+    (13007, 0, "13\u202f007", "13,007"),
+    (-9.5, 0, "\u221210", "\u221210"),
+    (9.5, 0, "10", "10"),
+    (0.25, 1, "0,3", "0.3"),
+    (-0.4, 0, "0", "0"),
+    (None, 0, "—", "—"),
+    (math.nan, 1, "—", "—"),
+])
+def test_number_golden(value, digits, french, english):
+    assert fmt.number(value, digits, language="fr") == french
+    assert fmt.number(value, digits, language="en") == english
+
+
+def test_signed_numbers_show_plus_and_true_minus():
+    assert fmt.number(3, sign=True, language="fr") == "+3"
+    assert fmt.number(-2.6, sign=True, language="fr") == "\u22123"
+    assert fmt.number(0.2, sign=True, language="fr") == "0"
+
+
+def test_percent_and_score():
+    assert fmt.percent(0.57, language="fr") == "57\u202f%"
+    assert fmt.percent(0.57, language="en") == "57%"
+    assert fmt.percent(None, language="fr") == "—"
+    assert fmt.score(56.5, language="fr") == "57 / 100"
+    assert fmt.score(float("nan")) == "—"
+
+
+def test_dates_in_both_languages():
+    assert fmt.date("2026-03-01", language="fr") == "01/03/2026"
+    assert fmt.date(dt.date(2026, 3, 1), language="en") == "1 March 2026"
+    assert fmt.date("2026-03-01T10:00:00", language="fr") == "01/03/2026"
+    assert fmt.date("pas une date", language="fr") == "pas une date"
+    assert fmt.date(None) == "—"
+
+
+@pytest.fixture
+def two_languages(tmp_path, monkeypatch):
+    """A complete French and English catalogue of a few keys."""
+    for language, texts in {"fr": ("{n} réponse", "{n} réponses", "{day} {month} {year}", "mars"),
+                            "en": ("{n} answer", "{n} answers", "{day} {month} {year}", "March")
+                            }.items():
+        folder = tmp_path / language
+        folder.mkdir()
+        (folder / "x.yaml").write_text(f"answers_one: '{texts[0]}'\nanswers_other: '{texts[1]}'\n")
+        (folder / "format.yaml").write_text(f"date_long: '{texts[2]}'\nmonth_3: '{texts[3]}'\n")
+    monkeypatch.setattr(i18n, "LOCALES_DIR", tmp_path)
+    i18n.catalogue.cache_clear()
+    i18n.languages.cache_clear()
+    yield
+    i18n.catalogue.cache_clear()
+    i18n.languages.cache_clear()
+
+
+def test_plural_follows_each_language(two_languages):
+    assert fmt.plural(0, "x.answers", language="fr") == "0 réponse"
+    assert fmt.plural(0, "x.answers", language="en") == "0 answers"
+    assert fmt.plural(1, "x.answers", language="en") == "1 answer"
+    assert fmt.plural(1200, "x.answers", language="fr") == "1\u202f200 réponses"
+
+
+def test_a_partial_catalogue_is_not_offered(two_languages):
+    assert i18n.languages() == ("fr", "en")
+    (i18n.LOCALES_DIR / "fr" / "more.yaml").write_text("new_key: nouveau\n")
+    i18n.catalogue.cache_clear()
+    i18n.languages.cache_clear()
+    assert i18n.missing_keys("en") == ["more.new_key"]
+    assert i18n.languages() == ("fr",)
+
+
+def test_the_session_language_overrides_the_process_default(two_languages, monkeypatch):
+    monkeypatch.setenv("COOPSCORE_LANG", "fr")
+    try:
+        assert i18n.use_language("en") == "en"
+        assert fmt.number(2.5, 1) == "2.5"
+        assert i18n.use_language("xx") == "fr"  # unknown: back to the default
+        assert fmt.number(2.5, 1) == "2,5"
+    finally:
+        i18n.use_language(None)
+
+
+@given(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False))
+def test_the_written_number_reads_back_as_the_rounded_value(value):
+    text = fmt.number(value, 1, trim=False, language="fr")
+    parsed = float(text.replace("\u202f", "").replace(",", ".").replace("\u2212", "-"))
+    assert parsed == pytest.approx(fmt.rounded(value, 1), abs=1e-9)
+    assert abs(parsed - value) <= 0.05 + 1e-9
+
+
+@given(st.floats(min_value=-1000, max_value=1000, allow_nan=False))
+def test_rounding_is_symmetric(value):
+    assert fmt.rounded(-value) == -fmt.rounded(value) or fmt.rounded(value) == 0
