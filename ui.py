@@ -197,6 +197,10 @@ def current_selection(projects: pd.DataFrame,
     return Selection(project_id, assessment_id, respondent_id)
 
 
+# The personal-link token of a session opened by ?lien=TOKEN (app.py, pages/respond.py).
+LINK_TOKEN_KEY = "_link_token"
+
+
 def french_date(value: object) -> str:
     """« 2026-03-01 » → « 01/03/2026 » (what people read in France); other text unchanged."""
     text = "" if value is None else str(value)

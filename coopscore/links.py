@@ -374,6 +374,26 @@ def links_xlsx(links: Sequence[IssuedLink]) -> bytes:
 
 # --- follow-up --------------------------------------------------------------------------
 
+def _asked_items(store: Store, assessment_id: int) -> set[str]:
+    """The items the questionnaire asks: CTE ones only in a CTE project."""
+    assessment = store.assessment(assessment_id)
+    cte = store.project(assessment.project_id).cte
+    grid = store.grid_of(assessment_id)
+    return {item.id for item in (*grid.criteria(), *grid.methods()) if cte or not item.cte}
+
+
+def respondent_progress(store: Store, assessment_id: int, respondent_id: int) -> tuple[int, int]:
+    """(items answered, items asked) for one respondent: their questionnaire is done when equal.
+
+    Raises:
+        NotFoundError: unknown assessment.
+    """
+    asked = _asked_items(store, assessment_id)
+    rows = store._rows("SELECT item FROM answers WHERE assessment_id = ? AND respondent_id = ?",
+                       [int(assessment_id), int(respondent_id)])
+    return sum(row["item"] in asked for row in rows), len(asked)
+
+
 FOLLOWUP_COLUMNS = ["respondent", "name", "role", "organisation", "answered", "total",
                     "last_answer_at", "has_link", "last_seen_at", "complete", "to_remind"]
 
@@ -388,10 +408,7 @@ def followup(store: Store, assessment_id: int) -> pd.DataFrame:
     Raises:
         NotFoundError: unknown assessment.
     """
-    assessment = store.assessment(assessment_id)
-    cte = store.project(assessment.project_id).cte
-    grid = store.grid_of(assessment_id)
-    asked = {item.id for item in (*grid.criteria(), *grid.methods()) if cte or not item.cte}
+    asked = _asked_items(store, assessment_id)
     respondents = store.respondents(int(assessment_id))
     answered = store._rows(
         """SELECT respondent_id, item, updated_at FROM answers WHERE assessment_id = ?""",
