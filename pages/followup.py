@@ -3,6 +3,8 @@ and adding people one by one or as a list."""
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import streamlit as st
 
@@ -21,6 +23,17 @@ if assessment_id is None:
 assessment = db.assessment(assessment_id)
 scale = load_scale()
 roles = {role.id: role.label for role in scale.roles}
+URL_PATH = "suivi-reponses"  # this page's url_path in app.py
+
+
+def app_base() -> str | None:
+    """The address people reach the app at: $COOPSCORE_BASE_URL, else this browser's one."""
+    if os.environ.get(links.BASE_URL_VARIABLE) or not st.context.url:
+        return None
+    return st.context.url.rstrip("/").removesuffix("/" + URL_PATH)
+
+
+BASE = app_base()
 ISSUED_KEY = f"_issued_links_{assessment_id}"
 CONFIRM_KEY = f"_confirm_new_links_{assessment_id}"
 
@@ -44,7 +57,7 @@ def run(action, *args, success: str | None = None) -> object:
 
 
 def new_links(respondent_ids: list[int]) -> None:
-    issued = run(lambda: [links.issue_link(db, rid) for rid in respondent_ids])
+    issued = run(lambda: [links.issue_link(db, rid, BASE) for rid in respondent_ids])
     if issued is not None:
         keep_issued(issued)
         flash(t("followup.links_issued", count=len(issued)))
@@ -161,7 +174,7 @@ if not assessment.is_closed:
         if st.form_submit_button(t("followup.add_submit"), type="primary"):
             try:
                 link = links.add_respondent_with_link(db, assessment_id, name, role,
-                                                      organisation)
+                                                      organisation, BASE)
             except CoopscoreError as error:
                 st.error(str(error))  # next to the form that caused it; nothing written
             else:
@@ -175,7 +188,7 @@ if not assessment.is_closed:
         if st.form_submit_button(t("followup.add_list_submit"), type="primary"):
             try:
                 source = links.decode_list(upload.getvalue()) if upload is not None else text
-                added = links.add_respondent_list(db, assessment_id, source)
+                added = links.add_respondent_list(db, assessment_id, source, BASE)
             except CoopscoreError as error:
                 st.error(str(error))  # every bad line, next to the list; nobody added
             else:
