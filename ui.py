@@ -128,13 +128,17 @@ def navigation_ui(pages: dict[str, list]) -> None:
         st.divider()
 
 
-def language_ui() -> str:
-    """The session's language: from ``?lang=`` on arrival, then the sidebar's choice; set for this run."""
+def language_ui(selector: bool = True) -> str:
+    """The session's language: from ``?lang=`` on arrival, then the sidebar's choice; set for this run.
+
+    Args:
+        selector: draw the choice in the sidebar (not for a personal link, which has no sidebar).
+    """
     choices = i18n.languages()
     if "language" not in st.session_state:
         asked = st.query_params.get("lang")
         st.session_state["language"] = asked if asked in choices else i18n.use_language(None)
-    if len(choices) > 1:
+    if selector and len(choices) > 1:
         i18n.use_language(st.session_state["language"])
         with st.sidebar:
             st.selectbox(t("app.language"), choices, key="language",
@@ -205,6 +209,10 @@ def current_selection(projects: pd.DataFrame,
     st.session_state.update(project_id=project_id, assessment_id=assessment_id,
                             respondent_id=respondent_id)
     return Selection(project_id, assessment_id, respondent_id)
+
+
+# The personal-link token of a session opened by ?lien=TOKEN (app.py, pages/respond.py).
+LINK_TOKEN_KEY = "_link_token"
 
 
 def french_date(value: object) -> str:

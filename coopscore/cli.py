@@ -337,6 +337,298 @@ def _add_exchange_commands(subparsers: argparse._SubParsersAction) -> None:
     importing.set_defaults(func=_import)
 
 
+# --- campaign: respondents and their links, assessment and project life ------------------
+
+
+def _role_label(role: str) -> str:
+    from .scale import load_scale
+
+    return load_scale().role_label(role)
+
+
+def _print_link(link) -> None:
+    organisation = f", {link.organisation}" if link.organisation else ""
+    print(t("campaign.link_line", id=link.respondent_id, name=link.name,
+            role=_role_label(link.role), organisation=organisation, url=link.url))
+
+
+def _write_links(links_: list, path: str) -> None:
+    from . import links
+
+    data = links.links_xlsx(links_) if path.lower().endswith(".xlsx") else links.links_csv(links_)
+    try:
+        with open(path, "wb") as handle:
+            handle.write(data)
+    except OSError as error:
+        raise CoopscoreError(t("campaign.cannot_write", path=path,
+                               detail=error.strerror or error)) from None
+    print(t("campaign.links_written", path=path, count=len(links_)))
+
+
+def _respondents_add(args: argparse.Namespace) -> int:
+    from . import links, store
+
+    with store.open_store(args.db) as database:
+        link = links.add_respondent_with_link(database, args.assessment, args.name, args.role,
+                                              args.organisation, args.base_url)
+    print(t("campaign.added", name=link.name, assessment=args.assessment))
+    _print_link(link)
+    print(t("campaign.shown_once"))
+    return 0
+
+
+def _respondents_add_list(args: argparse.Namespace) -> int:
+    from . import links, store
+
+    try:
+        with open(args.file, "rb") as handle:
+            text = links.decode_list(handle.read())
+    except OSError as error:
+        detail = t("campaign.file_missing") if isinstance(error, FileNotFoundError) \
+            else error.strerror or error
+        raise CoopscoreError(t("campaign.cannot_read", path=args.file, detail=detail)) from None
+    with store.open_store(args.db) as database:
+        issued = links.add_respondent_list(database, args.assessment, text, args.base_url)
+    print(t("campaign.added_list", count=len(issued), assessment=args.assessment))
+    for link in issued:
+        _print_link(link)
+    if args.output:
+        _write_links(issued, args.output)
+    print(t("campaign.shown_once"))
+    return 0
+
+
+def _respondents_links(args: argparse.Namespace) -> int:
+    from . import links, store
+
+    with store.open_store(args.db) as database:
+        states = links.link_states(database, args.assessment)
+        issued = links.issue_links(database, args.assessment, args.base_url,
+                                   only_without_link=not args.regenerate)
+        kept = states[states["has_link"]] if not args.regenerate else states.iloc[0:0]
+        names = database.respondents(args.assessment).set_index("id")["name"]
+    if not len(states):
+        print(t("campaign.no_respondents", assessment=args.assessment))
+        return 0
+    if args.regenerate:
+        print(t("campaign.regenerated", count=len(issued)))
+    for link in issued:
+        _print_link(link)
+    for row in kept.itertuples(index=False):
+        print(t("campaign.link_kept", id=row.respondent, name=names[row.respondent],
+                since=str(row.link_created_at)[:10]))
+    if len(kept):
+        print(t("campaign.kept_explained", count=len(kept)))
+    if args.output:
+        _write_links(issued, args.output)
+    if issued:
+        print(t("campaign.shown_once"))
+    return 0
+
+
+def _respondents_revoke(args: argparse.Namespace) -> int:
+    from . import links, store
+
+    with store.open_store(args.db) as database:
+        person = database.respondent(args.respondent)
+        count = links.revoke_link(database, args.respondent)
+    print(t("campaign.revoked" if count else "campaign.nothing_to_revoke", name=person.name,
+            id=person.id))
+    return 0
+
+
+def _respondents_status(args: argparse.Namespace) -> int:
+    from . import links, store
+
+    with store.open_store(args.db) as database:
+        frame = links.followup(database, args.assessment)
+    if not len(frame):
+        print(t("campaign.no_respondents", assessment=args.assessment))
+        return 0
+    for row in frame.itertuples(index=False):
+        last = str(row.last_answer_at)[:16].replace("T", " ") if row.last_answer_at else \
+            t("campaign.never")
+        mark = t("campaign.to_remind") if row.to_remind else t("campaign.complete")
+        print(t("campaign.status_line", id=row.respondent, name=row.name,
+                role=_role_label(row.role), answered=row.answered, total=row.total, last=last,
+                mark=mark))
+    print(t("campaign.status_summary", remind=int(frame["to_remind"].sum()), total=len(frame)))
+    return 0
+
+
+def _respondents_remove(args: argparse.Namespace) -> int:
+    from . import store
+
+    with store.open_store(args.db) as database:
+        person = database.respondent(args.respondent)
+        answered = int(database.respondents(person.assessment_id).set_index("id")
+                       .loc[person.id, "n_answers"])
+        if not args.yes:
+            print(t("campaign.remove_respondent_confirm", name=person.name, id=person.id,
+                    answers=answered))
+            return 1
+        database.delete_respondent(person.id)
+    print(t("campaign.respondent_removed", name=person.name, answers=answered))
+    return 0
+
+
+def _answer_remove(args: argparse.Namespace) -> int:
+    from . import store
+
+    with store.open_store(args.db) as database:
+        person = database.respondent(args.respondent)
+        if person.assessment_id != args.assessment:
+            raise CoopscoreError(t("store.respondent_not_in_assessment",
+                                   respondent=person.id, assessment=args.assessment))
+        answers = database.answers(args.assessment)
+        row = answers[(answers["respondent"] == person.id) & (answers["item"] == args.item)]
+        if not len(row):
+            raise CoopscoreError(t("campaign.no_such_answer", name=person.name, item=args.item))
+        value = row.iloc[0]["value"]
+        comment = row.iloc[0]["comment"]
+        if not args.yes:
+            print(t("campaign.remove_answer_confirm", name=person.name, item=args.item,
+                    value=value, comment=t("campaign.with_comment") if comment else ""))
+            return 1
+        database.delete_answer(args.assessment, person.id, args.item)
+    print(t("campaign.answer_removed", name=person.name, item=args.item))
+    return 0
+
+
+def _assessment_close(args: argparse.Namespace) -> int:
+    from . import store
+
+    with store.open_store(args.db) as database:
+        database.close_assessment(args.assessment, on=args.date)
+        campaign = database.assessment(args.assessment)
+    if campaign.status == "closed":
+        print(t("campaign.closed", id=campaign.id, label=campaign.label))
+    else:
+        print(t("campaign.closes_on", id=campaign.id, label=campaign.label,
+                date=campaign.closes_on))
+    return 0
+
+
+def _assessment_reopen(args: argparse.Namespace) -> int:
+    from . import store
+
+    with store.open_store(args.db) as database:
+        database.reopen_assessment(args.assessment)
+        campaign = database.assessment(args.assessment)
+    print(t("campaign.reopened", id=campaign.id, label=campaign.label))
+    return 0
+
+
+def _assessment_anonymous(args: argparse.Namespace) -> int:
+    from . import anonymity, store
+
+    with store.open_store(args.db) as database:
+        anonymity.set_anonymous(database, args.assessment, args.state == "oui")
+        campaign = database.assessment(args.assessment)
+    print(t("campaign.anonymous_on" if campaign.anonymous else "campaign.anonymous_off",
+            id=campaign.id, label=campaign.label))
+    return 0
+
+
+def _project_update(args: argparse.Namespace) -> int:
+    from . import store
+
+    if args.name is None and args.phase is None:
+        raise CoopscoreError(t("campaign.project_nothing_to_change"))
+    with store.open_store(args.db) as database:
+        database.update_project(args.project, name=args.name,
+                                **({"phase": args.phase} if args.phase is not None else {}))
+        project = database.project(args.project)
+    print(t("campaign.project_updated", id=project.id, name=project.name,
+            phase=project.phase or t("campaign.no_phase")))
+    return 0
+
+
+def _add_campaign_commands(subparsers: argparse._SubParsersAction) -> None:
+    respondents = subparsers.add_parser("respondents", help=_help("campaign.help_respondents"))
+    sub = respondents.add_subparsers(dest="respondents_command", required=True,
+                                     parser_class=_FrenchParser)
+
+    def command(name: str, func: Command, help_key: str) -> argparse.ArgumentParser:
+        parser = sub.add_parser(name, help=_help(help_key))
+        _add_db_argument(parser)
+        parser.set_defaults(func=func)
+        return parser
+
+    add = command("add", _respondents_add, "campaign.help_add")
+    add.add_argument("--assessment", type=int, required=True, help=_help("campaign.help_assessment"))
+    add.add_argument("--name", required=True, help=_help("campaign.help_name"))
+    add.add_argument("--role", required=True, help=_help("campaign.help_role"))
+    add.add_argument("--organisation", help=_help("campaign.help_organisation"))
+    add.add_argument("--base-url", help=_help("campaign.help_base_url"))
+
+    add_list = command("add-list", _respondents_add_list, "campaign.help_add_list")
+    add_list.add_argument("file", help=_help("campaign.help_list_file"))
+    add_list.add_argument("--assessment", type=int, required=True,
+                          help=_help("campaign.help_assessment"))
+    add_list.add_argument("--base-url", help=_help("campaign.help_base_url"))
+    add_list.add_argument("--output", "-o", help=_help("campaign.help_links_output"))
+
+    listing = command("links", _respondents_links, "campaign.help_links")
+    listing.add_argument("--assessment", type=int, required=True,
+                         help=_help("campaign.help_assessment"))
+    listing.add_argument("--regenerate", action="store_true", help=_help("campaign.help_regenerate"))
+    listing.add_argument("--base-url", help=_help("campaign.help_base_url"))
+    listing.add_argument("--output", "-o", help=_help("campaign.help_links_output"))
+
+    revoke = command("revoke", _respondents_revoke, "campaign.help_revoke")
+    revoke.add_argument("--respondent", type=int, required=True,
+                        help=_help("campaign.help_respondent"))
+
+    status = command("status", _respondents_status, "campaign.help_status")
+    status.add_argument("--assessment", type=int, required=True,
+                        help=_help("campaign.help_assessment"))
+
+    remove = command("remove", _respondents_remove, "campaign.help_remove")
+    remove.add_argument("--respondent", type=int, required=True,
+                        help=_help("campaign.help_respondent"))
+    remove.add_argument("--yes", action="store_true", help=_help("campaign.help_yes"))
+
+    answer = subparsers.add_parser("answer", help=_help("campaign.help_answer"))
+    answer_sub = answer.add_subparsers(dest="answer_command", required=True,
+                                       parser_class=_FrenchParser)
+    answer_remove = answer_sub.add_parser("remove", help=_help("campaign.help_answer_remove"))
+    answer_remove.add_argument("--assessment", type=int, required=True,
+                               help=_help("campaign.help_assessment"))
+    answer_remove.add_argument("--respondent", type=int, required=True,
+                               help=_help("campaign.help_respondent"))
+    answer_remove.add_argument("--item", required=True, help=_help("campaign.help_item"))
+    answer_remove.add_argument("--yes", action="store_true", help=_help("campaign.help_yes"))
+    _add_db_argument(answer_remove)
+    answer_remove.set_defaults(func=_answer_remove)
+
+    assessment = subparsers.add_parser("assessment", help=_help("campaign.help_assessment_group"))
+    assessment_sub = assessment.add_subparsers(dest="assessment_command", required=True,
+                                               parser_class=_FrenchParser)
+    close = assessment_sub.add_parser("close", help=_help("campaign.help_close"))
+    close.add_argument("assessment", type=int, help=_help("campaign.help_assessment"))
+    close.add_argument("--date", help=_help("campaign.help_close_date"))
+    reopen = assessment_sub.add_parser("reopen", help=_help("campaign.help_reopen"))
+    reopen.add_argument("assessment", type=int, help=_help("campaign.help_assessment"))
+    anonymous = assessment_sub.add_parser("anonymous", help=_help("campaign.help_anonymous"))
+    anonymous.add_argument("assessment", type=int, help=_help("campaign.help_assessment"))
+    anonymous.add_argument("state", choices=("oui", "non"), help=_help("campaign.help_anonymous_state"))
+    for parser, func in ((close, _assessment_close), (reopen, _assessment_reopen),
+                         (anonymous, _assessment_anonymous)):
+        _add_db_argument(parser)
+        parser.set_defaults(func=func)
+
+    project = subparsers.add_parser("project", help=_help("campaign.help_project_group"))
+    project_sub = project.add_subparsers(dest="project_command", required=True,
+                                         parser_class=_FrenchParser)
+    update = project_sub.add_parser("update", help=_help("campaign.help_project_update"))
+    update.add_argument("project", type=int, help=_help("campaign.help_project"))
+    update.add_argument("--name", help=_help("campaign.help_project_name"))
+    update.add_argument("--phase", help=_help("campaign.help_project_phase"))
+    _add_db_argument(update)
+    update.set_defaults(func=_project_update)
+
+
 # --- entry point --------------------------------------------------------------------
 
 COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [
@@ -345,6 +637,7 @@ COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_exchange_commands,
     _add_backup_commands,
     _add_score_commands,
+    _add_campaign_commands,
 ]
 
 

@@ -196,6 +196,23 @@ MIGRATIONS: tuple[Migration, ...] = (
                 UPDATE assessments SET revision = revision + 1 WHERE project_id = NEW.id;
             END""",
     )),
+    # Personal links (coopscore/links.py): only a SHA-256 of each token is kept, so a stolen
+    # database file opens no questionnaire. `closes_on` is a planned closing date (links stop
+    # working after it); `anonymous` hides names in team views (coopscore/anonymity.py).
+    Migration("personal respondent links, planned closing date, anonymity", (
+        """CREATE TABLE respondent_links (
+            id INTEGER PRIMARY KEY,
+            respondent_id INTEGER NOT NULL REFERENCES respondents(id) ON DELETE CASCADE,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT,
+            last_seen_at TEXT
+        )""",
+        "CREATE INDEX respondent_links_respondent ON respondent_links(respondent_id)",
+        "ALTER TABLE assessments ADD COLUMN closes_on TEXT",
+        "ALTER TABLE assessments ADD COLUMN anonymous INTEGER NOT NULL DEFAULT 0 "
+        "CHECK (anonymous IN (0, 1))",
+    )),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -327,10 +344,13 @@ class Assessment:
     status: str
     created_at: str
     closed_at: str | None
+    closes_on: str | None = None
+    anonymous: bool = False
 
     @property
     def is_closed(self) -> bool:
-        return self.status == "closed"
+        """Closed by hand, or past its planned closing date (open through that day)."""
+        return self.status == "closed" or _past(self.closes_on)
 
 
 @dataclass(frozen=True)
@@ -404,6 +424,11 @@ def _text_or_none(value: object) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+def _past(day: str | None) -> bool:
+    """True when an ISO date is set and before today: a planned closing date has passed."""
+    return day is not None and day < Date.today().isoformat()
 
 
 def _iso_date(value: str | Date | None, default_today: bool = False) -> str | None:
@@ -753,7 +778,8 @@ class Store:
     # --- assessments ------------------------------------------------------------------
 
     def create_assessment(self, project_id: int, grid_id: str | Path, label: str,
-                          date: str | Date | None = None, phase: str | None = _UNCHANGED) -> int:
+                          date: str | Date | None = None, phase: str | None = _UNCHANGED,
+                          anonymous: bool = False) -> int:
         """Open a campaign for a project against the current file of a grid; return its id.
 
         Args:
@@ -762,6 +788,7 @@ class Store:
             label: e.g. « Diagnostic initial », « Point d'étape ».
             date: ISO date or date, today by default.
             phase: the project's phase for this campaign; by default its current phase.
+            anonymous: hide respondents' names in team views (locked once answers exist).
 
         Raises:
             NotFoundError: unknown project. GridError: unknown grid. StoreError: empty label,
@@ -778,10 +805,11 @@ class Store:
             grid = self._register_grid(grid_id)
             cursor = self.conn.execute(
                 """INSERT INTO assessments (project_id, grid, grid_version, phase, date, label,
-                                            status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                                            status, created_at, anonymous)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [int(project_id), grid.id, grid.version,
                  project["phase"] if phase is self._UNCHANGED else phase, day, label, "draft",
-                 now()])
+                 now(), int(bool(anonymous))])
             return cursor.lastrowid
 
     def assessment(self, assessment_id: int) -> Assessment:
@@ -794,7 +822,8 @@ class Store:
         return Assessment(id=row["id"], project_id=row["project_id"], grid=row["grid"],
                           grid_version=row["grid_version"], phase=row["phase"], date=row["date"],
                           label=row["label"], status=row["status"], created_at=row["created_at"],
-                          closed_at=row["closed_at"])
+                          closed_at=row["closed_at"], closes_on=row["closes_on"],
+                          anonymous=bool(row["anonymous"]))
 
     def assessments(self, project_id: int | None = None) -> pd.DataFrame:
         """The assessments of one project (or all), oldest first.
@@ -851,22 +880,32 @@ class Store:
             "SELECT id, revision, grid, grid_version, created_at FROM assessments ORDER BY id",
             [], ["assessment", "revision", "grid", "grid_version", "created_at"])
 
-    def _set_status(self, assessment_id: int, status: str) -> None:
+    def _set_status(self, assessment_id: int, status: str, closes_on: str | None = None) -> None:
         with self.transaction():
             self._require("assessments", assessment_id, "assessment")
-            self.conn.execute("UPDATE assessments SET status = ?, closed_at = ? WHERE id = ?",
-                              [status, now() if status == "closed" else None, int(assessment_id)])
+            self.conn.execute(
+                "UPDATE assessments SET status = ?, closed_at = ?, closes_on = ? WHERE id = ?",
+                [status, now() if status == "closed" else None, closes_on, int(assessment_id)])
 
-    def close_assessment(self, assessment_id: int) -> None:
+    def close_assessment(self, assessment_id: int, on: str | Date | None = None) -> None:
         """Freeze an assessment: its answers, respondents and agreed values become read-only.
 
+        Args:
+            on: a planned closing date, today or later: the assessment stays open through
+                that day, then refuses answers and its personal links stop working. None or
+                a past date closes it now.
+
         Raises:
-            NotFoundError: unknown assessment.
+            NotFoundError: unknown assessment. StoreError: unreadable date.
         """
-        self._set_status(assessment_id, "closed")
+        day = _iso_date(on)
+        if day is not None and day >= Date.today().isoformat():
+            self._set_status(assessment_id, "draft", closes_on=day)
+        else:
+            self._set_status(assessment_id, "closed")
 
     def reopen_assessment(self, assessment_id: int) -> None:
-        """Make a closed assessment editable again.
+        """Make a closed assessment editable again (and drop any planned closing date).
 
         Raises:
             NotFoundError: unknown assessment.
@@ -897,7 +936,7 @@ class Store:
     def _open_assessment(self, assessment_id: int) -> dict[str, Any]:
         """The assessment row, if it exists and still accepts answers (call in a transaction)."""
         row = self._require("assessments", assessment_id, "assessment")
-        if row["status"] == "closed":
+        if row["status"] == "closed" or _past(row["closes_on"]):
             raise StoreError(t("store.closed", id=row["id"], label=row["label"]))
         return row
 
