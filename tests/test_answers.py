@@ -97,7 +97,7 @@ def test_an_upload_object_is_read_with_its_name(cooperation):
 def test_multi_line_comments_count_as_one_spreadsheet_row(cooperation):
     text = HEADER[:-1] + ",comment\nAlice,elu,S01.V01,1,\"deux\nlignes\"\nAlice,elu,S01.V02,9,\n"
     assert problems_of(text.encode(), cooperation) == [
-        "ligne 3 : valeur « 9 » hors échelle (0, 1, 2, 3, na, not_yet, unknown)."]
+        "ligne 3 : valeur « 9 » hors échelle (0 (Pas pris en compte), 1 (Identifié), 2 (En partie traité), 3 (Maîtrisé), « Non concerné », « Étape pas encore abordée », « Je ne sais pas »)."]
 
 
 def test_an_oversized_file_is_refused_before_reading(cooperation):
@@ -152,7 +152,7 @@ def test_an_xlsx_problem_names_the_sheet_row(cooperation, tmp_path):
     write_workbook(path, [["respondent", "role", "item", "value"], ["Alice", "elu", "S01.V01", 1],
                           [], ["Alice", "elu", "S01.V02", 4]])
     assert problems_of(path, cooperation) == [
-        "ligne 4 : valeur « 4 » hors échelle (0, 1, 2, 3, na, not_yet, unknown)."]
+        "ligne 4 : valeur « 4 » hors échelle (0 (Pas pris en compte), 1 (Identifié), 2 (En partie traité), 3 (Maîtrisé), « Non concerné », « Étape pas encore abordée », « Je ne sais pas »)."]
 
 
 def test_a_damaged_workbook_is_reported(cooperation):
@@ -167,7 +167,7 @@ def test_validate_answers_numbers_dataframe_rows_as_csv_lines(cooperation, scale
         validate_answers(table, cooperation, scale)
     assert caught.value.message == "Les réponses ne sont pas valides :"
     assert caught.value.problems == [
-        "ligne 3 : valeur « 7 » hors échelle (0, 1, 2, 3, na, not_yet, unknown)."]
+        "ligne 3 : valeur « 7 » hors échelle (0 (Pas pris en compte), 1 (Identifié), 2 (En partie traité), 3 (Maîtrisé), « Non concerné », « Étape pas encore abordée », « Je ne sais pas »)."]
 
 
 def test_validate_answers_keeps_a_given_line_column(cooperation, scale):
@@ -193,7 +193,7 @@ def test_validate_answers_ignores_the_callers_index(cooperation, scale):
     with pytest.raises(AnswersError) as caught:
         validate_answers(table, cooperation, scale)
     assert caught.value.problems == [
-        "ligne 3 : valeur « 9 » hors échelle (0, 1, 2, 3, na, not_yet, unknown)."]
+        "ligne 3 : valeur « 9 » hors échelle (0 (Pas pris en compte), 1 (Identifié), 2 (En partie traité), 3 (Maîtrisé), « Non concerné », « Étape pas encore abordée », « Je ne sais pas »)."]
 
 
 def test_validate_answers_accepts_an_empty_table_with_its_columns(cooperation, scale):
