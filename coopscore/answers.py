@@ -324,7 +324,7 @@ def _csv_records(data: bytes, name: str, limits: Limits, deadline: float, item_i
                                               limit=limits.columns), name)
             for cell in cells:
                 if len(cell) > limits.cell_chars:
-                    raise _renamed(_limit_problem(start, "cell_too_long", size=len(cell),
+                    raise _renamed(_limit_problem(start, "cell_too_long",
                                                   limit=limits.cell_chars), name)
             if spans_lines and _swallows_rows(cells, item_ids):
                 raise _renamed(_limit_problem(start, "quote_swallows_rows"), name)
@@ -335,8 +335,8 @@ def _csv_records(data: bytes, name: str, limits: Limits, deadline: float, item_i
     except csv.Error as error:
         detail = str(error)
         if "field larger" in detail:
-            raise _renamed(_limit_problem(start, "cell_too_long", size=csv.field_size_limit(),
-                                          limit=limits.cell_chars), name) from None
+            raise _renamed(_limit_problem(start, "cell_too_long", limit=limits.cell_chars),
+                           name) from None
         if "end of data" in detail:
             raise _renamed(_limit_problem(start, "quote_not_closed"), name) from None
         line = reader.line_num or start
@@ -460,7 +460,7 @@ def _bounded_rows(sheet: Any, limits: Limits, deadline: float, name: str,
                 formulas[(number, column)] = str(value)
             text = _cell_text(value)
             if len(text) > limits.cell_chars:
-                raise _renamed(_limit_problem(number, "cell_too_long", size=len(text),
+                raise _renamed(_limit_problem(number, "cell_too_long",
                                               limit=limits.cell_chars), name)
             texts.append(text)
         rows.append((number, texts[:limits.columns]))
