@@ -221,3 +221,38 @@ def test_a_comment_keeps_its_line_breaks_and_spacing(cooperation):
                            "comment": "  premier point\n  second  point  "}])
     cleaned = validate_answers(table, cooperation)
     assert cleaned["comment"].iloc[0] == "premier point\n  second  point"
+
+
+@pytest.mark.parametrize("cell, kind, expected", [
+    ("3 - Maîtrisé", "criterion", "3"), ("3 – Maîtrisé", "criterion", "3"),
+    ("3-maitrise", "criterion", "3"), ("MAÎTRISÉ", "criterion", "3"),
+    ("Je ne sais pas", "criterion", "unknown"), ("etape pas encore abordee", "criterion", "not_yet"),
+    ("NA", "criterion", "na"), ("Non concerné", "method", "na"), ("en place", "method", "in_place"),
+    ("\u22121", "criterion", None), ("=2", "criterion", None), ("<2", "criterion", None),
+    ("(2)", "criterion", None), ("3 ?", "criterion", None), ("#N/A", "criterion", None),
+    ("#DIV/0!", "criterion", None), ("+2", "criterion", None), ("2,000", "criterion", None),
+    ("3 - Identifié", "criterion", None), ("2 – En partie traité", "method", None),
+    (True, "criterion", None), ("notyet", "criterion", None), ("Non-concerné", "criterion", None),
+])
+def test_only_the_listed_spellings_of_an_answer_are_accepted(scale, cell, kind, expected):
+    assert value_reader(scale)(cell, kind) == expected
+
+
+def test_refused_value_names_the_accepted_answers_in_words(cooperation):
+    assert problems_of(HEADER.encode() + "Alice,elu,S01.V01,=2\nAlice,elu,S01.M01,3\n".encode(),
+                       cooperation) == [
+        "ligne 2 : valeur « =2 » hors échelle (0 (Pas pris en compte), 1 (Identifié), "
+        "2 (En partie traité), 3 (Maîtrisé), « Non concerné », « Étape pas encore abordée », "
+        "« Je ne sais pas »).",
+        "ligne 3 : valeur « 3 » : « S01.M01 » est une méthode, on y répond par « En place », "
+        "« Prévue », « Non », « Non concerné »."]
+
+
+def test_control_characters_in_a_table_are_refused_with_their_line(cooperation):
+    table = pd.DataFrame([{"respondent": "Ana", "role": "elu", "item": "S01.V01", "value": "2",
+                           "comment": "a\x0cb", "organisation": "Mairie\x00"}])
+    with pytest.raises(AnswersError) as caught:
+        validate_answers(table, cooperation)
+    assert [p.split(" qui ")[0] for p in caught.value.problems] == [
+        "ligne 2 : la colonne comment contient un caractère invisible (U+000C)",
+        "ligne 2 : la colonne organisation contient un caractère invisible (U+0000)"]
