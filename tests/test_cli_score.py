@@ -125,4 +125,5 @@ def test_python_dash_m_score_runs_end_to_end():
                            str(BROKEN / "value_off_scale.csv")],
                           cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 2
-    assert "ligne 12 : valeur « 5 » hors échelle (0, 1, 2, 3, na, not_yet, unknown)." in done.stderr
+    assert ("ligne 12 : valeur « 5 » hors échelle (0 (Pas pris en compte), 1 (Identifié), "
+            "2 (En partie traité), 3 (Maîtrisé), « Non concerné »") in done.stderr
