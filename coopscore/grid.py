@@ -631,21 +631,49 @@ def grid_path(id_or_path: str | Path, folder: Path | str = GRIDS_DIR) -> Path:
     return path
 
 
-def load_grid(id_or_path: str | Path, folder: Path | str = GRIDS_DIR) -> Grid:
-    """Load and validate a grid by id (a file of data/grids/) or by path.
+def read_grid_text(id_or_path: str | Path, folder: Path | str = GRIDS_DIR) -> tuple[Path, str]:
+    """The file of a grid (by id or path) and its text, refused when too big or not UTF-8.
 
     Raises:
-        GridError: unknown id, unreadable file, or every problem of an invalid file.
+        GridError: unknown id, missing file, file over MAX_GRID_BYTES, or not UTF-8.
     """
     path = grid_path(id_or_path, folder)
     try:
         if path.stat().st_size > MAX_GRID_BYTES:
             raise GridError(t("grid.invalid", file=path.name),
                             [t("grid.too_big", file=path.name, limit=MAX_GRID_BYTES // 1_000_000)])
-        text = path.read_text(encoding="utf-8")
+        return path, path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise GridError(t("grid.invalid", file=path.name), [t("grid.not_utf8", file=path.name)]) from None
+    except OSError as error:
+        raise GridError(t("grid.file_not_found", file=f"{path} ({error.strerror})")) from None
+
+
+def load_grid(id_or_path: str | Path, folder: Path | str = GRIDS_DIR) -> Grid:
+    """Load and validate a grid by id (a file of data/grids/) or by path.
+
+    Raises:
+        GridError: unknown id, unreadable file, or every problem of an invalid file.
+    """
+    path, text = read_grid_text(id_or_path, folder)
     return parse_grid(text, filename=path.name)
+
+
+def changed_items(old: Grid, new: Grid) -> list[tuple[str, str]]:
+    """(item id, what) for each item both grids hold whose meaning differs.
+
+    `what` is one of text, weight, critical, cte: what a score or a reading depends on.
+    A grid id and version must always mean the same items (answers are kept against them).
+    """
+    changes = []
+    for item in new.items():
+        if not old.has_item(item.id):
+            continue
+        before = old.item(item.id)
+        for what in ("text", "weight", "critical", "cte"):
+            if getattr(before, what) != getattr(item, what):
+                changes.append((item.id, what))
+    return changes
 
 
 def _fold(text: str) -> str:

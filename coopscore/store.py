@@ -676,19 +676,32 @@ class Store:
     def register_grid(self, grid_ref: str | Path) -> Grid:
         """Load a grid file and keep its text under (id, version); return the parsed grid.
 
-        Called by create_assessment; idempotent. A wording change under the same version
-        replaces the stored text; a change of items under the same version is refused.
+        Called by create_assessment; idempotent. A wording change outside the items (titles,
+        notes) under the same version replaces the stored text; a change of items, or of an
+        item's text, weight, critical reason or cte flag, under the same version is refused.
+        The file is read and parsed before the write lock is taken.
 
         Raises:
             GridError: unknown grid or invalid file. StoreError: items changed, same version.
         """
+        prepared = self._prepare_grid(grid_ref)
         with self.transaction():
-            return self._register_grid(grid_ref)
+            return self._record_grid(prepared)
 
-    def _register_grid(self, grid_ref: str | Path) -> Grid:
-        path = grid_module.grid_path(grid_ref)
-        source = path.read_text(encoding="utf-8")
+    def _prepare_grid(self, grid_ref: str | Path) -> _PreparedGrid:
+        """Read and parse a grid file and the stored text of its version, outside any lock."""
+        path, source = grid_module.read_grid_text(grid_ref)
         grid = grid_module.parse_grid(source, filename=path.name)
+        row = self._one("SELECT source FROM grid_versions WHERE grid = ? AND version = ?",
+                        [grid.id, grid.version])
+        stored = None
+        if row is not None:
+            stored = (row["source"], self._parsed_grid(grid.id, grid.version, row["source"]))
+        return _PreparedGrid(path, source, grid, stored)
+
+    def _record_grid(self, prepared: _PreparedGrid) -> Grid:
+        """Insert a prepared grid's version, or check it against the stored one (in a transaction)."""
+        grid, source, path = prepared.grid, prepared.source, prepared.path
         items = json.dumps(_answerable_items(grid), sort_keys=True)
         stored = self._one("SELECT items, source FROM grid_versions WHERE grid = ? AND version = ?",
                            [grid.id, grid.version])
@@ -696,16 +709,29 @@ class Store:
             self.conn.execute(
                 """INSERT INTO grid_versions (grid, version, items, source, recorded_at)
                    VALUES (?, ?, ?, ?, ?)""", [grid.id, grid.version, items, source, now()])
-        elif stored["items"] != items:
+            return grid
+        if stored["items"] != items:
             # Same version number, different items: old assessments would silently change
             # meaning. The grid's author must raise the version.
             raise StoreError(t("store.grid_changed_same_version", grid=grid.id,
                                version=grid.version, file=path.name))
-        elif stored["source"] != source:
-            # Wording fixes only (same items): the newer text is the better reading.
-            self.conn.execute("UPDATE grid_versions SET source = ? WHERE grid = ? AND version = ?",
-                              [source, grid.id, grid.version])
-            self._grids.pop((grid.id, grid.version), None)
+        if stored["source"] == source:
+            return grid
+        if prepared.stored is not None and prepared.stored[0] == stored["source"]:
+            old = prepared.stored[1]
+        else:  # another writer changed it since _prepare_grid (rare): parse it here
+            old = grid_module.parse_grid(stored["source"], filename=f"{grid.id}.yaml")
+        changes = grid_module.changed_items(old, grid)
+        if changes:
+            raise StoreError(
+                t("store.grid_items_changed_same_version", grid=grid.id, version=grid.version,
+                  file=path.name, count=len(changes)),
+                [t("store.grid_item_changed", item=item, what=t(f"store.grid_what_{what}"))
+                 for item, what in changes])
+        # Wording fixes outside the items (titles, notes): the newer text is the better reading.
+        self.conn.execute("UPDATE grid_versions SET source = ? WHERE grid = ? AND version = ?",
+                          [source, grid.id, grid.version])
+        self._grids.pop((grid.id, grid.version), None)
         return grid
 
     def grid_of(self, assessment_id: int) -> Grid:
@@ -718,15 +744,20 @@ class Store:
         return self._stored_grid(assessment.grid, assessment.grid_version)
 
     def _stored_grid(self, grid_id: str, version: str) -> Grid:
-        with self._lock:
-            key = (grid_id, version)
-            if key not in self._grids:
-                row = self._one("SELECT source FROM grid_versions WHERE grid = ? AND version = ?",
-                                [grid_id, version])
-                if row is None:
-                    raise NotFoundError(t("store.not_found_grid", grid=grid_id, version=version))
-                self._grids[key] = grid_module.parse_grid(row["source"], filename=f"{grid_id}.yaml")
-            return self._grids[key]
+        cached = self._grids.get((grid_id, version))
+        if cached is not None:
+            return cached
+        row = self._one("SELECT source FROM grid_versions WHERE grid = ? AND version = ?",
+                        [grid_id, version])
+        if row is None:
+            raise NotFoundError(t("store.not_found_grid", grid=grid_id, version=version))
+        return self._parsed_grid(grid_id, version, row["source"])
+
+    def _parsed_grid(self, grid_id: str, version: str, source: str) -> Grid:
+        # Parsed without the Store's lock (unless a caller's transaction holds it): other
+        # threads keep reading meanwhile. Two threads may parse the same text once each.
+        grid = grid_module.parse_grid(source, filename=f"{grid_id}.yaml")
+        return self._grids.setdefault((grid_id, version), grid)
 
     def grid_versions(self) -> pd.DataFrame:
         """The grid versions assessments were made with. Columns: grid, version, recorded_at."""
@@ -773,9 +804,10 @@ class Store:
         day = _iso_date(date, default_today=True)
         if phase is not self._UNCHANGED:
             self._check_project_fields(None, phase)
+        prepared = self._prepare_grid(grid_id)
         with self.transaction():
             project = self._require("projects", project_id, "project")
-            grid = self._register_grid(grid_id)
+            grid = self._record_grid(prepared)
             cursor = self.conn.execute(
                 """INSERT INTO assessments (project_id, grid, grid_version, phase, date, label,
                                             status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
@@ -1379,6 +1411,16 @@ ON CONFLICT (assessment_id, respondent_id, item) DO UPDATE SET
     comment = CASE WHEN ?7 THEN answers.comment ELSE excluded.comment END,
     updated_at = excluded.updated_at
 """
+
+
+@dataclass(frozen=True)
+class _PreparedGrid:
+    """A grid file read and parsed before a transaction, with its version's stored text."""
+
+    path: Path
+    source: str
+    grid: Grid
+    stored: tuple[str, Grid] | None
 
 
 def _answerable_items(grid: Grid) -> dict[str, str]:
