@@ -41,6 +41,7 @@ import pandas as pd
 import yaml
 from sqlite_utils import Database
 
+from . import failures, fsutil
 from . import grid as grid_module
 from .errors import NotFoundError, StoreError
 from .grid import Grid
@@ -221,8 +222,12 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIO
     Raises:
         StoreError: the database was made by a newer coopscore (more migrations than known).
     """
-    if schema_version(conn) == len(migrations):
+    found = schema_version(conn)
+    if found == len(migrations):
         return len(migrations)
+    if found > len(migrations):  # refused before any write: a read-only copy says so too
+        raise StoreError(t("store.newer_schema", path=path, found=found,
+                           expected=len(migrations)))
     conn.execute("BEGIN IMMEDIATE")
     try:
         # Read again under the write lock: another process may have migrated meanwhile.
@@ -445,8 +450,10 @@ class Store:
             if conn is not None:
                 conn.close()
             if isinstance(error, sqlite3.DatabaseError):
-                raise StoreError(t("store.unreadable", path=str(path),
-                                   detail=str(error))) from None
+                if "not a database" in str(error).lower():
+                    raise StoreError(t("store.unreadable", path=str(path),
+                                       detail=str(error))) from None
+                raise StoreError(failures.database_problem(error, path)) from None
             raise
         self.conn = conn
         self.db = Database(conn)
@@ -481,27 +488,44 @@ class Store:
                 try:
                     yield self
                 except BaseException:
-                    self.conn.execute(f"ROLLBACK TO {savepoint}")
-                    self.conn.execute(f"RELEASE {savepoint}")
+                    self._rollback(savepoint)
                     raise
                 self.conn.execute(f"RELEASE {savepoint}")
                 return
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as error:
-                raise StoreError(t("store.locked", detail=str(error))) from None
+                if "locked" in str(error).lower() or "busy" in str(error).lower():
+                    raise StoreError(t("store.locked", detail=str(error))) from None
+                raise StoreError(failures.database_problem(error, self.path)) from None
             try:
                 yield self
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
+            except BaseException as error:
+                self._rollback()
+                if isinstance(error, sqlite3.Error):  # full disk, I/O error, corrupt page...
+                    raise StoreError(failures.database_problem(error, self.path)) from None
                 raise
             try:
                 self.conn.execute("COMMIT")
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
+            except sqlite3.Error as error:
+                self._rollback()
+                raise StoreError(failures.database_problem(error, self.path)) from None
+
+    def _rollback(self, savepoint: str | None = None) -> None:
+        """Undo the current transaction (or savepoint) without hiding the error that caused it.
+
+        SQLite may already have rolled the whole transaction back itself (a full disk, an
+        I/O error): then the savepoint is gone, and « no such savepoint » must not replace
+        the real error being raised.
+        """
+        if not self.conn.in_transaction:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            if savepoint is None:
+                self.conn.execute("ROLLBACK")
+            else:
+                self.conn.execute(f"ROLLBACK TO {savepoint}")
+                self.conn.execute(f"RELEASE {savepoint}")
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         with self._lock:
@@ -1377,23 +1401,25 @@ class Store:
         target = Path(path)
         if target.exists() and self.path.exists() and target.resolve() == self.path.resolve():
             raise StoreError(t("store.backup_same_file", path=str(target)))
-        partial = target.with_name(target.name + ".partial")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            partial.unlink(missing_ok=True)
-            destination = sqlite3.connect(str(partial))
+            # Copied into memory first (short hold of the lock), then written as one file:
+            # an unnamed temporary file beside the target, renamed over it once complete,
+            # so a killed backup leaves no half file and no `.partial` behind.
+            copy = sqlite3.connect(":memory:")
             try:
                 with self._lock:
-                    self.conn.backup(destination)
-                # A single self-contained file: no -wal beside it.
-                destination.execute("PRAGMA journal_mode = DELETE")
+                    self.conn.backup(copy)
+                data = bytearray(copy.serialize())
             finally:
-                destination.close()
-            os.replace(partial, target)
+                copy.close()
+            # A single self-contained file, no -wal beside it: the header's read/write
+            # versions 1 mean a rollback journal (what `PRAGMA journal_mode = DELETE` sets).
+            data[18:20] = b"\x01\x01"
+            fsutil.write_atomic(target, bytes(data))
         except (OSError, sqlite3.Error) as error:
-            partial.unlink(missing_ok=True)
-            raise StoreError(t("store.backup_failed", path=str(target),
-                               detail=str(error))) from None
+            detail = failures.describe(error, self.path)
+            raise StoreError(t("store.backup_failed", path=str(target), detail=detail)) from None
         return target
 
     def dump(self) -> str:
