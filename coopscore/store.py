@@ -1410,6 +1410,9 @@ class Store:
             try:
                 with self._lock:
                     self.conn.backup(copy)
+                # A copy of a damaged database would be a damaged backup: say so instead.
+                if copy.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                    raise sqlite3.DatabaseError("database disk image is malformed")
                 data = bytearray(copy.serialize())
             finally:
                 copy.close()
