@@ -8,6 +8,7 @@ colleague, opens the same view.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from coopscore import failures
 from coopscore import grid as grid_module
 from coopscore import i18n
 from coopscore import results as results_module
@@ -38,8 +40,17 @@ def _open_store(path: str) -> store_module.Store:
 
 
 def store() -> store_module.Store:
-    """The shared, thread-safe Store of this server (COOPSCORE_DB or data/coopscore.db)."""
-    return _open_store(str(store_module.default_db_path()))
+    """The shared, thread-safe Store of this server (COOPSCORE_DB or data/coopscore.db).
+
+    A database that cannot be opened (newer version, corrupt, read-only, missing folder)
+    stops the page with a French message; the navigation stays usable.
+    """
+    path = str(store_module.default_db_path())
+    try:
+        return _open_store(path)
+    except Exception as error:  # noqa: BLE001 - a French message, never Streamlit's box
+        st.error(failures.describe(error, path))
+        st.stop()
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -307,6 +318,9 @@ def guarded(action, *args, success: str | None = None, **kwargs):
         result = action(*args, **kwargs)
     except CoopscoreError as error:
         flash(str(error), "error")
+        return None
+    except (sqlite3.Error, OSError, OverflowError, MemoryError) as error:
+        flash(failures.describe(error, store_module.default_db_path()), "error")
         return None
     if success:
         flash(success)

@@ -33,6 +33,7 @@ import pandas as pd
 from .answers import (DEFAULT_ASSESSMENT, LIMITS, Limits, read_answers_file, validate_answers,
                       zip_problem)
 from .errors import AnswersError, CoopscoreError
+from .fsutil import write_atomic
 from .grid import Grid, Item
 from .i18n import t
 from .scale import Scale, fold_key, load_scale
@@ -279,8 +280,7 @@ def export_file(store: Store, path: str | Path, assessment_ids: Iterable[int] | 
     fmt = fmt or target.suffix.lstrip(".").lower()
     data = export_bytes(store, fmt, assessment_ids, table)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    return target
+    return write_atomic(target, data)
 
 
 # --- the blank questionnaire ----------------------------------------------------------

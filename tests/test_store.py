@@ -399,10 +399,21 @@ def test_grid_items_changed_under_the_same_version_are_refused(store_case, tmp_p
     grid_file = tmp_path / "tiny.yaml"
     grid_file.write_text(TINY_GRID_YAML, encoding="utf-8")
     case.store.create_assessment(case.project, grid_file, "Diagnostic initial")
-    # A wording fix under the same version is fine...
-    grid_file.write_text(TINY_GRID_YAML.replace("premier point", "premier point reformulé"),
-                         encoding="utf-8")
+    # A wording fix outside the items (a title) under the same version is fine...
+    retitled = TINY_GRID_YAML.replace("title: Première étape", "title: Première étape reformulée")
+    assert retitled != TINY_GRID_YAML
+    grid_file.write_text(retitled, encoding="utf-8")
     case.store.create_assessment(case.project, grid_file, "Atelier")
+    # ...an item's text or weight is not: other projects' answers would change meaning.
+    before = case.store.dump()
+    grid_file.write_text(retitled.replace("premier point", "premier point reformulé")
+                         .replace("weight: 2", "weight: 50"), encoding="utf-8")
+    with pytest.raises(StoreError, match="modifie 2 élément") as caught:
+        case.store.create_assessment(case.project, grid_file, "Point d'étape")
+    assert caught.value.problems == [
+        "« S01.V01 » : son texte n'est plus celui de la version enregistrée.",
+        "« S01.V02 » : son poids n'est plus celui de la version enregistrée."]
+    assert case.store.dump() == before
     # ...a new item is not: old answers would silently change meaning.
     grid_file.write_text(TINY_GRID_YAML.replace(
         "      - {id: S01.V02, text: second point, weight: 2}\n",
