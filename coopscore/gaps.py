@@ -356,3 +356,45 @@ def next_phase(grid: Grid, phase_id: str | None) -> Phase | None:
         return None
     position = ids.index(phase_id)
     return grid.phases[position + 1] if position + 1 < len(ids) else None
+
+
+# --- targets in force -----------------------------------------------------------------------
+
+
+def default_target_band(scale: Scale):
+    """The band whose threshold is the target when neither phase nor profile is given."""
+    threshold = scale.targets.unknown_phase
+    return None if threshold is None else scale.band_of(threshold)
+
+
+def targets_in_force(grid: Grid, scale: Scale, *, phase: str | None = None,
+                     profile: str | None = None, profiles: dict | None = None,
+                     programme_label: str | None = None) -> str:
+    """One sentence saying which targets a reading compares to: a profile, a phase, or the default.
+
+    Args:
+        phase: the project's phase id (ignored when a profile is given).
+        profile: the profile id in force, if any.
+        profiles: {id: Profile} (data/profiles.yaml when None and a profile is given).
+        programme_label: set when the profile is inherited from the project's programme.
+    """
+    section = grid.label("section").lower()
+    if profile:
+        from .scale import load_profiles
+
+        profiles = load_profiles() if profiles is None else profiles
+        title = profiles[profile].title if profile in profiles else profile
+        if programme_label:
+            return t("targets.profile_inherited", title=title, programme=programme_label)
+        return t("targets.profile", title=title)
+    goals = scale.targets
+    if not grid.phases:
+        return t("targets.without_phases", target=french_number(goals.without_phases or 0),
+                 section=section)
+    phase_ids = {p.id: p.title for p in grid.phases}
+    if phase in phase_ids:
+        return t("targets.phase", phase=phase_ids[phase],
+                 passed=french_number(goals.passed or 0), current=french_number(goals.current or 0))
+    band = default_target_band(scale)
+    return t("targets.default", section=section, band=band.label if band else "—",
+             threshold=french_number(goals.unknown_phase or 0))
