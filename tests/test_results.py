@@ -195,3 +195,11 @@ def test_refreshed_portfolio_of_an_emptied_grid_drops_it(db, refreshed):
     state, _ = refresh_portfolio(db, *refreshed)
     _assert_same_portfolio(state, score_assessments(db))
     assert ("dialogue", "1.0") not in state
+
+
+def test_the_profile_in_force_sets_the_targets_of_the_results(store_case):
+    case = store_case
+    case.store.set_programme_profile("leader", "bilan_fin_de_projet")
+    results = assessment_results(case.store, case.assessment)
+    assert set(results.scores.stages["target"]) == {75.0}
+    assert results.scores.context["profile"].astype(str).tolist() == ["bilan_fin_de_projet"]
