@@ -194,21 +194,56 @@ def has_critical_points(grid: Grid) -> bool:
     return any(item.is_critical for item in grid.criteria())
 
 
-def flag_table(flags: pd.DataFrame, grid: Grid, scale: Scale) -> pd.DataFrame:
-    """The critical points in alert of one assessment, with their words.
+def flag_table(flags: pd.DataFrame, grid: Grid, scale: Scale,
+               agreed_items: Iterable[str] = ()) -> pd.DataFrame:
+    """The critical points in alert (or « à venir ») of one assessment, with their words.
+
+    Args:
+        flags: rows of Scores.flags (or Scores.upcoming) of one assessment.
+        agreed_items: the items whose value was agreed in consensus (`consensus_items`).
 
     Columns: section_id, stage (« 10. Organiser… » in full), item, text (the criterion),
-    value (team value), value_label (« 1 · Identifié »), reason (why the grid says it is
-    critical).
+    value (team value), value_label (« 1 · Identifié », with « valeur retenue en consensus »
+    when agreed), reason (why the grid says it is critical), agreed.
     """
     titles = stage_labels(grid, None)
-    rows = [{"section_id": str(row["section_id"]), "stage": titles.get(str(row["section_id"]), ""),
-             "item": str(row["item"]), "text": grid.item(str(row["item"])).text,
-             "value": _float(row["value"]), "value_label": level_label(row["value"], scale),
-             "reason": None if _missing(row["reason"]) else str(row["reason"])}
-            for _, row in flags.iterrows() if grid.has_item(str(row["item"]))]
+    agreed = set(agreed_items)
+    rows = []
+    for _, row in flags.iterrows():
+        item = str(row["item"])
+        if not grid.has_item(item):
+            continue
+        label = level_label(row["value"], scale)
+        if item in agreed:
+            label = t("targets.agreed_value", value=label)
+        rows.append({"section_id": str(row["section_id"]),
+                     "stage": titles.get(str(row["section_id"]), ""), "item": item,
+                     "text": grid.item(item).text, "value": _float(row["value"]),
+                     "value_label": label,
+                     "reason": None if _missing(row["reason"]) else str(row["reason"]),
+                     "agreed": item in agreed})
     return pd.DataFrame(rows, columns=["section_id", "stage", "item", "text", "value",
-                                       "value_label", "reason"])
+                                       "value_label", "reason", "agreed"])
+
+
+def consensus_items(criteria: pd.DataFrame, methods: pd.DataFrame | None = None) -> list[str]:
+    """The items of one assessment whose value was agreed in consensus, in grid order.
+
+    A criterion agreed « non concerné » has no level but still counts as agreed.
+    """
+    items: list[str] = []
+    for frame in (criteria, methods):
+        if frame is None or frame.empty or "agreed" not in frame.columns:
+            continue
+        agreed = frame["agreed"]
+        if agreed.dtype == bool:
+            mask = agreed.to_numpy()
+        else:
+            mask = agreed.notna().to_numpy()
+            if agreed.dtype == object:
+                mask &= agreed.astype(object).map(lambda v: v not in (False, None)).to_numpy()
+        items += [str(i) for i in frame.loc[mask, "item"]]
+    return items
 
 
 # --- gaps and weak points (Écarts et recommandations) -----------------------------------------
