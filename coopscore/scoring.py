@@ -519,8 +519,11 @@ def _level_stats(counts: np.ndarray, scale: Scale) -> dict[str, np.ndarray]:
     stats = {
         "n": n, "median": median, "mean": mean, "min": lowest, "max": highest,
         "std": np.where(has, std, np.nan), "agreement": _divide(close, n),
+        # One definition of a disagreement (the list, its percentages and the summary use
+        # it): enough answers, spread wide enough, and someone away from the median, so a
+        # listed point never reads « Accord 100 % ».
         "hotspot": has & (n >= scale.hotspot_min_answers)
-        & (np.nan_to_num(highest - lowest) >= scale.hotspot_spread),
+        & (np.nan_to_num(highest - lowest) >= scale.hotspot_spread) & (close < n),
     }
     for slot, value in enumerate(scale.slots()[top + 1:], start=top + 1):
         stats[f"n_{value}"] = counts[slot].astype(np.int64)

@@ -94,7 +94,8 @@ def test_median_of_an_even_team_is_the_mean_of_the_two_middle_answers():
 
 @pytest.mark.parametrize("values, hotspot", [
     (("1", "3", "3"), True),    # spread of 2 among 3 answers
-    (("1", "2", "3"), True),
+    (("1", "2", "3"), False),   # spread of 2 but all within 1 level of the median: agreement 1
+    (("0", "2", "3", "3"), True),  # 0 is 2.5 away from the median 2.5
     (("1", "2", "2"), False),   # spread of 1
     (("0", "3"), False),        # only 2 answers
     (("0", "3", "na"), False),  # « na » is not an answer on the scale
@@ -604,3 +605,19 @@ def test_a_portfolio_scores_like_its_assessments_one_by_one(answers):
             pd.testing.assert_frame_equal(mine.astype({"assessment": str}),
                                           theirs.astype({"assessment": str}),
                                           check_dtype=False, check_categorical=False)
+
+
+@PROPERTY
+@given(st.lists(st.sampled_from(["0", "1", "2", "3"]), min_size=1, max_size=12))
+def test_a_listed_disagreement_always_has_agreement_below_one(values):
+    answers = team(*[(f"R{k}", "elu", "S01.V01", v) for k, v in enumerate(values)])
+    criterion = row(score(answers, TINY).criteria, item="S01.V01")
+    if criterion["hotspot"]:
+        assert criterion["agreement"] < 1
+        assert criterion["max"] - criterion["min"] >= SCALE.hotspot_spread
+        assert criterion["n"] >= SCALE.hotspot_min_answers
+    levels = sorted(int(v) for v in values)
+    median = (levels[(len(levels) - 1) // 2] + levels[len(levels) // 2]) / 2
+    away = any(abs(level - median) > SCALE.agreement_within for level in levels)
+    assert bool(criterion["hotspot"]) == (away and len(levels) >= SCALE.hotspot_min_answers
+                                          and levels[-1] - levels[0] >= SCALE.hotspot_spread)
