@@ -375,3 +375,47 @@ def campaign_results(assessment_ids: list[int] | tuple[int, ...]
         return {}
     db = store()
     return _scored(str(db.path), db.revision(), ids)
+
+
+# --- the targets in force (Résultats, Écarts et recommandations) ---------------------------
+
+
+def targets_in_force_ui(assessment_id: int, results: results_module.Results, *,
+                        selector: bool = False) -> None:
+    """Say which targets the reading compares to; with `selector`, let the team pick a profile.
+
+    The profile is stored with the assessment (the programme's one applies when it has none).
+    """
+    from coopscore.gaps import targets_in_force
+    from coopscore.store import programmes
+
+    grid = results.grid
+    context = results.context[results.context["assessment"] == assessment_id].iloc[0]
+    own, inherited = context.get("own_profile"), context.get("programme_profile")
+    profiles = {pid: p for pid, p in scale_module.load_profiles().items() if p.grid == grid.id}
+    in_force = context.get("profile") if pd.notna(context.get("profile")) else None
+    programme_label = programmes().get(context["programme"], context["programme"]) \
+        if in_force and pd.isna(own) else None
+    sentence = targets_in_force(grid, load_scale(), phase=context.get("phase"),
+                                profile=in_force, profiles=scale_module.load_profiles(),
+                                programme_label=programme_label)
+    st.info(sentence, icon=":material/flag:")
+    if not selector or not profiles:
+        return
+    inherited = inherited if inherited in profiles else None
+    none_label = (t("targets.profile_inherit", title=profiles[inherited].title) if inherited
+                  else t("targets.profile_none"))
+    options = [None, *profiles]
+    key = f"profile_of_{assessment_id}"
+    st.selectbox(t("targets.choose_profile"), options,
+                 index=options.index(own) if own in options else 0,
+                 format_func=lambda p: none_label if p is None else profiles[p].title,
+                 help=t("targets.choose_profile_help"), key=key,
+                 on_change=_save_assessment_profile, args=(assessment_id, key, none_label))
+
+
+def _save_assessment_profile(assessment_id: int, key: str, none_label: str) -> None:
+    profile = st.session_state[key]
+    store().set_assessment_profile(assessment_id, profile)
+    title = none_label if profile is None else scale_module.load_profiles()[profile].title
+    flash(t("targets.profile_saved", title=title))

@@ -205,7 +205,9 @@ def _score(args: argparse.Namespace) -> int:
         document = next(iter(reports.values())) if len(reports) == 1 else reports
         text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     else:
-        text = "\n".join(score_table(report, assessment, grid, scale)
+        default_targets = bool(grid.phases) and args.phase is None and args.profile is None
+        text = "\n".join(score_table(report, assessment, grid, scale,
+                                     default_targets=default_targets)
                          for assessment, report in reports.items())
     _write_output(text, args.output)
     return 0
@@ -219,8 +221,12 @@ def _french_number(value: float | None, digits: int = 1, percent: bool = False) 
     return f"{value:.{digits}f}".replace(".", ",")
 
 
-def score_table(report: dict, assessment: object, grid: grid_module.Grid, scale: Scale) -> str:
-    """A plain-text reading of one report (as `to_report` gives it), for people at a terminal."""
+def score_table(report: dict, assessment: object, grid: grid_module.Grid, scale: Scale, *,
+                default_targets: bool = False) -> str:
+    """A plain-text reading of one report (as `to_report` gives it), for people at a terminal.
+
+    `default_targets`: neither phase nor profile was given; the table says which target applies.
+    """
     bands = {band.id: band.label for band in scale.bands}
     nothing = t("cli_score.nothing")
     lines = [t("cli_score.assessment", assessment=assessment, grid=grid.id),
@@ -243,7 +249,11 @@ def score_table(report: dict, assessment: object, grid: grid_module.Grid, scale:
         lines += [t("cli_score.flag", item=f["item"], stage=f["stage"],
                     value=_french_number(f["value"]), reason=f["reason"]) for f in report["flags"]]
     lines += ["", t("cli_score.recommendations")]
-    if all(stage["target"] is None for stage in report["stages"]):
+    if default_targets and scale.targets.unknown_phase is not None:
+        band = scale.band_of(scale.targets.unknown_phase)
+        lines.append(t("targets.cli_default", band=band.label if band else nothing,
+                       threshold=f"{scale.targets.unknown_phase:g}"))
+    elif all(stage["target"] is None for stage in report["stages"]):
         lines.append(t("cli_score.no_target"))
     texts = {item.id: item.text for item in (*grid.criteria(), *grid.methods())}
     for rec in report["recommendations"]:

@@ -45,7 +45,9 @@ def _scoring_context(context: pd.DataFrame, grid: Grid) -> pd.DataFrame:
     frame = pd.DataFrame({
         "assessment": context["assessment"].astype("int64"),
         "phase": [p if p in phases else None for p in context["phase"]],
-        "profile": None,
+        # the profile in force (the assessment's own, else its programme's): store.py
+        "profile": context["profile"].astype(object).where(context["profile"].notna(), None)
+        if "profile" in context.columns else None,
         "cte": context["cte"].astype(bool),
     })
     return frame
@@ -93,7 +95,7 @@ _SCORE_TABLES = tuple(f.name for f in fields(Scores) if f.name != "grid_id")
 # write that matters for scoring), created_at (SQLite may reuse a deleted assessment's id) and,
 # as a safety net, the scoring context read from the assessment and its project.
 _SIGNATURE = ("revision", "grid", "grid_version", "created_at")
-_CONTEXT_SIGNATURE = ("project", "phase", "cte")
+_CONTEXT_SIGNATURE = ("project", "phase", "cte", "profile")
 
 
 def _signatures(revisions: pd.DataFrame) -> dict[int, tuple]:

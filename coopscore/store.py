@@ -214,6 +214,35 @@ MIGRATIONS: tuple[Migration, ...] = (
         "ALTER TABLE assessments ADD COLUMN anonymous INTEGER NOT NULL DEFAULT 0 "
         "CHECK (anonymous IN (0, 1))",
     )),
+    # A named target profile (data/profiles.yaml) per assessment, or per funding programme for
+    # every project of that programme (a funder's call); the assessment's own one wins.
+    Migration("target profile of an assessment, and of a programme", (
+        "ALTER TABLE assessments ADD COLUMN profile TEXT",
+        """CREATE TABLE programme_profiles (
+            programme TEXT PRIMARY KEY,
+            profile TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        ) WITHOUT ROWID""",
+        """CREATE TRIGGER assessments_profile_revision AFTER UPDATE OF profile ON assessments
+            WHEN OLD.profile IS NOT NEW.profile
+            BEGIN
+                UPDATE assessments SET revision = revision + 1 WHERE id = NEW.id;
+            END""",
+        *(f"""CREATE TRIGGER programme_profiles_{event.lower()}_revision
+            AFTER {event} ON programme_profiles
+            BEGIN
+                UPDATE assessments SET revision = revision + 1 WHERE project_id IN
+                    (SELECT id FROM projects WHERE programme IN ({", ".join(
+                        f"{row}.programme" for row in rows)}));
+            END"""
+          for event, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")),
+                              ("DELETE", ("OLD",)))),
+        """CREATE TRIGGER projects_programme_revision AFTER UPDATE OF programme ON projects
+            WHEN OLD.programme IS NOT NEW.programme
+            BEGIN
+                UPDATE assessments SET revision = revision + 1 WHERE project_id = NEW.id;
+            END""",
+    )),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -295,6 +324,14 @@ def _read_labelled_list(filename: str, key: str) -> dict[str, str]:
 
 
 @functools.cache
+@functools.cache
+def _profiles() -> dict:
+    """The named target profiles of data/profiles.yaml, by id."""
+    from .scale import load_profiles
+
+    return load_profiles()
+
+
 def programmes() -> dict[str, str]:
     """Funding programmes {id: French label}, from data/programmes.yaml, in file order."""
     return _read_labelled_list("programmes.yaml", "programmes")
@@ -394,7 +431,7 @@ ASSESSMENT_COLUMNS = ["id", "project", "project_name", "grid", "grid_version", "
                       "label", "status", "n_respondents", "n_answers", "created_at", "closed_at"]
 CONTEXT_COLUMNS = ["assessment", "project", "phase", "cte", "grid", "grid_version", "date",
                    "label", "status", "project_name", "programme", "territory_name",
-                   "project_phase"]
+                   "project_phase", "own_profile", "programme_profile"]
 TERRITORY_COLUMNS = ["id", "name", "kind", "n_projects", "created_at"]
 
 
@@ -911,10 +948,18 @@ class Store:
         where, params = self._id_filter("a.id", assessment_ids)
         frame = self._frame(
             f"""SELECT a.id, a.project_id, a.phase, p.cte, a.grid, a.grid_version, a.date, a.label,
-                       a.status, p.name, p.programme, t.name, a.phase
+                       a.status, p.name, p.programme, t.name, a.phase, a.profile, pp.profile
                 FROM assessments a JOIN projects p ON p.id = a.project_id
                 JOIN territories t ON t.id = p.territory_id
+                LEFT JOIN programme_profiles pp ON pp.programme = p.programme
                 {where} ORDER BY a.id""", params, CONTEXT_COLUMNS, bools=["cte"])
+        # The profile in force: the assessment's own, else its programme's when written for
+        # the assessment's grid (a programme's cooperation profile says nothing of dialogue).
+        grids = {pid: profile.grid for pid, profile in _profiles().items()}
+        inherited = [p if p is not None and grids.get(p) == g else None
+                     for p, g in zip(frame["programme_profile"], frame["grid"])]
+        frame["profile"] = frame["own_profile"].astype(object).where(
+            frame["own_profile"].notna(), pd.Series(inherited, index=frame.index, dtype=object))
         if len(frame):
             phases = {key: {phase.id for phase in self._stored_grid(*key).phases}
                       for key in set(zip(frame["grid"], frame["grid_version"]))}
@@ -922,6 +967,57 @@ class Store:
                      in zip(frame["phase"], frame["grid"], frame["grid_version"])]
             frame["phase"] = frame["phase"].astype(object).where(known, None)
         return frame
+
+    # --- target profiles --------------------------------------------------------------
+
+    def _check_profile(self, profile: str, grid_id: str | None) -> None:
+        profiles = _profiles()
+        if profile not in profiles:
+            raise StoreError(t("targets.unknown_profile", profile=profile,
+                               valid=", ".join(profiles) or "—"))
+        if grid_id is not None and profiles[profile].grid != grid_id:
+            raise StoreError(t("targets.profile_other_grid", profile=profiles[profile].title,
+                               grid=grid_id))
+
+    def set_assessment_profile(self, assessment_id: int, profile: str | None) -> None:
+        """Apply a named target profile to one assessment (None: back to its phase's targets).
+
+        Raises:
+            NotFoundError: unknown assessment. StoreError: unknown profile, or one written
+            for another grid.
+        """
+        with self.transaction():
+            row = self._require("assessments", assessment_id, "assessment")
+            if profile is not None:
+                self._check_profile(profile, row["grid"])
+            self.conn.execute("UPDATE assessments SET profile = ? WHERE id = ?",
+                              [profile, int(assessment_id)])
+
+    def set_programme_profile(self, programme: str, profile: str | None) -> None:
+        """Apply a named target profile to every project of a funding programme (None: remove).
+
+        Raises:
+            StoreError: unknown programme or profile.
+        """
+        self._check_project_fields(programme, None)
+        if profile is not None:
+            self._check_profile(profile, None)
+        with self.transaction():
+            if profile is None:
+                self.conn.execute("DELETE FROM programme_profiles WHERE programme = ?",
+                                  [programme])
+            else:
+                self.conn.execute(
+                    """INSERT INTO programme_profiles (programme, profile, updated_at)
+                       VALUES (?, ?, ?) ON CONFLICT (programme)
+                       DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at""",
+                    [programme, profile, now()])
+
+    def programme_profiles(self) -> dict[str, str]:
+        """{programme id: profile id} of the programmes that apply a profile."""
+        return {row["programme"]: row["profile"]
+                for row in self._rows("SELECT programme, profile FROM programme_profiles "
+                                      "ORDER BY programme")}
 
     def assessment_revisions(self) -> pd.DataFrame:
         """Every assessment's revision: a counter that moves when its scores may change.

@@ -72,10 +72,13 @@ def test_table_output_reads_in_french(capsys):
             "répond à : S01.V01, S01.V02)") in lines
 
 
-def test_without_phase_the_table_says_how_to_get_targets(capsys):
+def test_without_phase_the_table_says_the_point_appui_threshold_is_the_target(capsys):
     code, out, _ = run(capsys, str(CASES / "cooperation_cte" / "answers.csv"), "--format", "table")
     assert code == 0
-    assert "Pas de cible : précisez --phase ou --profile" in out
+    assert ("Ni phase ni profil : la cible de chaque étape est le seuil « Point d'appui » (75)"
+            in out)
+    recommendations = out.split("Méthodes recommandées :")[1].splitlines()
+    assert any(line.strip().startswith("1. [") for line in recommendations)
 
 
 def test_a_profile_sets_targets(capsys):

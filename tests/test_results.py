@@ -210,3 +210,11 @@ def test_respondent_results_read_one_persons_answers_only(store_case):
     assert float(row(mine)["value"]) == 0.0
     assert float(row(theirs)["value"]) == 3.0
     assert int(row(mine)["n"]) == 1
+
+
+def test_the_profile_in_force_sets_the_targets_of_the_results(store_case):
+    case = store_case
+    case.store.set_programme_profile("leader", "bilan_fin_de_projet")
+    results = assessment_results(case.store, case.assessment)
+    assert set(results.scores.stages["target"]) == {75.0}
+    assert results.scores.context["profile"].astype(str).tolist() == ["bilan_fin_de_projet"]

@@ -665,3 +665,56 @@ def test_four_processes_writing_500_answers_each_lose_nothing(store_case):
     assert len(answers) == 2000
     mine = respondents[respondents["name"].str.startswith("P")]
     assert sorted(mine["n_answers"]) == [100] * 20
+
+
+# --- target profiles ---------------------------------------------------------------------
+
+
+def test_an_assessment_profile_wins_over_its_programme_profile(store_case):
+    case = store_case
+    db = case.store
+    assert db.assessment_context([case.assessment]).iloc[0]["profile"] is None
+    db.set_programme_profile("leader", "bilan_fin_de_projet")
+    row = db.assessment_context([case.assessment]).iloc[0]
+    assert (row["profile"], row["own_profile"], row["programme_profile"]) == \
+        ("bilan_fin_de_projet", None, "bilan_fin_de_projet")
+    db.set_assessment_profile(case.assessment, "appel_cooperation")
+    assert db.assessment_context([case.assessment]).iloc[0]["profile"] == "appel_cooperation"
+    db.set_assessment_profile(case.assessment, None)
+    db.set_programme_profile("leader", None)
+    assert db.assessment_context([case.assessment]).iloc[0]["profile"] is None
+    assert db.programme_profiles() == {}
+
+
+def test_a_programme_profile_of_another_grid_is_not_inherited(store_case):
+    case = store_case
+    dialogue = case.store.create_assessment(case.project, "dialogue", "Leviers")
+    case.store.set_programme_profile("leader", "appel_cooperation")
+    assert case.store.assessment_context([dialogue]).iloc[0]["profile"] is None
+
+
+def test_profiles_move_the_revision_so_portfolios_rescore(store_case):
+    case = store_case
+    db = case.store
+
+    def revision() -> int:
+        revisions = db.assessment_revisions().set_index("assessment")["revision"]
+        return int(revisions[case.assessment])
+
+    start = revision()
+    db.set_programme_profile("leader", "bilan_fin_de_projet")
+    assert revision() == start + 1
+    db.set_assessment_profile(case.assessment, "appel_cooperation")
+    assert revision() == start + 2
+
+
+def test_a_bad_profile_is_refused_in_french_and_changes_nothing(store_case):
+    case = store_case
+    with pytest.raises(StoreError, match="Profil de cibles « nope » inconnu"):
+        case.store.set_assessment_profile(case.assessment, "nope")
+    with pytest.raises(StoreError, match="écrit pour une autre grille"):
+        case.store.set_assessment_profile(case.assessment, "dialogue_socle")
+    with pytest.raises(StoreError):
+        case.store.set_programme_profile("inconnu", "bilan_fin_de_projet")
+    assert case.store.assessment_context([case.assessment]).iloc[0]["profile"] is None
+    assert case.store.programme_profiles() == {}
