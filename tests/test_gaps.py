@@ -163,7 +163,7 @@ def test_critical_flags_have_their_text_value_and_reason(tiny_grid, tiny_case):
     assert flags.to_dict("records") == [{
         "section_id": "S01", "stage": "1. Première étape", "item": "S01.V01",
         "text": "premier point", "value": 1.0, "value_label": "1 · Identifié",
-        "reason": "parce que c'est critique"}]
+        "reason": "parce que c'est critique", "agreed": False}]
 
 
 def test_recommended_methods_say_why_and_what_the_team_does_now(tiny_grid, tiny_case):
