@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-import re
 import time
 import unicodedata
 from collections.abc import Callable, Iterable

@@ -23,7 +23,7 @@ import json
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date as Date
 from pathlib import Path
 from typing import IO, Any
@@ -787,6 +787,8 @@ class ImportResult:
     respondents: int
     created_respondents: int
     dry_run: bool = False
+    rows: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    """The checked rows of every file (with a `file` column), as read once."""
 
 
 def import_answers(store: Store, sources: Sequence[Source], assessment_id: int | None = None,
@@ -873,8 +875,10 @@ def import_answers(store: Store, sources: Sequence[Source], assessment_id: int |
             written = store.save_answers(rows, progress=progress, batch_size=batch_size)
             if dry_run:
                 raise _DryRun(ImportResult(None if project_id else assessment_id, label,
-                                           written, len(people), created, dry_run=True))
-            return ImportResult(assessment_id, label, written, len(people), created)
+                                           written, len(people), created, dry_run=True,
+                                           rows=answers))
+            return ImportResult(assessment_id, label, written, len(people), created,
+                                rows=answers)
 
     try:
         return write()
