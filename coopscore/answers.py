@@ -50,7 +50,7 @@ class Limits:
     cells: int = 2_000_000         # cells read in a workbook, sparse rows padded included
     cell_chars: int = 10_000       # characters in one cell (a long comment is ~2,000)
     sheets: int = 100              # sheets of a filled questionnaire
-    questionnaire_bytes: int = 20 * 1024 * 1024   # a filled questionnaire once unzipped
+    questionnaire_bytes: int = 5 * 1024 * 1024    # a filled questionnaire once unzipped (~0.3 Mo)
     uncompressed_bytes: int = 200 * 1024 * 1024   # all parts of an .xlsx once unzipped
     compression_ratio: int = 100   # uncompressed / compressed size of an .xlsx
     zip_members: int = 1_000
