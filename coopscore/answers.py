@@ -56,6 +56,13 @@ class Limits:
     zip_members: int = 1_000
     seconds: float = 60.0          # reading and checking one file
 
+    def with_file_bytes(self, max_bytes: int | None) -> Limits:
+        """These limits with another file size (None: unchanged)."""
+        if max_bytes is None or max_bytes == self.file_bytes:
+            return self
+        from dataclasses import replace
+        return replace(self, file_bytes=max_bytes)
+
 
 LIMITS = Limits()
 MAX_FILE_BYTES = LIMITS.file_bytes
@@ -128,7 +135,7 @@ def read_answers_file(source: str | Path | bytes | IO[bytes], grid: Grid, scale:
             quoted, past a limit, or holds invalid rows; every problem with its line.
     """
     scale = scale or load_scale()
-    limits = _with_max_bytes(limits, max_bytes)
+    limits = limits.with_file_bytes(max_bytes)
     data, name = _source_bytes(source, filename, limits.file_bytes)
     header, rows = read_records(data, name, limits, item_ids=set(_item_kinds(grid)))
     table, problems = _records_table(header, rows)
@@ -137,13 +144,6 @@ def read_answers_file(source: str | Path | bytes | IO[bytes], grid: Grid, scale:
     if problems:
         raise _answers_error(problems, name)
     return cleaned
-
-
-def _with_max_bytes(limits: Limits, max_bytes: int | None) -> Limits:
-    if max_bytes is None or max_bytes == limits.file_bytes:
-        return limits
-    from dataclasses import replace
-    return replace(limits, file_bytes=max_bytes)
 
 
 def read_records(data: bytes, name: str, limits: Limits = LIMITS, *,

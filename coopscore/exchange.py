@@ -719,19 +719,12 @@ def read_answers(source: Source, grid: Grid, scale: Scale | None = None, *,
     Raises:
         AnswersError: every problem of the file, each with its line (and sheet).
     """
-    limits = _limits(limits, max_bytes)
+    limits = limits.with_file_bytes(max_bytes)
     read = _read_one(source, grid, scale or load_scale(), limits, assessment_id)
     if read.problems:
         raise AnswersError(t("exchange.import_failed", count=len(read.problems)),
                            [t("exchange.in_file", file=read.name) + p for p in read.problems])
     return read.answers
-
-
-def _limits(limits: Limits, max_bytes: int | None) -> Limits:
-    if max_bytes is None or max_bytes == limits.file_bytes:
-        return limits
-    from dataclasses import replace
-    return replace(limits, file_bytes=max_bytes)
 
 
 def _read_one(source: Source, grid: Grid, scale: Scale, limits: Limits,
@@ -833,7 +826,7 @@ def import_answers(store: Store, sources: Sequence[Source], assessment_id: int |
         grid = load_grid(grid_id)
 
     problems: list[str] = []
-    limits = _limits(limits, max_bytes)
+    limits = limits.with_file_bytes(max_bytes)
     expected = None if allow_other_assessment else assessment_id
     files = [_read_one(source, grid, scale, limits, expected) for source in sources]
     for read in files:
