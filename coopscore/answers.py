@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-import re
 import time
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -51,11 +50,18 @@ class Limits:
     cells: int = 2_000_000         # cells read in a workbook, sparse rows padded included
     cell_chars: int = 10_000       # characters in one cell (a long comment is ~2,000)
     sheets: int = 100              # sheets of a filled questionnaire
-    questionnaire_bytes: int = 20 * 1024 * 1024   # a filled questionnaire once unzipped
+    questionnaire_bytes: int = 5 * 1024 * 1024    # a filled questionnaire once unzipped (~0.3 Mo)
     uncompressed_bytes: int = 200 * 1024 * 1024   # all parts of an .xlsx once unzipped
     compression_ratio: int = 100   # uncompressed / compressed size of an .xlsx
     zip_members: int = 1_000
     seconds: float = 60.0          # reading and checking one file
+
+    def with_file_bytes(self, max_bytes: int | None) -> Limits:
+        """These limits with another file size (None: unchanged)."""
+        if max_bytes is None or max_bytes == self.file_bytes:
+            return self
+        from dataclasses import replace
+        return replace(self, file_bytes=max_bytes)
 
 
 LIMITS = Limits()
@@ -129,7 +135,7 @@ def read_answers_file(source: str | Path | bytes | IO[bytes], grid: Grid, scale:
             quoted, past a limit, or holds invalid rows; every problem with its line.
     """
     scale = scale or load_scale()
-    limits = _with_max_bytes(limits, max_bytes)
+    limits = limits.with_file_bytes(max_bytes)
     data, name = _source_bytes(source, filename, limits.file_bytes)
     header, rows = read_records(data, name, limits, item_ids=set(_item_kinds(grid)))
     table, problems = _records_table(header, rows)
@@ -138,13 +144,6 @@ def read_answers_file(source: str | Path | bytes | IO[bytes], grid: Grid, scale:
     if problems:
         raise _answers_error(problems, name)
     return cleaned
-
-
-def _with_max_bytes(limits: Limits, max_bytes: int | None) -> Limits:
-    if max_bytes is None or max_bytes == limits.file_bytes:
-        return limits
-    from dataclasses import replace
-    return replace(limits, file_bytes=max_bytes)
 
 
 def read_records(data: bytes, name: str, limits: Limits = LIMITS, *,

@@ -23,7 +23,7 @@ import json
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date as Date
 from pathlib import Path
 from typing import IO, Any
@@ -719,19 +719,12 @@ def read_answers(source: Source, grid: Grid, scale: Scale | None = None, *,
     Raises:
         AnswersError: every problem of the file, each with its line (and sheet).
     """
-    limits = _limits(limits, max_bytes)
+    limits = limits.with_file_bytes(max_bytes)
     read = _read_one(source, grid, scale or load_scale(), limits, assessment_id)
     if read.problems:
         raise AnswersError(t("exchange.import_failed", count=len(read.problems)),
                            [t("exchange.in_file", file=read.name) + p for p in read.problems])
     return read.answers
-
-
-def _limits(limits: Limits, max_bytes: int | None) -> Limits:
-    if max_bytes is None or max_bytes == limits.file_bytes:
-        return limits
-    from dataclasses import replace
-    return replace(limits, file_bytes=max_bytes)
 
 
 def _read_one(source: Source, grid: Grid, scale: Scale, limits: Limits,
@@ -787,6 +780,8 @@ class ImportResult:
     respondents: int
     created_respondents: int
     dry_run: bool = False
+    rows: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    """The checked rows of every file (with a `file` column), as read once."""
 
 
 def import_answers(store: Store, sources: Sequence[Source], assessment_id: int | None = None,
@@ -831,7 +826,7 @@ def import_answers(store: Store, sources: Sequence[Source], assessment_id: int |
         grid = load_grid(grid_id)
 
     problems: list[str] = []
-    limits = _limits(limits, max_bytes)
+    limits = limits.with_file_bytes(max_bytes)
     expected = None if allow_other_assessment else assessment_id
     files = [_read_one(source, grid, scale, limits, expected) for source in sources]
     for read in files:
@@ -873,8 +868,10 @@ def import_answers(store: Store, sources: Sequence[Source], assessment_id: int |
             written = store.save_answers(rows, progress=progress, batch_size=batch_size)
             if dry_run:
                 raise _DryRun(ImportResult(None if project_id else assessment_id, label,
-                                           written, len(people), created, dry_run=True))
-            return ImportResult(assessment_id, label, written, len(people), created)
+                                           written, len(people), created, dry_run=True,
+                                           rows=answers))
+            return ImportResult(assessment_id, label, written, len(people), created,
+                                rows=answers)
 
     try:
         return write()

@@ -18,7 +18,6 @@ import pandas as pd
 
 from . import exchange
 from .errors import AnswersError, CoopscoreError
-from .grid import load_grid
 from .i18n import t
 from .scale import Scale, load_scale
 from .store import Store
@@ -119,14 +118,11 @@ def check_import(store: Store, sources: Sequence[exchange.Source],
                                          grid_id=grid_id, label=label, date=date,
                                          dry_run=True, scale=scale,
                                          allow_other_assessment=allow_other_assessment)
-        grid = store.grid_of(assessment_id) if assessment_id is not None else load_grid(grid_id)
-        rows = pd.concat([exchange.read_answers(source, grid, scale).assign(file=source[0])
-                          for source in named], ignore_index=True)
     except CoopscoreError as error:
         return ImportCheck(error.message, list(error.problems))
     return ImportCheck(t("exchange.checked", answers=result.answers,
                          respondents=result.respondents),
-                       result=result, preview=_preview(store, rows, assessment_id))
+                       result=result, preview=_preview(store, result.rows, assessment_id))
 
 
 def _preview(store: Store, rows: pd.DataFrame, assessment_id: int | None) -> pd.DataFrame:

@@ -292,15 +292,22 @@ def test_data_page_imports_checked_files_refuses_broken_ones_and_downloads(serve
          "buffer": (ROOT / "tests/files/broken_imports/image.png").read_bytes()},
         {"name": "notes.csv", "mimeType": "text/csv",
          "buffer": b"respondent,role,item,value\nZoe,maire,S01.V03,5\n"},
+        {"name": "guillemet.csv", "mimeType": "text/csv",
+         "buffer": b'respondent,role,item,value,comment\nZoe,elu,S01.V03,2,"oui\n'
+                   b'Zoe,elu,S01.V04,1,\n'},
+        {"name": "bombe.xlsx", "mimeType": "application/octet-stream",
+         "buffer": _zip_bomb(320 * 1024 * 1024)},
     ])
-    page.get_by_text("Rien n'a été importé : 5 problème(s) à corriger.").wait_for()
+    page.get_by_text("Rien n'a été importé : 7 problème(s) à corriger.").wait_for()
     wait_idle(page)
     main = page.locator("[data-testid='stMain']").inner_text()
     for expected in ("tableur.csv — 1 problème", "séparées par des points-virgules",
                      "accents.csv — 1 problème", "n'est pas en UTF-8",
                      "photo.png — 1 problème", "ni un CSV ni un classeur .xlsx",
                      "notes.csv — 2 problèmes", "ligne 2 : rôle « maire » inconnu",
-                     "ligne 2 : valeur « 5 » hors échelle"):
+                     "ligne 2 : valeur « 5 » hors échelle",
+                     "guillemet.csv — 1 problème", "ligne 2 : un guillemet",
+                     "bombe.xlsx — 1 problème", "320,0 Mo une fois décompressé"):
         assert expected in main, expected
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.get_by_role("button", name="Importer").count() == 0
@@ -320,3 +327,16 @@ def test_data_page_imports_checked_files_refuses_broken_ones_and_downloads(serve
         page.get_by_role("button", name="Télécharger l'export").click()
     assert download.value.suggested_filename.startswith(f"coopscore-evaluation-{assessment}-")
     assert Path(download.value.path()).read_bytes()[:2] == b"PK"
+
+
+def _zip_bomb(size: int) -> bytes:
+    """The hostile corpus's zip bomb (tests/files/hostile/make_corpus.py)."""
+    import sys
+
+    folder = str(ROOT / "tests/files/hostile")
+    sys.path.insert(0, folder)
+    try:
+        import make_corpus
+    finally:
+        sys.path.remove(folder)
+    return make_corpus.zip_bomb(size)
