@@ -35,3 +35,7 @@ class NotFoundError(StoreError):
 
 class ScaleError(CoopscoreError):
     """The answer scale or a target profile is invalid, unknown, or does not fit the grid."""
+
+
+class AccessDenied(CoopscoreError):
+    """The actor may not do this, or not on this object (« Accès refusé : … »); nothing changed."""
