@@ -73,7 +73,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
                          "answers.write", "results.view", "plan.view", "plan.edit",
                          "compare.view"}),
     "financeur": frozenset({"project.view", "results.view", "portfolio.view", "compare.view"}),
-    "respondent": frozenset({"assessment.view", "answers.view", "answers.write"}),
+    "respondent": frozenset({"assessment.view", "respondent.view", "answers.view",
+                             "answers.write"}),
 }
 
 # Which scope a grant of each role needs ("all": none; several: any one of them).
@@ -616,16 +617,11 @@ class ScopedStore:
         return self._store.grid_of(assessment_id)
 
     def respondents(self, assessment_ids: Iterable[int] | int | None) -> pd.DataFrame:
-        frame = self._store.respondents(assessment_ids)
-        return self._keep(frame, "id", "respondent.view", "respondent") \
-            if self.actor.kind != "respondent" else self._keep(frame, "id", "answers.view",
-                                                                "respondent")
+        return self._keep(self._store.respondents(assessment_ids), "id", "respondent.view",
+                          "respondent")
 
     def respondent(self, respondent_id: int):
-        resource = self._resource("respondent", respondent_id)
-        if not (allowed(self.actor, "respondent.view", resource)
-                or allowed(self.actor, "answers.view", resource)):
-            raise denied("respondent.view", resource)
+        self._require("respondent.view", "respondent", respondent_id)
         return self._store.respondent(respondent_id)
 
     def answers(self, assessment_ids: Iterable[int] | int | None = None) -> pd.DataFrame:
