@@ -277,6 +277,8 @@ def resource_of(store: Store, kind: str, resource_id: Any = None) -> Resource:
         return Resource("programme", resource_id, programme=str(resource_id))
     if kind == "all":
         return Resource("grant", None)
+    if resource_id is None:
+        return Resource(kind, None)
     sql = _ANCESTRY_SQL[kind]
     row = store._one(sql, [int(resource_id)]) or {}
     if kind == "action":
@@ -796,7 +798,8 @@ class ScopedStore:
         for respondent_id in sorted({a.respondent_id for a in answers}):
             resource = self._require("answers.write", "respondent", respondent_id)
             filed = {a.assessment_id for a in answers if a.respondent_id == respondent_id}
-            if filed != {resource.assessment}:  # a respondent of another assessment
+            # a respondent filed under another assessment (unknown ids: the store says so)
+            if resource.assessment is not None and filed != {resource.assessment}:
                 raise denied("answers.write", resource)
         with self._store.transaction():
             keys = {(a.assessment_id, a.respondent_id, a.item) for a in answers}
@@ -812,7 +815,7 @@ class ScopedStore:
 
     def delete_answer(self, assessment_id: int, respondent_id: int, item: str) -> None:
         resource = self._require("answers.write", "respondent", respondent_id)
-        if resource.assessment != int(assessment_id):
+        if resource.assessment is not None and resource.assessment != int(assessment_id):
             raise denied("answers.write", resource)
         with self._store.transaction():
             old = self._old_answers({(int(assessment_id), int(respondent_id), item)})
@@ -843,12 +846,12 @@ class ScopedStore:
 
     def add_action(self, *, project_id: int | None = None, assessment_id: int | None = None,
                    **fields: Any) -> int:
+        # Both are checked when both are given (the store then refuses a mismatch); with
+        # neither, the store refuses the action.
         if assessment_id is not None:
-            project = self._resource("assessment", assessment_id).project
-            if project is None:  # unknown assessment: the store says so (to those in scope)
-                self._require("plan.edit", "assessment", assessment_id)
-            project_id = project if project_id is None else project_id
-        self._require("plan.edit", "project", project_id)
+            self._require("plan.edit", "assessment", assessment_id)
+        if project_id is not None:
+            self._require("plan.edit", "project", project_id)
         with self._store.transaction():
             new_id = self._store.add_action(project_id=project_id, assessment_id=assessment_id,
                                             **fields)

@@ -265,6 +265,32 @@ def test_unknown_ids_are_refused_to_others_and_not_found_for_admin(world):
         ScopedStore(world.store, actor_of("admin")).project(99)
 
 
+def test_admin_gets_the_stores_own_errors_for_unknown_ids(world):
+    admin = ScopedStore(world.store, actor_of("admin"))
+    before = world.store.dump()
+    with pytest.raises(NotFoundError):
+        admin.save_answer(1, 99, ITEM, "2")
+    with pytest.raises(NotFoundError):
+        admin.add_action(assessment_id=99, title="Agir")
+    with pytest.raises(StoreError):
+        admin.add_action(title="Agir")
+    assert world.store.dump() == before
+
+
+def test_an_action_row_is_checked_against_its_project(world):
+    team = ScopedStore(world.store, actor_of("equipe"))
+    team.update_action(1, status=next(iter(action_statuses())))
+    before = world.store.dump()
+    with pytest.raises(AccessDenied):
+        team.update_action(2, title="Pas à nous")
+    with pytest.raises(AccessDenied):
+        team.delete_action(2)
+    with pytest.raises(AccessDenied):
+        team.add_action(assessment_id=2, title="Pas à nous")
+    assert world.store.dump() == before
+    assert list(team.actions()["id"]) == [1]
+
+
 def test_moving_a_project_out_of_the_territories_is_refused(world):
     scoped = ScopedStore(world.store, actor_of("animateur"))
     before = world.store.dump()
