@@ -874,29 +874,54 @@ class ScopedStore:
             self._audit("plan.edit", f"action:{action_id}",
                         {key: old.get(key) for key in ("title", "method", "status")}, None)
 
-    def record_import(self, assessment_id: int, detail: Mapping[str, Any]) -> None:
-        """Check and audit an import into an assessment (the exchange module writes the rows).
+    def import_answers(self, sources: Sequence[Any], assessment_id: int | None = None, *,
+                       project_id: int | None = None, **options: Any):
+        """exchange.import_answers within the scope, audited in the same transaction.
+
+        Into an existing assessment: `import` on it. Into a new one: `assessment.create` and
+        `import` on the project. Respondents are matched by name within that assessment only,
+        so an import cannot reach another project's people.
 
         Raises:
-            AccessDenied: imports into this assessment are out of the actor's scope.
+            AccessDenied: out of scope (nothing read from the files, nothing written).
         """
-        self._require("import", "assessment", assessment_id)
+        from . import exchange
+
+        if assessment_id is not None:
+            self._require("import", "assessment", assessment_id)
+        else:
+            self._require("assessment.create", "project", project_id)
+            self._require("import", "project", project_id)
         with self._store.transaction():
-            self._audit("import", f"assessment:{assessment_id}", None, dict(detail))
+            result = exchange.import_answers(self._store, sources, assessment_id,
+                                             project_id=project_id, **options)
+            if not result.dry_run:
+                self._audit("import", f"assessment:{result.assessment_id}", None,
+                            {"answers": result.answers, "respondents": result.respondents,
+                             "created_respondents": result.created_respondents,
+                             "files": len(sources)})
+            return result
 
-    def record_export(self, assessment_ids: Iterable[int], fmt: str) -> list[int]:
-        """Check and audit an export of some assessments; return them.
+    def export_bytes(self, fmt: str, assessment_ids: Iterable[int] | None = None,
+                     table: str = "answers") -> bytes:
+        """exchange.export_bytes of assessments in scope (None: all of them), audited.
 
         Raises:
-            AccessDenied: one of them is out of the actor's scope.
+            AccessDenied: one of the given assessments is out of scope.
         """
-        ids = [int(i) for i in assessment_ids]
-        for assessment_id in ids:
-            self._require("export", "assessment", assessment_id)
+        from . import exchange
+
+        if assessment_ids is None:
+            ids = self._ids("export", "assessment", self._store.assessments()["id"])
+        else:
+            ids = [int(i) for i in assessment_ids]
+            for assessment_id in ids:
+                self._require("export", "assessment", assessment_id)
+        data = exchange.export_bytes(self._store, fmt, ids, table=table)
         with self._store.transaction():
             self._audit("export", "assessments:" + ",".join(map(str, ids)), None,
-                        {"format": fmt})
-        return ids
+                        {"format": fmt, "table": table if fmt == "csv" else None})
+        return data
 
     def backup(self, path: str | Path) -> Path:
         require(self.actor, "backup")

@@ -179,8 +179,10 @@ def _op(action: str):
         "plan.edit": ("write", lambda x, w, s: x.add_action(project_id=project(w, s),
                                                             title="Nouvelle action")),
         "portfolio.view": ("read", read_in(lambda x: x.portfolio_projects(), "id", project)),
-        "import": ("write", lambda x, w, s: x.record_import(assessment(w, s), {"files": 1})),
-        "export": ("write", lambda x, w, s: x.record_export([assessment(w, s)], "csv")),
+        "import": ("write", lambda x, w, s: x.import_answers(
+            [("r.csv", f"respondent,role,item,value\nNina,elu,{ITEM},2\n".encode())],
+            assessment(w, s))),
+        "export": ("write", lambda x, w, s: x.export_bytes("csv", [assessment(w, s)])),
         "backup": ("write", lambda x, w, s: x.backup(w.store.path.with_name("copie.db"))),
         "accounts.manage": ("write", lambda x, w, s: access.grant(
             w.store, "nouvelle@exemple.fr", "equipe", "project", project(w, s), by=x.actor)),
@@ -256,6 +258,27 @@ def test_an_import_naming_another_projects_respondent_changes_nothing(world):
     with pytest.raises(AccessDenied, match="répondant·e n° 3"):
         scoped.save_answers(rows)
     assert world.store.dump() == before
+
+
+def test_scoped_import_and_export_stay_in_scope(world):
+    scoped = ScopedStore(world.store, actor_of("animateur"))
+    data = scoped.export_bytes("csv").decode("utf-8-sig")
+    assert "Alice" in data and "Chloé" not in data
+    assert list(audit.entries(world.store, action="export")["object"]) == ["assessments:1"]
+    before = world.store.dump()
+    with pytest.raises(AccessDenied):
+        scoped.import_answers([("r.csv", b"respondent,role,item,value\nNina,elu,S01.V01,2\n")],
+                              project_id=2, grid_id="cooperation", label="Nouvelle")
+    result = scoped.import_answers(
+        [("r.csv", b"respondent,role,item,value\nNina,elu,S01.V01,2\n")], 1, dry_run=True)
+    assert result.dry_run and result.answers == 1
+    assert world.store.dump() == before  # a dry run writes nothing, not even an audit row
+    result = scoped.import_answers(
+        [("r.csv", b"respondent,role,item,value\nNina,elu,S01.V01,2\n")],
+        project_id=1, grid_id="cooperation", label="Nouvelle", date="2026-10-01")
+    row = audit.entries(world.store, action="import").iloc[0]
+    assert row["object"] == f"assessment:{result.assessment_id}"
+    assert json.loads(row["new"])["created_respondents"] == 1
 
 
 def test_unknown_ids_are_refused_to_others_and_not_found_for_admin(world):
