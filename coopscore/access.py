@@ -13,9 +13,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -510,6 +511,43 @@ def roles_from_grants(rows: Iterable[Mapping[str, Any]]) -> tuple[Role, ...]:
                                             ROLES_BY_WIDTH.index(kv[0])))
 
 
+def _own_respondents(store: Store, email: str, projects: Iterable[int]) -> frozenset[int]:
+    """The respondent rows of these projects that carry this e-mail (a team member's own)."""
+    rows = store._rows(
+        """SELECT r.id FROM respondents r JOIN assessments a ON a.id = r.assessment_id
+           WHERE r.email = ? AND a.project_id IN (SELECT value FROM json_each(?))""",
+        [email, json.dumps(sorted(int(p) for p in projects))])
+    return frozenset(row["id"] for row in rows)
+
+
+def roles_for(store: Store, email: str | None) -> tuple[Role, ...]:
+    """The roles the active grants of `email` give today (no grant: an empty tuple).
+
+    A team member's role also lists the respondent rows of their project that carry their
+    e-mail (`ScopedStore.set_respondent_email`): those they may answer as.
+    """
+    email_key = (email or "").strip().lower()
+    if not email_key:
+        return ()
+    roles = []
+    for role in roles_from_grants(grants(store, email=email_key)):
+        if role.kind == "equipe":
+            role = replace(role, respondents=_own_respondents(store, email_key, role.projects))
+        roles.append(role)
+    return tuple(roles)
+
+
+def refreshed(store: Store, actor: Actor) -> Actor | None:
+    """The same person with today's grants (a role revoked mid-session is gone at once).
+
+    Actors without an e-mail (local, respondent links) are returned unchanged.
+    """
+    if not actor.email:
+        return actor
+    roles = roles_for(store, actor.email)
+    return replace(actor, roles=roles) if roles else None
+
+
 def actor_for(store: Store, issuer: str, subject: str, email: str | None,
               name: str | None) -> Actor | None:
     """Record a sign-in (users table, audit row) and build the actor from the active grants.
@@ -526,8 +564,7 @@ def actor_for(store: Store, issuer: str, subject: str, email: str | None,
                ON CONFLICT (issuer, subject) DO UPDATE SET email = excluded.email,
                    name = excluded.name, last_sign_in = excluded.last_sign_in""",
             [issuer, subject, email_key, name, stamp, stamp])
-        rows = grants(store, email=email_key) if email_key else []
-        roles = roles_from_grants(rows)
+        roles = roles_for(store, email_key)
         actor = Actor(roles, issuer=issuer, subject=subject, email=email_key, name=name)
         audit.record(store, actor if roles else Actor((), issuer=issuer, subject=subject,
                                                       email=email_key, name=name),
@@ -767,6 +804,25 @@ class ScopedStore:
             self._store.update_respondent(respondent_id, **changes)
             self._audit("respondent.manage", f"respondent:{respondent_id}",
                         {key: getattr(old, key, None) for key in changes}, changes)
+
+    def set_respondent_email(self, respondent_id: int, email: str | None) -> None:
+        """Tie a respondent row to a team member's e-mail (they then answer as this row).
+
+        Raises:
+            AccessDenied: out of scope. StoreError: not an e-mail address.
+        """
+        self._require("respondent.manage", "respondent", respondent_id)
+        email = (email or "").strip().lower() or None
+        if email is not None and not _EMAIL.match(email):
+            raise StoreError(t("access.bad_email", value=email))
+        with self._store.transaction():
+            self._store.respondent(respondent_id)
+            old = self._store._one("SELECT email FROM respondents WHERE id = ?",
+                                   [int(respondent_id)])["email"]
+            self._store.conn.execute("UPDATE respondents SET email = ? WHERE id = ?",
+                                     [email, int(respondent_id)])
+            self._audit("respondent.manage", f"respondent:{respondent_id}",
+                        {"email": old}, {"email": email})
 
     def delete_respondent(self, respondent_id: int) -> None:
         self._require("respondent.manage", "respondent", respondent_id)

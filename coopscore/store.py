@@ -222,6 +222,8 @@ MIGRATIONS: tuple[Migration, ...] = (
             revoked_at TEXT
         )""",
         "CREATE INDEX grants_email ON grants(email)",
+        # A team member answers as themselves: the respondent row that carries their e-mail.
+        "ALTER TABLE respondents ADD COLUMN email TEXT COLLATE NOCASE",
         """CREATE TABLE audit (
             id INTEGER PRIMARY KEY,
             at TEXT NOT NULL,

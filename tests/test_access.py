@@ -430,6 +430,31 @@ def test_grants_by_email_before_first_sign_in(world):
     assert access.actor_for(world.store, "https://idp", "sub-2", "anim@exemple.fr", "A") is None
 
 
+def test_a_team_member_answers_as_the_row_carrying_their_email(world):
+    access.grant(world.store, "bruno@exemple.fr", "equipe", "project", 1)
+    anim = ScopedStore(world.store, actor_of("animateur"))
+    with pytest.raises(StoreError, match="Adresse électronique"):
+        anim.set_respondent_email(2, "bruno")
+    with pytest.raises(AccessDenied):
+        anim.set_respondent_email(3, "bruno@exemple.fr")
+    anim.set_respondent_email(2, "Bruno@Exemple.fr")
+    bruno = access.actor_for(world.store, "https://idp", "sub-b", "bruno@exemple.fr", "Bruno")
+    assert bruno.roles[0].respondents == {2}
+    team = ScopedStore(world.store, bruno)
+    team.save_answer(1, 2, ITEM, "3")
+    with pytest.raises(AccessDenied):
+        team.save_answer(1, 1, ITEM, "3")
+
+
+def test_a_role_revoked_mid_session_is_gone_at_once(world):
+    access.grant(world.store, "e@exemple.fr", "equipe", "project", 1)
+    actor = access.actor_for(world.store, "https://idp", "sub-e", "e@exemple.fr", "E")
+    assert access.refreshed(world.store, actor) == actor
+    access.revoke(world.store, "e@exemple.fr")
+    assert access.refreshed(world.store, actor) is None
+    assert access.refreshed(world.store, Actor.local()) == Actor.local()
+
+
 def test_same_grant_twice_is_one_grant(world):
     first = access.grant(world.store, "e@exemple.fr", "equipe", "project", 1)
     assert access.grant(world.store, "e@exemple.fr", "equipe", "project", 1) == first
