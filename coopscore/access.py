@@ -280,11 +280,24 @@ def resource_of(store: Store, kind: str, resource_id: Any = None) -> Resource:
         return Resource("grant", None)
     if resource_id is None:
         return Resource(kind, None)
-    sql = _ANCESTRY_SQL[kind]
-    row = store._one(sql, [int(resource_id)]) or {}
+    try:
+        number = int(resource_id)
+    except (TypeError, ValueError):  # a tampered id: belongs to nothing
+        return Resource(kind, resource_id)
+    row = store._one(_ANCESTRY_SQL[kind], [number]) or {}
     if kind == "action":
         return Resource("project", row.get("project"), **row)
-    return Resource(kind, int(resource_id), **row)
+    return Resource(kind, number, **row)
+
+
+def resources_of(store: Store, kind: str, ids: Iterable[int]) -> dict[int, Resource]:
+    """`resource_of` for many ids of one kind (territory, project, assessment, respondent)
+    in one query: {id: Resource}."""
+    wanted = sorted({int(i) for i in ids})
+    sql = _ANCESTRY_SQL[kind].replace("= ?", "IN (SELECT value FROM json_each(?))")
+    found = {row[kind]: Resource(kind, row[kind], **row)
+             for row in store._rows(sql, [json.dumps(wanted)])}
+    return {i: found.get(i, Resource(kind, i)) for i in wanted}
 
 
 def grant_resource(store: Store, scope_kind: str, scope_id: Any) -> Resource:
@@ -613,7 +626,8 @@ class ScopedStore:
         return allowed(self.actor, action, resource)
 
     def _ids(self, action: str, kind: str, ids: Iterable[int]) -> list[int]:
-        return [int(i) for i in ids if allowed(self.actor, action, self._resource(kind, i))]
+        resources = resources_of(self._store, kind, ids)
+        return [i for i, resource in resources.items() if allowed(self.actor, action, resource)]
 
     def _keep(self, frame: pd.DataFrame, column: str, action: str, kind: str) -> pd.DataFrame:
         ids = set(self._ids(action, kind, pd.unique(frame[column].dropna())))

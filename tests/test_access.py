@@ -282,6 +282,10 @@ def test_scoped_import_and_export_stay_in_scope(world):
 
 
 def test_unknown_ids_are_refused_to_others_and_not_found_for_admin(world):
+    assert access.resources_of(world.store, "respondent", [3, 99]) == {
+        3: resource_of(world.store, "respondent", 3), 99: access.Resource("respondent", 99)}
+    assert resource_of(world.store, "project", "1 OR 1=1") == access.Resource("project",
+                                                                             "1 OR 1=1")
     with pytest.raises(AccessDenied):
         ScopedStore(world.store, actor_of("animateur")).project(99)
     with pytest.raises(NotFoundError):
