@@ -303,7 +303,9 @@ def resources_of(store: Store, kind: str, ids: Iterable[int]) -> dict[int, Resou
 def grant_resource(store: Store, scope_kind: str, scope_id: Any) -> Resource:
     """The resource a grant is about, for `accounts.manage` (its kind is « grant »)."""
     base = resource_of(store, scope_kind, scope_id) if scope_kind != "all" else GLOBAL
-    return Resource("grant", scope_id, territory=base.territory, project=base.project,
+    named = t(f"access.kind_{scope_kind}", id=scope_id) if scope_kind != "all" \
+        else t("access.kind_global")
+    return Resource("grant", named, territory=base.territory, project=base.project,
                     programme=base.programme)
 
 
@@ -448,7 +450,7 @@ def grant(store: Store, email: str, role: str, scope_kind: str = "all", scope_id
     with store.transaction():
         require(by, "accounts.manage", grant_resource(store, scope_kind, scope_value))
         if role == "admin" and by.kind != "admin":
-            raise denied("accounts.manage", Resource("grant", "admin"))
+            raise denied("accounts.manage", Resource("grant", t("access.role_admin")))
         existing = store._one(
             "SELECT id FROM grants WHERE email = ? AND role = ? AND scope_kind = ? AND "
             "scope_id IS ? AND revoked_at IS NULL", [email, role, scope_kind, scope_value])
