@@ -734,10 +734,10 @@ class ScopedStore:
             self._audit("territory.create", f"territory:{new_id}", None, {"name": name})
             return new_id
 
-    def create_project(self, name: str, territory_id: int, **fields: Any) -> int:
+    def create_project(self, name: str, territory_id: int, *args: Any, **fields: Any) -> int:
         self._require("project.create", "territory", territory_id)
         with self._store.transaction():
-            new_id = self._store.create_project(name, territory_id, **fields)
+            new_id = self._store.create_project(name, territory_id, *args, **fields)
             self._audit("project.create", f"project:{new_id}", None,
                         {"name": name, "territory": int(territory_id), **fields})
             return new_id
@@ -776,10 +776,10 @@ class ScopedStore:
             self._audit("project.consent", f"project:{project_id}", old, consent)
 
     def create_assessment(self, project_id: int, grid_id: str | Path, label: str,
-                          **fields: Any) -> int:
+                          *args: Any, **fields: Any) -> int:
         self._require("assessment.create", "project", project_id)
         with self._store.transaction():
-            new_id = self._store.create_assessment(project_id, grid_id, label, **fields)
+            new_id = self._store.create_assessment(project_id, grid_id, label, *args, **fields)
             self._audit("assessment.create", f"assessment:{new_id}", None,
                         {"project": int(project_id), "grid": str(grid_id), "label": label})
             return new_id
