@@ -653,6 +653,80 @@ def _add_campaign_commands(subparsers: argparse._SubParsersAction) -> None:
     _add_db_argument(update)
     update.set_defaults(func=_project_update)
 
+# --- access: grant, list, revoke ---------------------------------------------------
+
+
+def _scope_label(kind: str, scope_id: object) -> str:
+    if kind == "all":
+        return t("access.scope_label_all")
+    return t("access.scope_label", kind=kind, id=scope_id)
+
+
+def _access_grant(args: argparse.Namespace) -> int:
+    from . import access, store
+
+    chosen = [(kind, value) for kind, value in (("territory", args.territory),
+                                                ("project", args.project),
+                                                ("programme", args.programme))
+              if value is not None]
+    kind, scope_id = chosen[0] if chosen else ("all", None)
+    with store.open_store(args.db) as database:
+        grant_id = access.grant(database, args.email, args.role, kind, scope_id)
+    print(t("access.granted", email=args.email.strip().lower(), role=args.role,
+            scope=_scope_label(kind, scope_id), id=grant_id))
+    return 0
+
+
+def _access_list(args: argparse.Namespace) -> int:
+    from . import access, store
+
+    with store.open_store(args.db) as database:
+        rows = access.grants(database, active_only=not args.all)
+    if not rows:
+        print(t("access.list_empty"))
+    for row in rows:
+        revoked = t("access.list_revoked", at=row["revoked_at"]) if row["revoked_at"] else ""
+        print(t("access.list_row", id=row["id"], email=row["email"], role=row["role"],
+                scope=_scope_label(row["scope_kind"], row["scope_id"]),
+                granted_at=row["granted_at"], revoked=revoked))
+    return 0
+
+
+def _access_revoke(args: argparse.Namespace) -> int:
+    from . import access, store
+
+    with store.open_store(args.db) as database:
+        count = access.revoke(database, args.email, args.role)
+    print(t("access.revoked", count=count, email=args.email.strip().lower()))
+    return 0
+
+
+def _add_access_commands(subparsers: argparse._SubParsersAction) -> None:
+    from .store import programmes
+
+    parser = subparsers.add_parser("access", help=_help("access.help_access"))
+    access_sub = parser.add_subparsers(dest="access_command", required=True,
+                                       parser_class=_FrenchParser)
+    granting = access_sub.add_parser("grant", help=_help("access.help_grant"))
+    granting.add_argument("email", help=_help("access.help_email"))
+    granting.add_argument("role", help=_help("access.help_role"))
+    scope = granting.add_mutually_exclusive_group()
+    scope.add_argument("--territory", type=int, help=_help("access.help_territory"))
+    scope.add_argument("--project", type=int, help=_help("access.help_project"))
+    scope.add_argument("--programme", help=_help("access.help_programme",
+                                                 valid=", ".join(programmes())))
+    _add_db_argument(granting)
+    granting.set_defaults(func=_access_grant)
+    listing = access_sub.add_parser("list", help=_help("access.help_list"))
+    listing.add_argument("--all", action="store_true", help=_help("access.help_all"))
+    _add_db_argument(listing)
+    listing.set_defaults(func=_access_list)
+    revoking = access_sub.add_parser("revoke", help=_help("access.help_revoke"))
+    revoking.add_argument("email", help=_help("access.help_email"))
+    revoking.add_argument("role", nargs="?", help=_help("access.help_role"))
+    _add_db_argument(revoking)
+    revoking.set_defaults(func=_access_revoke)
+
 
 # --- entry point --------------------------------------------------------------------
 
@@ -663,6 +737,8 @@ COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_backup_commands,
     _add_score_commands,
     _add_campaign_commands,
+
+    _add_access_commands,
 ]
 
 

@@ -55,3 +55,6 @@ class ClosedLinkError(LinkError):
 
 class RespondentListError(CoopscoreError):
     """A pasted or uploaded list of respondents is invalid; `problems` names every bad line."""
+
+class AccessDenied(CoopscoreError):
+    """The actor may not do this, or not on this object (« Accès refusé : … »); nothing changed."""

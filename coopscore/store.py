@@ -243,6 +243,49 @@ MIGRATIONS: tuple[Migration, ...] = (
                 UPDATE assessments SET revision = revision + 1 WHERE project_id = NEW.id;
             END""",
     )),
+    # Access (coopscore/access.py, docs/access.md): what each project lets its funders see,
+    # people and their grants (by e-mail, before a first sign-in), and the append-only audit log.
+    Migration("consent to share, users, grants and the audit log", (
+        "ALTER TABLE projects ADD COLUMN consent TEXT NOT NULL DEFAULT 'synthese' "
+        "CHECK (consent IN ('synthese', 'etapes', 'detail'))",
+        """CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            issuer TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            email TEXT,
+            name TEXT,
+            first_sign_in TEXT NOT NULL,
+            last_sign_in TEXT NOT NULL,
+            UNIQUE (issuer, subject)
+        )""",
+        """CREATE TABLE grants (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL COLLATE NOCASE,
+            role TEXT NOT NULL,
+            scope_kind TEXT NOT NULL,
+            scope_id TEXT,
+            granted_by TEXT NOT NULL,
+            granted_at TEXT NOT NULL,
+            revoked_at TEXT
+        )""",
+        "CREATE INDEX grants_email ON grants(email)",
+        # A team member answers as themselves: the respondent row that carries their e-mail.
+        "ALTER TABLE respondents ADD COLUMN email TEXT COLLATE NOCASE",
+        """CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor_kind TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            object TEXT NOT NULL,
+            old TEXT,
+            new TEXT
+        )""",
+        """CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+            BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END""",
+        """CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+            BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END""",
+    )),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
