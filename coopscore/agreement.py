@@ -159,7 +159,8 @@ def hotspots(criteria: pd.DataFrame, agreed: pd.DataFrame, assessment_id: Hashab
         None), rationale, resolved; unresolved first, then least agreement, then grid order.
     """
     rows = _of(criteria, assessment_id)
-    rows = rows[rows["hotspot"].astype(bool)].copy()
+    # a CTE-only criterion of a non-CTE project (not applicable) is never a hotspot to show
+    rows = rows[rows["hotspot"].astype(bool) & rows["applicable"].astype(bool)].copy()
     rows["grid_order"] = range(len(rows))
     settled = _of(agreed, assessment_id)[["item", "value", "rationale"]].rename(
         columns={"value": "agreed_value"})
@@ -200,3 +201,8 @@ def agreement_summary(criteria: pd.DataFrame, assessment_id: Hashable,
 def agreement_percent(agreement: float) -> int:
     """An agreement (0–1) as a whole percentage, rounded down: 199 of 200 never shows 100 %."""
     return int(np.floor(agreement * 100 + 1e-9))
+
+
+def project_items(items: Sequence, cte: bool) -> list:
+    """The grid items that concern a project: CTE-only ones only for a CTE project."""
+    return [item for item in items if cte or not getattr(item, "cte", False)]

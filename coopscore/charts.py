@@ -167,22 +167,30 @@ def score_bars(labels: Sequence[str], scores: Sequence[float | None],
 def heatmap(matrix: pd.DataFrame, *, title: str | None = None, x_title: str = "",
             y_title: str = "", zmin: float = 0, zmax: float = 100, colour_scale=None,
             hover_label: str | None = None,
-            column_hover: Sequence[str] | None = None) -> go.Figure:
+            column_hover: Sequence[str] | None = None,
+            row_hover: Sequence[str] | None = None) -> go.Figure:
     """A heatmap of a rows × columns table of 0–100 scores; empty cells stay blank.
 
-    `column_hover`: optional longer label per column (e.g. a stage's full title), shown on
-    hover instead of the short column label.
+    `column_hover` / `row_hover`: optional longer label per column (e.g. a stage's full
+    title) or row (e.g. a project's full name), shown on hover instead of the short label.
     """
     values = matrix.astype(float)
     text = values.map(lambda v: "" if pd.isna(v) else f"{v:.0f}")
     columns = [str(c) for c in values.columns]
+    rows = [str(i) for i in values.index]
     hover_columns = [str(c) for c in column_hover] if column_hover is not None else columns
+    if row_hover is None:  # the row's own label, and the column's hover label
+        customdata: list = [hover_columns] * len(values.index)
+        where = "%{y} · %{customdata}"
+    else:
+        customdata = [[[str(row), column] for column in hover_columns] for row in row_hover]
+        where = "%{customdata[0]} · %{customdata[1]}"
     figure = go.Figure(go.Heatmap(
-        z=values.to_numpy(), x=columns, y=[str(i) for i in values.index],
+        z=values.to_numpy(), x=columns, y=rows,
         zmin=zmin, zmax=zmax, colorscale=colour_scale or SCORE_SCALE, text=text.to_numpy(),
-        customdata=[hover_columns] * len(values.index),
+        customdata=customdata,
         texttemplate="%{text}", hoverongaps=False,
-        hovertemplate="%{y} · %{customdata}<br>" + (hover_label or t("charts.score"))
+        hovertemplate=where + "<br>" + (hover_label or t("charts.score"))
         + " : %{z:.0f}<extra></extra>",
         colorbar=dict(title=dict(text=hover_label or t("charts.score")), thickness=12),
     ))

@@ -148,6 +148,50 @@ def grid_results(portfolio: Mapping[tuple[str, str], Results], grid_id: str) -> 
     return portfolio[(grid_id, max(versions, key=_version_key))]
 
 
+def left_out(projects: pd.DataFrame, portfolio: Mapping[tuple[str, str], Results],
+             grid_id: str) -> pd.DataFrame:
+    """The projects a comparison on `grid_id` leaves out, each with why, in French.
+
+    A project is compared when it has a scored assessment on the newest version of the grid
+    (`grid_results`). Otherwise: it was assessed on other grids only (named), on an older
+    version of this grid, has assessments without any level answer yet, or none at all.
+
+    Returns:
+        Columns project, name, reason; in the order of `projects`.
+    """
+    current = grid_results(portfolio, grid_id)
+    version = current.grid.version if current is not None else None
+    titles: dict[str, str] = {}
+    seen: dict[int, set[tuple[str, str]]] = {}
+    scored: set[int] = set()
+    for (gid, gversion), results in portfolio.items():
+        titles[gid] = results.grid.short_title or results.grid.title
+        overall = results.scores.overall
+        has_score = dict(zip(overall["assessment"].astype("int64"), overall["score"].notna()))
+        for assessment, project in zip(results.context["assessment"].astype("int64"),
+                                       results.context["project"].astype("int64")):
+            seen.setdefault(int(project), set()).add((gid, gversion))
+            if gid == grid_id and gversion == version and has_score.get(int(assessment)):
+                scored.add(int(project))
+    rows = []
+    for project, name in zip(projects["id"].astype("int64"), projects["name"]):
+        project = int(project)
+        if project in scored:
+            continue
+        grids = seen.get(project, set())
+        if not grids:
+            reason = t("readings.left_out_never")
+        elif (grid_id, version) in grids:
+            reason = t("readings.left_out_no_answer")
+        elif any(g == grid_id for g, _ in grids):
+            reason = t("readings.left_out_old_version")
+        else:
+            others = sorted({titles[g] for g, _ in grids})
+            reason = t("readings.left_out_other_grid", grids=" ; ".join(f"« {g} »" for g in others))
+        rows.append({"project": project, "name": name, "reason": reason})
+    return pd.DataFrame(rows, columns=["project", "name", "reason"])
+
+
 def latest_assessments(results: Results) -> pd.DataFrame:
     """One row per project: its latest assessment that has a score, else its latest one.
 

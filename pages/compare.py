@@ -10,7 +10,7 @@ from coopscore import charts
 from coopscore.grid import Grid
 from coopscore.i18n import t
 from coopscore.portfolio import (
-    band_ranges, comparison_table, default_comparison, grid_results, phase_titles,
+    band_ranges, comparison_table, default_comparison, grid_results, left_out, phase_titles,
     portfolio_table, stage_labels, stage_matrix, stage_quartiles, unique_labels,
 )
 from coopscore.results import Results
@@ -51,6 +51,19 @@ def radars_ui(results: Results, scored: pd.DataFrame, matrix: pd.DataFrame,
                                           hover=list(full.values()),
                                           columns=min(3, len(profiles)))
     st.plotly_chart(figure, key="compare_radars")
+    if any(label.replace("<br>", " ") != name for label, name in zip(labels, scored["name"])):
+        st.caption(t("readings.radar_names", names=" ; ".join(
+            f"{k}. {name}" for k, name in enumerate(scored["name"], start=1))))
+
+
+def left_out_ui(projects: pd.DataFrame, grid: Grid) -> None:
+    """Say which projects this comparison leaves out, and why."""
+    missing = left_out(projects, portfolio_results(), grid.id)
+    if missing.empty:
+        return
+    with st.expander(t("readings.left_out_heading", count=len(missing))):
+        st.markdown("\n".join(t("readings.left_out_line", name=row.name, reason=row.reason)
+                               for row in missing.itertuples()))
 
 
 def heatmap_ui(results: Results, scored: pd.DataFrame, matrix: pd.DataFrame) -> None:
@@ -64,7 +77,8 @@ def heatmap_ui(results: Results, scored: pd.DataFrame, matrix: pd.DataFrame) -> 
     heat = heat.set_axis([str(s.number) for s in grid.sections], axis=1)
     st.plotly_chart(charts.heatmap(heat, hover_label=t("charts.score"),
                                    x_title=grid.label("section"),
-                                   column_hover=list(full.values())), key="compare_heatmap")
+                                   column_hover=list(full.values()),
+                                   row_hover=list(scored["name"])), key="compare_heatmap")
 
 
 def table_ui(results: Results, rows: pd.DataFrame) -> None:
@@ -82,7 +96,7 @@ def table_ui(results: Results, rows: pd.DataFrame) -> None:
                       "band_label", "completeness", *short],
         column_config={
             "name": st.column_config.TextColumn(t("portfolio.col_project"), pinned=True,
-                                                width="medium"),
+                                                width="large"),
             "territory": st.column_config.TextColumn(t("portfolio.col_territory"),
                                                      width="medium"),
             "programme_label": st.column_config.TextColumn(t("portfolio.col_programme")),
@@ -135,6 +149,7 @@ if results is None:
     go_assess_link()
     st.stop()
 
+left_out_ui(projects, grid)
 table = portfolio_table(projects, results, phases=phase_titles())
 candidates = table[table["assessment"].notna()].reset_index(drop=True)
 chosen = projects_choice_ui(candidates, grid)

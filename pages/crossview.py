@@ -147,7 +147,9 @@ def spread_ui(results: Results, assessment_id: int, hotspots: pd.DataFrame, answ
     default = section_ids.index(disputed[0]) if disputed else 0
     section_id = st.selectbox(grid.label("section"), section_ids, index=default,
                               format_func=full.get, key=f"spread_stage_{assessment_id}")
-    criteria = [c.id for c in grid.section(section_id).criteria]
+    context = results.context[results.context["assessment"] == assessment_id]
+    is_cte = bool(context["cte"].iloc[0]) if len(context) else False
+    criteria = [c.id for c in agreement.project_items(grid.section(section_id).criteria, is_cte)]
     if not criteria:
         st.info(t("facilitation.spread_no_criteria", criteria=grid.label("criteria").lower()))
         return

@@ -78,7 +78,9 @@ def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
     st.caption(t("portfolio.table_caption", not_assessed=t("portfolio.not_assessed")))
     st.caption(t("targets.risk_order_caption"))
     event = st.dataframe(
-        shown.assign(completeness=shown["completeness"] * 100), hide_index=True, width="stretch", key=TABLE_KEY, on_select="rerun", placeholder="—",
+        shown.assign(completeness=shown["completeness"] * 100), hide_index=True, width="stretch",
+        key=TABLE_KEY, on_select="rerun", placeholder="—",
+        height=min(35 * (len(shown) + 1) + 3, 1800),  # every row (up to ~50) without scrolling
         selection_mode="single-row",
         column_order=["name", "score", "band_label", "n_flags", "risk", "mean_gap",
                       "profile_label", "completeness", "programme_label", "phase_label", "date",
@@ -115,6 +117,16 @@ def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
     )
     if event.selection.rows:
         open_project(shown.iloc[event.selection.rows[0]])
+
+
+def reasons_ui(shown: pd.DataFrame) -> None:
+    """Why each project at risk is, in full sentences (the table cell cuts long ones)."""
+    at_risk = shown[(shown["n_flags"] > 0) | (shown["mean_gap"].fillna(0).round() > 0)]
+    if at_risk.empty:
+        return
+    st.subheader(t("targets.reasons_heading", count=len(at_risk)))
+    st.markdown("\n".join(t("targets.reason_line", name=row.name, reason=row.risk)
+                           for row in at_risk.itertuples()))
 
 
 def open_project(row: pd.Series) -> None:
@@ -193,3 +205,4 @@ if shown.empty:
 distribution_ui(shown, scale)
 table_ui(shown, scale)
 downloads_ui(shown)
+reasons_ui(shown)

@@ -157,3 +157,17 @@ def test_an_agreement_below_one_never_rounds_to_100_percent(n, data):
     percent = agreement.agreement_percent(close / n)
     assert 0 <= percent <= 100
     assert (percent == 100) == (close == n)
+
+
+def test_a_cte_item_is_never_a_hotspot_of_a_non_cte_project(cooperation):
+    cte_item = next(c for c in cooperation.criteria() if c.cte)
+    rows = [(f"R{k}", "elu", cte_item.id, v) for k, v in enumerate(["0", "3", "3", "0"])]
+    answers = pd.DataFrame(rows, columns=["respondent", "role", "item", "value"])
+    agreed = pd.DataFrame(columns=["assessment", "item", "value", "rationale", "updated_at"])
+    for cte, listed in ((False, []), (True, [cte_item.id])):
+        context = pd.DataFrame({"assessment": ["evaluation"], "cte": [cte]})
+        scores = score(answers, cooperation, assessments=context)
+        assert agreement.hotspots(scores.criteria, agreed, "evaluation")["item"].tolist() == listed
+    section = cooperation.section(cte_item.section_id)
+    assert cte_item not in agreement.project_items(section.criteria, cte=False)
+    assert cte_item in agreement.project_items(section.criteria, cte=True)

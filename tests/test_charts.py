@@ -132,3 +132,14 @@ def test_answer_spread_legend_reads_in_scale_order_above_the_bars():
     assert figure.layout.legend.traceorder == "normal"
     assert figure.layout.legend.yanchor == "top" and figure.layout.legend.xref == "container"
     assert list(figure.data[1].x) == [2, 1]
+
+
+def test_a_heatmap_row_shows_its_full_name_on_hover():
+    import pandas as pd
+
+    matrix = pd.DataFrame([[10.0, 20.0]], index=["Nom coupé…"], columns=["1", "2"])
+    figure = charts.heatmap(matrix, row_hover=["Nom coupé mais complet au survol"],
+                            column_hover=["Étape 1", "Étape 2"])
+    assert list(figure.data[0].customdata[0][1]) == ["Nom coupé mais complet au survol",
+                                                     "Étape 2"]
+    assert "%{customdata[0]}" in figure.data[0].hovertemplate

@@ -247,3 +247,29 @@ def test_only_grids_with_critical_points_can_raise_flags(cooperation, dialogue, 
     assert has_critical_points(cooperation)
     assert has_critical_points(tiny_grid)
     assert not has_critical_points(dialogue)
+
+
+
+def test_a_flag_agreed_in_consensus_says_so(tiny_grid):
+    from coopscore.gaps import consensus_items
+
+    answers = pd.DataFrame({"respondent": ["A"], "role": ["elu"], "item": ["S01.V01"],
+                            "value": ["0"]})
+    agreed = pd.DataFrame({"assessment": ["evaluation"], "item": ["S01.V01"], "value": ["1"]})
+    scores = score(answers, tiny_grid, agreed=agreed)
+    items = consensus_items(scores.criteria, scores.methods)
+    assert items == ["S01.V01"]
+    (row,) = flag_table(scores.flags, tiny_grid, SCALE, items).to_dict("records")
+    assert row["agreed"] and row["value_label"] == "1 · Identifié — valeur retenue en consensus"
+
+
+@pytest.mark.parametrize("phase, profile, expected", [
+    ("emergence", None, "Cibles de la phase « Émergence » : 75 pour les étapes des phases passées"),
+    (None, "appel_cooperation", "Cibles du profil « Appel à projets de coopération"),
+    (None, None, "Ni phase ni profil de cibles : la cible de chaque étape est le seuil "
+                 "« Point d'appui » (75)."),
+])
+def test_the_targets_in_force_are_said_in_one_sentence(cooperation, phase, profile, expected):
+    from coopscore.gaps import targets_in_force
+
+    assert targets_in_force(cooperation, SCALE, phase=phase, profile=profile).startswith(expected)

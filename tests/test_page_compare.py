@@ -45,8 +45,10 @@ def test_the_default_comparison_shows_four_projects_in_every_view(demo_db):
     assert len(_compared_names(at)) == 4
     heatmap = _heatmap(at)
     assert len(heatmap["y"]) == 4 and heatmap["x"] == [str(n) for n in range(1, 17)]
-    assert heatmap["customdata"][0][0] == (
-        "Étape 1 — Identifier un besoin, un problème, une attente, l'expliciter")
+    # each cell's hover: the project's full name, then the stage's full title
+    assert heatmap["customdata"][0][0] == [
+        _compared_names(at)[0], "Étape 1 — Identifier un besoin, un problème, une attente, "
+        "l'expliciter"]
     radars, _, position = _figures(at)
     assert sum(1 for trace in radars["data"] if trace["type"] == "scatterpolar") == 8
     assert [trace["name"] for trace in position["data"]][:2] == [
@@ -78,7 +80,7 @@ def test_the_dialogue_grid_compares_axes(demo_db):
     assert not at.exception
     heatmap = _heatmap(at)
     assert heatmap["x"] == ["1", "2", "3", "4"]
-    assert heatmap["customdata"][0][0] == "Axe 1 — Quelques préalables"
+    assert heatmap["customdata"][0][0][1] == "Axe 1 — Quelques préalables"
     assert at.subheader[1].value == "Projets × Axes"
 
 
@@ -118,3 +120,16 @@ def test_projects_not_yet_assessed_on_the_grid_say_what_to_do(tmp_path):
     assert not at.exception
     assert "Aucun projet n'a encore été évalué avec la grille" in at.info[0].value
     assert not at.get("plotly_chart")
+
+
+def test_projects_left_out_are_named_with_why_and_switching_grid_updates_them(demo_db):
+    at = app_test(PAGE)
+    assert not at.exception
+    (expander,) = [e for e in at.expander if e.label.startswith("Projets hors comparaison")]
+    text = "\n".join(m.value for m in expander.markdown)
+    assert "évalué sur une autre grille : « " in text
+    grid_control = next(w for w in at.get("button_group") if w.key == "compare_grid")
+    grid_control.set_value("dialogue").run()
+    assert not at.exception
+    after = [e for e in at.expander if e.label.startswith("Projets hors comparaison")]
+    assert after and "\n".join(m.value for m in after[0].markdown) != text

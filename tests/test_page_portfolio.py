@@ -50,7 +50,12 @@ def test_every_project_is_listed_with_its_figures(demo_db):
     assessed = table["score"].dropna()
     assert metrics["Indice médian (0–100)"] == f"{assessed.median():.0f}"
     assert metrics["Projets avec un point critique"] == str(int((table["n_flags"] > 0).sum()))
-    assert [s.value for s in at.subheader] == ["Répartition des indices globaux", "Projets"]
+    at_risk = table[(table["n_flags"] > 0) | (table["mean_gap"].fillna(0).round() > 0)]
+    assert [s.value for s in at.subheader] == [
+        "Répartition des indices globaux", "Projets",
+        f"Pourquoi ces {len(at_risk)} projets sont à risque"]
+    reasons = "\n".join(m.value for m in at.markdown)
+    assert all(f"**{row.name}** — {row.risk}" in reasons for row in at_risk.itertuples())
     assert len(at.get("plotly_chart")) == 1
     unassessed = table[table["score"].isna()]
     assert not unassessed.empty, "the demo has projects without a cooperation assessment"

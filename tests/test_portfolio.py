@@ -391,3 +391,26 @@ def test_a_risk_sentence_uses_its_own_numbers():
     assert portfolio.risk_reason(scored=True, n_flags=0, flag_texts=[], mean_gap=12.4,
                                  phase="Émergence", profile=None) == \
         "Écart moyen de 12 points à la cible de sa phase (Émergence)."
+
+
+def test_left_out_projects_say_why(tmp_path):
+    db = open_store(tmp_path / "left.db")
+    territory = db.create_territory("Pays")
+    compared = db.create_project("Comparé", territory, phase="emergence")
+    dialogue = db.create_project("Dialogue seulement", territory)
+    silent = db.create_project("Sans réponse", territory)
+    db.create_project("Jamais évalué", territory)
+    for project, grid in ((compared, "cooperation"), (dialogue, "dialogue"),
+                          (silent, "cooperation")):
+        assessment = db.create_assessment(project, grid, "Campagne")
+        if project != silent:
+            respondent = db.add_respondent(assessment, "Ana", "elu")
+            db.save_answer(assessment, respondent, "S01.V01" if grid == "cooperation"
+                           else "A1.L01", "2")
+    missing = portfolio.left_out(db.projects(), score_assessments(db), "cooperation")
+    reasons = dict(zip(missing["name"], missing["reason"]))
+    assert "Comparé" not in reasons
+    assert reasons["Dialogue seulement"].startswith("évalué sur une autre grille : « ")
+    assert reasons["Sans réponse"] == "évaluation sans réponse chiffrée encore"
+    assert reasons["Jamais évalué"] == "aucune évaluation encore"
+    db.close()
