@@ -10,25 +10,31 @@ from __future__ import annotations
 
 import re
 
-# Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping them
-# all covers emphasis, links, headings, lists, tables, `$` (KaTeX) and `:x[…]` directives.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&^=\"'%@;,?/])")
+# Characters that start markup anywhere in a line (emphasis, links, code, tables, KaTeX `$`,
+# `:x[…]` directives and `:material/…:` icons, HTML tags and entities); backslash escapes are
+# CommonMark's own, so the text reads exactly as typed. Apostrophes, full stops, commas stay.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>~$:|&!#])")
 
 
 def escape_markdown(text: object) -> str:
     """`text` escaped so that Streamlit's markdown shows it exactly as typed.
 
-    Line breaks stay line breaks; a leading space cannot start a code block (spaces are
-    kept as typed, but each line's indentation is made non-breaking).
+    Line breaks stay line breaks; indentation is made non-breaking so that it can never
+    start a code block.
     """
     if text is None:
         return ""
     lines = str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
     escaped = []
     for line in lines:
-        body = _MARKDOWN_SPECIAL.sub(r"\\\1", line.lstrip(" "))
-        indent = len(line) - len(line.lstrip(" "))
-        escaped.append("\u00a0" * indent + body)
+        stripped = line.lstrip(" ")
+        body = _MARKDOWN_SPECIAL.sub(r"\\\1", stripped)
+        number = re.match(r"^(\d+)([.)])", body)
+        if number:  # « 1. » starts a numbered list: escape its dot
+            body = number.group(1) + "\\" + body[number.end(1):]
+        elif body[:1] in ("-", "+", "="):
+            body = "\\" + body
+        escaped.append("\u00a0" * (len(line) - len(stripped)) + body)
     # Two trailing spaces make a hard line break in markdown.
     return "  \n".join(escaped)
 

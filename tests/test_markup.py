@@ -36,14 +36,15 @@ def test_markdown_escaping_leaves_no_unescaped_markup_and_reads_as_typed(text):
     escaped = escape_markdown(text)
     assert _unescape(escaped) == text
     # every punctuation character is preceded by a backslash
-    for match in re.finditer(r"[*_\[\]$:<>#`|~\-.]", escaped):
+    for match in re.finditer(r"[*_\[\]$:<>#`|~]", escaped):
         assert escaped[match.start() - 1] == "\\", (text, escaped)
 
 
 def test_markdown_escaping_keeps_letters_accents_and_line_breaks():
-    assert escape_markdown("Élodie répond\nà l'atelier") == "Élodie répond  \nà l\\'atelier"
+    assert escape_markdown("Élodie répond\nà l'atelier, 3.") == "Élodie répond  \nà l'atelier, 3."
     assert escape_markdown(None) == ""
-    assert escape_markdown("    code?") == "\u00a0" * 4 + "code\\?"
+    assert escape_markdown("    code?") == "\u00a0" * 4 + "code?"
+    assert escape_markdown("1. liste\n- puce\n+ plus") == "1\\. liste  \n\\- puce  \n\\+ plus"
 
 
 def test_plotly_escaping():
