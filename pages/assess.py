@@ -13,7 +13,6 @@ import streamlit as st
 
 from coopscore.grid import Grid, Item, Section
 from coopscore.i18n import t
-from coopscore.markup import escape_markdown
 from coopscore.scale import Scale
 from coopscore.store import programmes
 from ui import flash, guarded, load_grid, load_scale, select, show_flashes, store
@@ -144,9 +143,9 @@ def item_ui(item: Item, scale: Scale, assessment_id: int, respondent_id: int,
             badges += " :orange-badge[" + t("app.badge_critical") + "]"
         if item.cte:
             badges += " :blue-badge[" + t("app.badge_cte") + "]"
-        st.markdown(f"**{escape_markdown(item.text)}**{badges}")
+        st.markdown(f"**{item.text}**{badges}")
         if item.children:
-            st.markdown("\n".join(f"- {escape_markdown(child.text)}" for child in item.children))
+            st.markdown("\n".join(f"- {child.text}" for child in item.children))
         st.radio(
             t("app.assess_answer_label", id=item.id), values, format_func=labels.get,
             captions=[a.description for a in options], horizontal=True,
