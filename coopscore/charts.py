@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .i18n import t
+from .markup import escape_plotly
 
 # Colours that stay readable on a projector and for colour-blind readers (Okabe–Ito).
 SERIES_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
@@ -73,9 +74,10 @@ def _polar_trace(axes: Sequence[str], series: Series, index: int, show_legend: b
         other=dict(line=dict(color=colour, width=2)),
     )[series.kind if series.kind in ("team", "target", "previous") else "other"]
     return go.Scatterpolar(
-        r=r, theta=theta, name=series.name, mode="lines+markers", connectgaps=False,
-        marker=dict(size=6, color=colour), showlegend=show_legend,
-        text=hover_text, hovertemplate="%{text}<br>%{r:.0f} / 100<extra>" + series.name + "</extra>",
+        r=r, theta=theta, name=escape_plotly(series.name), mode="lines+markers",
+        connectgaps=False, marker=dict(size=6, color=colour), showlegend=show_legend,
+        # The name is not pasted into the template: « %{…} » typed in a name stays text.
+        text=hover_text, hovertemplate="%{text}<br>%{r:.0f} / 100<extra>%{fullData.name}</extra>",
         **style,
     )
 

@@ -71,7 +71,10 @@ def _grid_export(args: argparse.Namespace) -> int:
         rows = grid.rows()
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        # A custom grid's text may look like a formula (« =HYPERLINK(…) »): made inert.
+        from .exchange import neutralise
+
+        writer.writerows([{key: neutralise(value) for key, value in row.items()} for row in rows])
         text = buffer.getvalue()
     _write_output(text, args.output)
     return 0

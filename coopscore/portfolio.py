@@ -24,6 +24,7 @@ from .grid import Grid, available_grids, load_grid
 from .i18n import t
 from . import labels as labels_module
 from .labels import shorten
+from .markup import escape_plotly
 from .results import Results
 from .scale import Scale
 
@@ -61,6 +62,8 @@ def stage_labels(grid: Grid, width: int = 24) -> tuple[dict[str, str], dict[str,
 def wrapped_text(text: str, width: int, lines: int = 1, separator: str = "<br>") -> str:
     """`text` on at most `lines` lines of about `width` characters (plotly breaks: « <br> »).
 
+    With the « <br> » separator the lines are plotly labels: `<`, `>`, `&` are escaped.
+
     Lines break between words; what does not fit ends the last line with « … ».
     """
     words = " ".join(str(text).split()).split(" ")
@@ -80,6 +83,8 @@ def wrapped_text(text: str, width: int, lines: int = 1, separator: str = "<br>")
             break
     if current:
         out.append(current if len(current) <= width else short_text(current, width))
+    if separator == "<br>":  # a plotly label: what was typed is shown, never rendered
+        out = [escape_plotly(line) for line in out]
     return separator.join(out)
 
 

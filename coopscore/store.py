@@ -882,6 +882,19 @@ class Store:
             raise NotFoundError(t("store.not_found_grid", grid=grid_id, version=version))
         return self._parsed_grid(grid_id, version, row["source"])
 
+    def _warm_grids(self, assessment_ids: Iterable[int]) -> None:
+        """Parse the grids of these assessments now, before a write transaction needs them.
+
+        Unknown ids are left for the transaction to report; inside a caller's transaction
+        this only reads the cache.
+        """
+        for assessment_id in assessment_ids:
+            row = self._one("SELECT grid, grid_version FROM assessments WHERE id = ?",
+                            [int(assessment_id)])
+            if row is not None:
+                with contextlib.suppress(NotFoundError):
+                    self._stored_grid(row["grid"], row["grid_version"])
+
     def _parsed_grid(self, grid_id: str, version: str, source: str) -> Grid:
         # Parsed without the Store's lock (unless a caller's transaction holds it): other
         # threads keep reading meanwhile. Two threads may parse the same text once each.
@@ -1291,6 +1304,7 @@ class Store:
         answers = [row if isinstance(row, AnswerRow) else AnswerRow(
             int(row["assessment_id"]), int(row["respondent_id"]), str(row["item"]),
             str(row["value"]), row.get("comment")) for row in rows]
+        self._warm_grids({answer.assessment_id for answer in answers})
         with self.transaction():
             problems: list[str] = []
             assessments: dict[int, dict[str, Any]] = {}
@@ -1386,6 +1400,7 @@ class Store:
             NotFoundError: unknown assessment. StoreError: closed assessment, unknown item or
             value off its answer set.
         """
+        self._warm_grids([assessment_id])
         with self.transaction():
             assessment = self._open_assessment(assessment_id)
             problem = self._answer_problem(self._item_kinds(assessment), assessment, item, value)
@@ -1455,6 +1470,8 @@ class Store:
         fields: dict[str, Any] = {"method": method, "title": title, "because": because,
                                   "owner": owner, "due_date": due_date,
                                   "status": status or next(iter(action_statuses()))}
+        if assessment_id is not None:
+            self._warm_grids([assessment_id])
         with self.transaction():
             grid = None
             if assessment_id is not None:
@@ -1493,6 +1510,9 @@ class Store:
         if unknown:
             raise StoreError(t("store.bad_action_field", fields=", ".join(unknown),
                                valid=", ".join(self.ACTION_FIELDS)))
+        action = self._one("SELECT assessment_id FROM actions WHERE id = ?", [int(action_id)])
+        if action is not None and action["assessment_id"] is not None:
+            self._warm_grids([action["assessment_id"]])
         with self.transaction():
             row = self._require("actions", action_id, "action")
             grid = None

@@ -16,6 +16,7 @@ from coopscore import agreement, charts
 from coopscore.grid import Grid
 from coopscore.i18n import t
 from coopscore.labels import band_ranges, shorten, stage_labels
+from coopscore.markup import escape_markdown
 from coopscore.results import Results
 from coopscore.scale import Scale
 from coopscore.store import Assessment
@@ -234,7 +235,7 @@ def consensus_ui(results: Results, assessment: Assessment, hotspots: pd.DataFram
                                          if rows.loc[i, "resolved"]
                                          else "facilitation.consensus_option_open")))
     row = rows.loc[item_id]
-    st.markdown(f"**{grid.item(item_id).text}**")
+    st.markdown(f"**{escape_markdown(grid.item(item_id).text)}**")
     levels = [a.value for a in scale.levels]
     counts = agreement.answer_counts(answers, [item_id], levels).iloc[0]
     st.markdown(t("facilitation.consensus_answers", n=int(row["n"]), median=number(row["median"]),

@@ -17,6 +17,7 @@ from coopscore.gaps import (
 )
 from coopscore.grid import Grid
 from coopscore.i18n import t
+from coopscore.markup import escape_markdown
 from coopscore.store import Assessment
 from ui import (
     flash, guarded, load_scale, scored_assessment_ui, show_flashes, store, targets_in_force_ui,
@@ -61,12 +62,13 @@ def _badges(weak: pd.Series) -> str:
 
 
 def _sub_items_markdown(recommendation: pd.Series) -> str:
-    return "\n".join("  " * s.depth + f"- {s.text}" for s in recommendation["sub_items"])
+    return "\n".join("  " * s.depth + f"- {escape_markdown(s.text)}"
+                     for s in recommendation["sub_items"])
 
 
 def method_card_ui(assessment: Assessment, recommendation: pd.Series) -> None:
     with st.container(border=True):
-        st.markdown(f"**{recommendation['text']}** :gray-badge["
+        st.markdown(f"**{escape_markdown(recommendation['text'])}** :gray-badge["
                     + t("team.method_status", status=recommendation["status_label"]) + "]")
         if recommendation["because_texts"]:
             st.markdown(t("team.because_label") + "\n"
@@ -80,7 +82,7 @@ def lever_card_ui(assessment: Assessment, recommendation: pd.Series, weak: pd.Da
     found = weak[weak["item"] == recommendation["method"]]
     with st.container(border=True):
         badges = _badges(found.iloc[0]) if not found.empty else ""
-        st.markdown(f"**{recommendation['text']}**{badges}")
+        st.markdown(f"**{escape_markdown(recommendation['text'])}**{badges}")
         if not found.empty:
             st.caption(t("team.lever_value", value=found.iloc[0]["value_label"],
                          target=found.iloc[0]["target_label"]))

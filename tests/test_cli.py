@@ -58,6 +58,17 @@ def test_csv_export_has_one_row_per_item_with_section_and_parent(capsys, coopera
     assert next(r for r in rows if r["id"] == "S10.M02")["parent_id"] == ""
 
 
+def test_csv_export_neutralises_formula_like_texts(capsys, tmp_path):
+    grid = tmp_path / "formula.yaml"
+    grid.write_text('id: g\ntitle: G\nversion: "1"\nsections:\n  - id: S01\n    title: "=1+1"\n'
+                    '    criteria:\n      - {id: S01.V01, text: "=HYPERLINK(\'http://x\')"}\n',
+                    encoding="utf-8")
+    assert main(["grid", "export", str(grid), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0]["text"] == "'=HYPERLINK('http://x')"
+    assert rows[0]["section_title"] == "'=1+1"
+
+
 def test_unknown_grid_exits_2_with_a_french_message(capsys):
     assert main(["grid", "export", "nope"]) == 2
     assert "Grille « nope » inconnue" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 from coopscore.store import open_store
@@ -68,7 +69,8 @@ def test_choosing_projects_compares_exactly_them(demo_db):
         [int(projects.loc[name, "id"]) for name in wanted]).run()
     assert not at.exception
     assert _compared_names(at) == wanted
-    rows = [label.replace("<br>", " ").rstrip("…") for label in _heatmap(at)["y"]]
+    # plotly labels: typed text is escaped (« & » is « &amp; »), shown as typed
+    rows = [html.unescape(label.replace("<br>", " ")).rstrip("…") for label in _heatmap(at)["y"]]
     assert len(rows) == 2
     assert all(name.startswith(row) for row, name in zip(rows, wanted, strict=True))
     assert at.selectbox(key="compare_position_cooperation").options == wanted
