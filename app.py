@@ -20,7 +20,7 @@ if personal_link:
     respond = st.navigation([st.Page("pages/respond.py", title=t("respond.title"),
                                      icon=":material/edit_note:", default=True)],
                             position="hidden")
-    st.set_page_config(page_title=t("app.page_title", page=respond.title))
+    st.set_page_config(page_title=t("app.page_title", page=t("respond.title")))
     st.html(f"<script>document.documentElement.lang = {language!r};</script>",
             unsafe_allow_javascript=True)
     respond.run()
@@ -68,7 +68,9 @@ navigation = st.navigation(pages, position="hidden")
 navigation_ui(pages)
 # Each page its own tab title (« Résultats · coopscore »), and the page's language on <html>
 # (Streamlit writes lang="en" whatever the page says: streamlit/streamlit#15726).
-st.set_page_config(page_title=t("app.page_title", page=navigation.title))
+# (getattr: outside a server, e.g. when a spawned process re-imports this script as its main
+# module after an AppTest, the page object has no title.)
+st.set_page_config(page_title=t("app.page_title", page=getattr(navigation, "title", "coopscore")))
 st.html(f"<script>document.documentElement.lang = {language!r};</script>",
         unsafe_allow_javascript=True)
 sidebar_selection_ui()

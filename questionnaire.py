@@ -16,6 +16,7 @@ from coopscore.errors import CoopscoreError
 from coopscore.gaps import french_number, recommendation_table, weak_points
 from coopscore.grid import Grid, Item
 from coopscore.i18n import t
+from coopscore.markup import escape_markdown
 from coopscore.results import respondent_results
 from coopscore.scale import Scale
 from ui import load_scale, store
@@ -83,9 +84,9 @@ def item_ui(item: Item, scale: Scale, assessment_id: int, respondent_id: int,
             badges += " :orange-badge[" + t("app.badge_critical") + "]"
         if item.cte:
             badges += " :blue-badge[" + t("app.badge_cte") + "]"
-        st.markdown(f"**{item.text}**{badges}")
+        st.markdown(f"**{escape_markdown(item.text)}**{badges}")
         if item.children:
-            st.markdown("\n".join(f"- {child.text}" for child in item.children))
+            st.markdown("\n".join(f"- {escape_markdown(child.text)}" for child in item.children))
         st.radio(
             t("app.assess_answer_label", id=item.id), values, format_func=labels.get,
             captions=[a.description for a in options], horizontal=True,
@@ -136,7 +137,7 @@ def feedback_ui(grid: Grid, scale: Scale, assessment_id: int, respondent_id: int
     weak = weak_points(results.one("criteria", assessment_id), grid, scale, [section_id])
     if not weak.empty:
         st.markdown(f"**{t('questionnaire.feedback_weak')}**\n\n" + "\n".join(
-            "- " + t("questionnaire.feedback_weak_item", text=row["text"],
+            "- " + t("questionnaire.feedback_weak_item", text=escape_markdown(row["text"]),
                      value=row["value_label"], target=row["target_label"])
             for _, row in weak.iterrows()))
     methods = recommendation_table(results.recommendations_for(assessment_id), grid, scale)
@@ -146,8 +147,9 @@ def feedback_ui(grid: Grid, scale: Scale, assessment_id: int, respondent_id: int
         return
     lines = []
     for _, row in methods.iterrows():
-        lines.append(f"- {row['text']}")
-        lines.extend("  " * (s.depth + 1) + f"- {s.text}" for s in row["sub_items"])
+        lines.append(f"- {escape_markdown(row['text'])}")
+        lines.extend("  " * (s.depth + 1) + f"- {escape_markdown(s.text)}"
+                     for s in row["sub_items"])
     st.markdown(f"**{t('questionnaire.feedback_methods')}**\n\n" + "\n".join(lines))
 
 
