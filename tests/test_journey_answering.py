@@ -8,6 +8,7 @@ here sets session state.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from coopscore.answering import answerable
 from coopscore.grid import load_grid
@@ -235,3 +236,37 @@ def test_keyboard_only_answers_a_stage_and_moves_on(browser, server, server_db, 
         context.close()
     assert stored(server_db, campaign["assessment"])[person] == expected_answers(
         grid, ["S01"], 1, 1)
+
+
+def test_a_second_project_created_in_the_same_session_gets_the_next_assessment(
+        browser, server, server_db, screenshots):
+    context, page = new_person_page(browser, server)
+    try:
+        page.get_by_role("link", name="Auto-évaluation").first.click()
+        page.wait_for_url("**/auto-evaluation**")
+        wait_idle(page)
+        for name in ("Projet des Monts", "Projet des Vallées"):
+            box = page.get_by_role("textbox", name="Nom du projet")
+            try:  # open while there is no project yet; the widgets may still be drawing
+                box.wait_for(timeout=8_000)
+            except PlaywrightTimeout:
+                page.get_by_text("Nouveau projet", exact=True).click()
+                box.wait_for()
+            page.get_by_role("textbox", name="… ou nouveau territoire").fill(f"Pays {name}")
+            box.fill(name)
+            page.get_by_role("button", name="Créer le projet").click()
+            page.get_by_text(f"Projet « {name} » créé.").wait_for()
+            settle(page)
+        sidebar = page.locator("[data-testid='stSidebar']")
+        page.screenshot(path=str(screenshots / "second-projet.png"))
+        assert sidebar.get_by_role("combobox", name="Projet").input_value() == "Projet des Vallées"
+        page.get_by_role("button", name="Ouvrir l'évaluation").click()
+        page.get_by_text("Évaluation « Diagnostic initial » ouverte.").wait_for()
+        settle(page)
+        no_error_on(page)
+    finally:
+        context.close()
+    with open_store(server_db) as db:
+        projects = db.projects().set_index("name")["id"]
+        assert len(db.assessments(int(projects["Projet des Vallées"]))) == 1
+        assert db.assessments(int(projects["Projet des Monts"])).empty
