@@ -204,17 +204,20 @@ def test_keyboard_only_answers_a_stage_and_moves_on(browser, server, server_db, 
                     text: (e.innerText || '').trim(), item: item ? item.className : ''}; }""")
 
     def tab_until(condition, limit: int = 400) -> dict:
+        states = []
         for _ in range(limit):
             page.keyboard.press("Tab")
-            state = focused()
-            if condition(state):
-                return state
-        raise AssertionError("never reached by Tab")
+            states.append(focused())
+            if condition(states[-1]):
+                return states[-1]
+        page.screenshot(path=str(screenshots / "clavier-echec.png"))
+        raise AssertionError(f"never reached by Tab; last focused: {states[-5:]}")
 
     try:
         page.goto(url)
         wait_idle(page)
         page.get_by_text("Vous répondez en tant que Fatou").wait_for()
+        page.get_by_role("button", name="Étape suivante").wait_for()  # the stage is all drawn
         groups = (page.locator("[class*='st-key-crit_'] [data-testid='stRadio']").count()
                   + page.locator("[class*='st-key-meth_'] [data-testid='stRadio']").count())
         seen: set[str] = set()
