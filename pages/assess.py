@@ -10,6 +10,7 @@ import datetime as dt
 
 import streamlit as st
 
+from coopscore.errors import CoopscoreError
 from coopscore.i18n import t
 from coopscore.scale import Scale
 from coopscore.store import programmes
@@ -86,13 +87,17 @@ def _add_respondent(assessment_id: int) -> None:
     """Form callback: add the person, and make them the one answering, before anything draws."""
     form = f"new_respondent_{assessment_id}"
     name = st.session_state.get(f"{form}_name", "")
-    respondent_id = guarded(store().add_respondent, assessment_id, name,
-                            st.session_state.get(f"{form}_role"),
-                            st.session_state.get(f"{form}_organisation", ""),
-                            success=t("app.assess_respondent_added", name=str(name).strip()))
-    if respondent_id is not None:
-        st.session_state["respondent_id"] = respondent_id
-        st.session_state[_respondent_key(assessment_id)] = respondent_id  # widget not drawn yet
+    try:
+        respondent_id = store().add_respondent(
+            assessment_id, name, st.session_state.get(f"{form}_role"),
+            st.session_state.get(f"{form}_organisation", ""))
+    except CoopscoreError as error:  # shown under the form that caused it, nothing added
+        st.session_state[f"{form}_message"] = ("error", str(error))
+        return
+    st.session_state[f"{form}_message"] = (
+        "success", t("app.assess_respondent_added", name=str(name).strip()))
+    st.session_state["respondent_id"] = respondent_id
+    st.session_state[_respondent_key(assessment_id)] = respondent_id  # widget not drawn yet
 
 
 def respondent_ui(assessment_id: int, scale: Scale) -> int | None:
@@ -129,6 +134,10 @@ def respondent_ui(assessment_id: int, scale: Scale) -> int | None:
             st.text_input(t("app.assess_organisation"), key=f"{form}_organisation")
             st.form_submit_button(t("app.assess_add_respondent"), type="primary",
                                   on_click=_add_respondent, args=(assessment_id,))
+    message = st.session_state.pop(f"{form}_message", None)
+    if message is not None:
+        kind, text = message
+        (st.success if kind == "success" else st.error)(text)
     return current if current in people else None
 
 

@@ -8,6 +8,7 @@ here sets session state.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from coopscore.answering import answerable
 from coopscore.grid import load_grid
@@ -203,17 +204,20 @@ def test_keyboard_only_answers_a_stage_and_moves_on(browser, server, server_db, 
                     text: (e.innerText || '').trim(), item: item ? item.className : ''}; }""")
 
     def tab_until(condition, limit: int = 400) -> dict:
+        states = []
         for _ in range(limit):
             page.keyboard.press("Tab")
-            state = focused()
-            if condition(state):
-                return state
-        raise AssertionError("never reached by Tab")
+            states.append(focused())
+            if condition(states[-1]):
+                return states[-1]
+        page.screenshot(path=str(screenshots / "clavier-echec.png"))
+        raise AssertionError(f"never reached by Tab; last focused: {states[-5:]}")
 
     try:
         page.goto(url)
         wait_idle(page)
         page.get_by_text("Vous répondez en tant que Fatou").wait_for()
+        page.get_by_role("button", name="Étape suivante").wait_for()  # the stage is all drawn
         groups = (page.locator("[class*='st-key-crit_'] [data-testid='stRadio']").count()
                   + page.locator("[class*='st-key-meth_'] [data-testid='stRadio']").count())
         seen: set[str] = set()
@@ -235,3 +239,37 @@ def test_keyboard_only_answers_a_stage_and_moves_on(browser, server, server_db, 
         context.close()
     assert stored(server_db, campaign["assessment"])[person] == expected_answers(
         grid, ["S01"], 1, 1)
+
+
+def test_a_second_project_created_in_the_same_session_gets_the_next_assessment(
+        browser, server, server_db, screenshots):
+    context, page = new_person_page(browser, server)
+    try:
+        page.get_by_role("link", name="Auto-évaluation").first.click()
+        page.wait_for_url("**/auto-evaluation**")
+        wait_idle(page)
+        for name in ("Projet des Monts", "Projet des Vallées"):
+            box = page.get_by_role("textbox", name="Nom du projet")
+            try:  # open while there is no project yet; the widgets may still be drawing
+                box.wait_for(timeout=8_000)
+            except PlaywrightTimeout:
+                page.get_by_text("Nouveau projet", exact=True).click()
+                box.wait_for()
+            page.get_by_role("textbox", name="… ou nouveau territoire").fill(f"Pays {name}")
+            box.fill(name)
+            page.get_by_role("button", name="Créer le projet").click()
+            page.get_by_text(f"Projet « {name} » créé.").wait_for()
+            settle(page)
+        sidebar = page.locator("[data-testid='stSidebar']")
+        page.screenshot(path=str(screenshots / "second-projet.png"))
+        assert sidebar.get_by_role("combobox", name="Projet").input_value() == "Projet des Vallées"
+        page.get_by_role("button", name="Ouvrir l'évaluation").click()
+        page.get_by_text("Évaluation « Diagnostic initial » ouverte.").wait_for()
+        settle(page)
+        no_error_on(page)
+    finally:
+        context.close()
+    with open_store(server_db) as db:
+        projects = db.projects().set_index("name")["id"]
+        assert len(db.assessments(int(projects["Projet des Vallées"]))) == 1
+        assert db.assessments(int(projects["Projet des Monts"])).empty

@@ -202,3 +202,27 @@ def test_a_second_project_created_in_the_session_is_selected(demo_db):
     with open_store(demo_db) as db:
         assert len(db.assessments(second)) == 1
         assert db.assessments(int(projects["Premier projet"])).empty
+
+
+def test_adding_a_person_without_a_name_says_so_under_the_form_and_adds_nobody(demo_db):
+    project, assessment_id, first = _fresh(demo_db)
+    at = app_test(PAGE, project_id=project, assessment_id=assessment_id, respondent_id=first)
+    form = f"new_respondent_{assessment_id}"
+    at.button(key=f"FormSubmitter:{form}-Ajouter").click().run()
+    assert not at.exception
+    assert at.error, "a French error is shown"
+    assert at.session_state["respondent_id"] == first
+    with open_store(demo_db) as db:
+        assert list(db.respondents(assessment_id)["id"]) == [first]
+
+
+def test_choosing_another_project_in_the_sidebar_changes_the_selection(demo_db):
+    project, assessment_id, respondent = _fresh(demo_db)
+    with open_store(demo_db) as db:
+        other = next(int(p) for p in db.projects()["id"] if int(p) != project)
+    at = app_test(PAGE, project_id=project, assessment_id=assessment_id, respondent_id=respondent)
+    at.selectbox(key="sidebar_project").set_value(other).run()
+    assert not at.exception
+    assert at.session_state["project_id"] == other
+    assert at.session_state["respondent_id"] is None
+    assert at.session_state["assessment_id"] != assessment_id
