@@ -12,11 +12,14 @@ import csv
 import io
 import json
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from . import failures
 from . import grid as grid_module
 from .errors import CoopscoreError, ScaleError
+from .fsutil import write_atomic
 from .i18n import t
 
 if TYPE_CHECKING:
@@ -45,8 +48,7 @@ class _FrenchParser(argparse.ArgumentParser):
 def _write_output(text: str, path: str | None) -> None:
     """Write a command's result to a file (UTF-8) or to standard output."""
     if path:
-        with open(path, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        write_atomic(path, text.encode("utf-8"))
     else:
         sys.stdout.write(text)
 
@@ -102,6 +104,20 @@ def _add_grid_commands(subparsers: argparse._SubParsersAction) -> None:
 
 def _add_db_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", help=_help("store.help_db"))
+
+
+MAX_ROW_ID = 2**63 - 1  # SQLite's largest integer
+
+
+def _row_id(text: str) -> int:
+    """A database id given on the command line: a whole number from 1 to SQLite's maximum."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_ROW_ID:
+        raise argparse.ArgumentTypeError(t("cli.bad_id", value=text[:40], max=MAX_ROW_ID))
+    return value
 
 
 def _positive(text: str) -> int:
@@ -189,7 +205,9 @@ def _score(args: argparse.Namespace) -> int:
         document = next(iter(reports.values())) if len(reports) == 1 else reports
         text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     else:
-        text = "\n".join(score_table(report, assessment, grid, scale)
+        default_targets = bool(grid.phases) and args.phase is None and args.profile is None
+        text = "\n".join(score_table(report, assessment, grid, scale,
+                                     default_targets=default_targets)
                          for assessment, report in reports.items())
     _write_output(text, args.output)
     return 0
@@ -203,8 +221,12 @@ def _french_number(value: float | None, digits: int = 1, percent: bool = False) 
     return f"{value:.{digits}f}".replace(".", ",")
 
 
-def score_table(report: dict, assessment: object, grid: grid_module.Grid, scale: Scale) -> str:
-    """A plain-text reading of one report (as `to_report` gives it), for people at a terminal."""
+def score_table(report: dict, assessment: object, grid: grid_module.Grid, scale: Scale, *,
+                default_targets: bool = False) -> str:
+    """A plain-text reading of one report (as `to_report` gives it), for people at a terminal.
+
+    `default_targets`: neither phase nor profile was given; the table says which target applies.
+    """
     bands = {band.id: band.label for band in scale.bands}
     nothing = t("cli_score.nothing")
     lines = [t("cli_score.assessment", assessment=assessment, grid=grid.id),
@@ -227,7 +249,11 @@ def score_table(report: dict, assessment: object, grid: grid_module.Grid, scale:
         lines += [t("cli_score.flag", item=f["item"], stage=f["stage"],
                     value=_french_number(f["value"]), reason=f["reason"]) for f in report["flags"]]
     lines += ["", t("cli_score.recommendations")]
-    if all(stage["target"] is None for stage in report["stages"]):
+    if default_targets and scale.targets.unknown_phase is not None:
+        band = scale.band_of(scale.targets.unknown_phase)
+        lines.append(t("targets.cli_default", band=band.label if band else nothing,
+                       threshold=f"{scale.targets.unknown_phase:g}"))
+    elif all(stage["target"] is None for stage in report["stages"]):
         lines.append(t("cli_score.no_target"))
     texts = {item.id: item.text for item in (*grid.criteria(), *grid.methods())}
     for rec in report["recommendations"]:
@@ -283,8 +309,7 @@ def _template(args: argparse.Namespace) -> int:
     else:
         grid = grid_module.load_grid(args.grid)
     data = exchange.questionnaire_bytes(grid, project=project, assessment=assessment)
-    with open(args.output, "wb") as handle:
-        handle.write(data)
+    write_atomic(args.output, data)
     print(t("exchange.template_written", path=args.output, grid=grid.id, version=grid.version))
     return 0
 
@@ -308,9 +333,9 @@ def _add_exchange_commands(subparsers: argparse._SubParsersAction) -> None:
 
     export = subparsers.add_parser("export", help=_help("exchange.help_export"))
     export.add_argument("path", help=_help("exchange.help_export_path"))
-    export.add_argument("--assessment", type=int, action="append",
+    export.add_argument("--assessment", type=_row_id, action="append",
                         help=_help("exchange.help_export_assessment"))
-    export.add_argument("--project", type=int, action="append",
+    export.add_argument("--project", type=_row_id, action="append",
                         help=_help("exchange.help_export_project"))
     export.add_argument("--format", choices=EXPORT_FORMATS, help=_help("exchange.help_export_format"))
     export.add_argument("--table", default="answers", help=_help("exchange.help_export_table"))
@@ -321,14 +346,14 @@ def _add_exchange_commands(subparsers: argparse._SubParsersAction) -> None:
     template.add_argument("grid", nargs="?", default="cooperation",
                           help=_help("exchange.help_template_grid"))
     template.add_argument("--output", "-o", required=True, help=_help("exchange.help_template_output"))
-    template.add_argument("--assessment", type=int, help=_help("exchange.help_template_assessment"))
+    template.add_argument("--assessment", type=_row_id, help=_help("exchange.help_template_assessment"))
     _add_db_argument(template)
     template.set_defaults(func=_template)
 
     importing = subparsers.add_parser("import", help=_help("exchange.help_import"))
     importing.add_argument("files", nargs="+", help=_help("exchange.help_import_files"))
-    importing.add_argument("--assessment", type=int, help=_help("exchange.help_import_assessment"))
-    importing.add_argument("--project", type=int, help=_help("exchange.help_import_project"))
+    importing.add_argument("--assessment", type=_row_id, help=_help("exchange.help_import_assessment"))
+    importing.add_argument("--project", type=_row_id, help=_help("exchange.help_import_project"))
     importing.add_argument("--grid", help=_help("exchange.help_import_grid"))
     importing.add_argument("--label", help=_help("exchange.help_import_label"))
     importing.add_argument("--date", help=_help("exchange.help_import_date"))
@@ -659,3 +684,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        sys.stderr.write(t("cli.interrupted") + "\n")
+        return 130
+    except Exception as error:  # noqa: BLE001 - the last guard: French, exit 2, no traceback
+        database = getattr(args, "db", None) or str(_default_db_path())
+        sys.stderr.write(failures.describe(error, database) + "\n")
+        if failures.debug_enabled():
+            traceback.print_exc()
+        return 2
+
+
+def _default_db_path() -> object:
+    from .store import default_db_path
+
+    return default_db_path()
