@@ -1,5 +1,3 @@
-# PENDING until questionnaire.py (branch « assess ») is merged: rename to
-# tests/test_browser_links_eight.py. Passed on a local merge of links + assess (8 contexts, 40 answers).
 """Eight people answer at once, each through their own personal link in their own browser:
 no answer lost, none filed under another person (checked in the database)."""
 
