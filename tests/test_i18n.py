@@ -220,3 +220,49 @@ def test_grid_export_in_an_unknown_language_is_a_french_error(capsys):
     assert captured.out == ""
     assert "Langue « de » indisponible pour la grille « dialogue » (langues : fr, en)" in captured.err
     assert "Traceback" not in captured.err
+
+
+# --- the scale's texts (data/scale.yaml, translated in data/i18n/en/scale.yaml) ------------
+
+
+def test_every_scale_text_has_an_english_translation_and_no_other():
+    from coopscore.scale import load_scale, scale_translation
+
+    scale = load_scale()
+    data = scale_translation("en")
+    assert set(data["questions"]) == {"criterion", "method"}
+    expected = {
+        "levels": [a.value for a in scale.levels],
+        "non_levels": [a.value for a in scale.non_levels],
+        "method_answers": [a.value for a in scale.method_answers],
+        "bands": [b.id for b in scale.bands],
+        "roles": [r.id for r in scale.roles],
+    }
+    for group, ids in expected.items():
+        assert sorted(map(str, data[group])) == sorted(ids), group
+        for key in ids:
+            assert str(data[group][key]["label"]).strip()
+            if group != "roles":
+                assert str(data[group][key]["description"]).strip()
+
+
+def test_scale_labels_follow_the_session_language_and_both_spellings_are_read():
+    from coopscore.scale import fold_key, load_scale
+
+    scale = load_scale()
+    try:
+        assert i18n.use_language("fr") == "fr"
+        french = (scale.levels[2].label, scale.bands[0].label, scale.role_label("elu"),
+                  scale.method_answers[0].description, scale.question)
+        assert french[0] == "En partie traité"
+        assert i18n.use_language("en") == "en"
+        assert (scale.levels[2].label, scale.bands[0].label, scale.role_label("elu"),
+                scale.method_answers[0].description, scale.question) == (
+            "Partly addressed", "Strength", "elected representative",
+            "The method is used in the project.",
+            "To what extent is this point taken into account in the project?")
+        spellings = scale.spellings("criterion")
+        assert spellings[fold_key("Partly addressed")] == spellings[fold_key("En partie traité")] == "2"
+        assert scale.role_spellings()[fold_key("technical officer")] == "technicien"
+    finally:
+        i18n.use_language(None)
