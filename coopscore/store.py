@@ -267,21 +267,27 @@ def answer_vocabulary() -> AnswerVocabulary:
                             method_values=scale.method_values(), roles=scale.role_ids())
 
 
-def _read_labelled_list(filename: str, key: str) -> dict[str, str]:
+@functools.cache
+def _read_ids(filename: str, key: str) -> tuple[str, ...]:
     data = yaml.safe_load((DATA_DIR / filename).read_text(encoding="utf-8"))
-    return {str(entry["id"]): str(entry["label"]) for entry in data[key]}
+    return tuple(str(entry["id"]) for entry in data[key])
 
 
-@functools.cache
 def programmes() -> dict[str, str]:
-    """Funding programmes {id: French label}, from data/programmes.yaml, in file order."""
-    return _read_labelled_list("programmes.yaml", "programmes")
+    """Funding programmes {id: label in the session's language}, ids from data/programmes.yaml.
+
+    Labels are the catalogue's `labels.programme_<id>` (data/locales/<lang>/labels.yaml).
+    """
+    return {pid: t(f"labels.programme_{pid}") for pid in _read_ids("programmes.yaml", "programmes")}
 
 
-@functools.cache
 def action_statuses() -> dict[str, str]:
-    """Action plan statuses {id: French label}, from data/action_statuses.yaml."""
-    return _read_labelled_list("action_statuses.yaml", "statuses")
+    """Action plan statuses {id: label in the session's language}, first one for a new action.
+
+    Ids from data/action_statuses.yaml; labels are the catalogue's `labels.action_status_<id>`.
+    """
+    return {sid: t(f"labels.action_status_{sid}")
+            for sid in _read_ids("action_statuses.yaml", "statuses")}
 
 
 @functools.cache

@@ -266,3 +266,18 @@ def test_scale_labels_follow_the_session_language_and_both_spellings_are_read():
         assert scale.role_spellings()[fold_key("technical officer")] == "technicien"
     finally:
         i18n.use_language(None)
+
+
+def test_programme_and_action_status_labels_come_from_the_catalogue():
+    from coopscore.store import action_statuses, programmes
+
+    try:
+        i18n.use_language("fr")
+        assert programmes()["region"] == "Programme régional"
+        assert list(action_statuses()) == ["todo", "in_progress", "done", "dropped"]
+        assert action_statuses()["todo"] == "À faire"
+        i18n.use_language("en")
+        assert programmes()["region"] == "Regional programme"
+        assert action_statuses()["dropped"] == "Dropped"
+    finally:
+        i18n.use_language(None)
