@@ -23,7 +23,12 @@ from coopscore import store as store_module
 from coopscore.errors import CoopscoreError
 from coopscore.i18n import t
 
-load_grid = st.cache_data(show_spinner=False)(grid_module.load_grid)
+_load_grid = st.cache_data(show_spinner=False)(grid_module.load_grid)
+
+
+def load_grid(id_or_path: str) -> grid_module.Grid:
+    """A shipped grid, its texts in the session's language (scores never depend on it)."""
+    return _load_grid(id_or_path, language=i18n.current_language())
 available_grids = st.cache_data(show_spinner=False)(grid_module.available_grids)
 load_scale = st.cache_resource(show_spinner=False)(scale_module.load_scale)
 

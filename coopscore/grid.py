@@ -8,6 +8,7 @@ the file, and a user's own grid file goes through the same checks.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -562,10 +563,15 @@ def translation_languages(grid_id: str, folder: Path | str = TRANSLATIONS_DIR) -
 def grid_translation(grid_id: str, language: str,
                      folder: Path | str = TRANSLATIONS_DIR) -> dict[str, Any] | None:
     """The raw translation file of a grid in a language (None when there is none)."""
-    path = Path(folder) / language / f"{grid_id}.yaml"
-    if not path.is_file():
+    return _read_translation(str(Path(folder) / language / f"{grid_id}.yaml"))
+
+
+@functools.cache
+def _read_translation(path: str) -> dict[str, Any] | None:
+    # Shipped files, read once per process like the message catalogues.
+    if not Path(path).is_file():
         return None
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
 
 
 def translation_ids(translation: dict[str, Any]) -> dict[str, set[str]]:

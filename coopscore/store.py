@@ -44,7 +44,7 @@ from sqlite_utils import Database
 from . import grid as grid_module
 from .errors import NotFoundError, StoreError
 from .grid import Grid
-from .i18n import t
+from .i18n import current_language, t
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_DB_PATH = DATA_DIR / "coopscore.db"
@@ -721,7 +721,9 @@ class Store:
             NotFoundError: unknown assessment.
         """
         assessment = self.assessment(assessment_id)
-        return self._stored_grid(assessment.grid, assessment.grid_version)
+        # Texts in the session's language; ids, weights and flags, hence scores, unchanged.
+        return grid_module.translated(self._stored_grid(assessment.grid, assessment.grid_version),
+                                      current_language())
 
     def _stored_grid(self, grid_id: str, version: str) -> Grid:
         with self._lock:

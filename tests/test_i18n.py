@@ -281,3 +281,54 @@ def test_programme_and_action_status_labels_come_from_the_catalogue():
         assert action_statuses()["dropped"] == "Dropped"
     finally:
         i18n.use_language(None)
+
+
+# --- the app in English ---------------------------------------------------------------------
+
+
+def _english(page: str | None = None, **session: object):
+    """The app opened with ?lang=en (a partner's link), optionally on a page."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["lang"] = "en"
+    for key, value in session.items():
+        at.session_state[key] = value
+    if session:
+        at.session_state["_selection_restored"] = True
+    at.run()
+    assert not at.exception
+    if page:
+        at.switch_page(page).run()
+        assert not at.exception, page
+    return at
+
+
+def test_choosing_english_in_the_sidebar_translates_the_home_page():
+    at = _english()
+    headings = [m.value for m in at.markdown] + [h.value for h in at.title] + \
+        [h.value for h in at.header] + [h.value for h in at.subheader]
+    text = "\n".join(headings)
+    assert "where does your cooperation project stand?" in text
+    assert "Les grilles de référence" not in text
+    i18n.use_language(None)
+
+
+def test_reference_page_in_english_shows_the_english_grid():
+    at = _english("pages/reference.py")
+    shown = "\n".join(e.value for e in [*at.markdown, *at.header, *at.subheader, *at.expander]
+                      if isinstance(getattr(e, "value", None), str))
+    shown += "\n".join(str(getattr(e, "label", "")) for e in at.expander)
+    assert "Identify a need, a problem or an expectation, and spell it out" in shown
+    assert "Identifier un besoin" not in shown
+    i18n.use_language(None)
+
+
+@pytest.mark.parametrize("page", ["pages/results.py", "pages/gaps.py", "pages/crossview.py",
+                                  "pages/plan.py", "pages/portfolio.py"])
+def test_team_and_funder_pages_render_in_english(demo_db, page):
+    at = _english(page, project_id=1, assessment_id=1)
+    assert at.session_state["language"] == "en"
+    i18n.use_language(None)
