@@ -42,7 +42,12 @@ chromium:
 		exit 1; \
 	fi
 
-test: $(VENV)/.stamp-test chromium
+# axe-core, injected by the accessibility tests (from npm; package.json pins the version).
+node_modules/.stamp: package.json
+	npm install --no-audit --no-fund --silent
+	touch $@
+
+test: $(VENV)/.stamp-test chromium node_modules/.stamp
 	COOPSCORE_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
 bench: $(VENV)/.stamp-test

@@ -3,10 +3,28 @@
 import streamlit as st
 
 from coopscore.i18n import t
-from ui import language_ui, sidebar_selection_ui
+from coopscore.links import LINK_PARAMETER
+from ui import LINK_TOKEN_KEY, language_ui, navigation_ui, sidebar_selection_ui
 
 st.set_page_config(page_icon=":material/hub:", layout="wide")
-language = language_ui()
+personal_link = bool(st.query_params.get(LINK_PARAMETER) or st.session_state.get(LINK_TOKEN_KEY))
+# A link holder gets no sidebar at all: their language comes from the link (&lang=en).
+language = language_ui(selector=not personal_link)
+
+# A personal link (?lien=TOKEN) opens one page and nothing else: no sidebar, no other page.
+# The token stays with the session even if the address loses it.
+if personal_link:
+    st.session_state[LINK_TOKEN_KEY] = (st.session_state.get(LINK_TOKEN_KEY)
+                                        or st.query_params.get(LINK_PARAMETER))
+    st.query_params[LINK_PARAMETER] = st.session_state[LINK_TOKEN_KEY]
+    respond = st.navigation([st.Page("pages/respond.py", title=t("respond.title"),
+                                     icon=":material/edit_note:", default=True)],
+                            position="hidden")
+    st.set_page_config(page_title=t("app.page_title", page=respond.title))
+    st.html(f"<script>document.documentElement.lang = {language!r};</script>",
+            unsafe_allow_javascript=True)
+    respond.run()
+    st.stop()
 
 pages = {
     t("app.nav_discover"): [
@@ -23,6 +41,8 @@ pages = {
                 url_path="ecarts"),
         st.Page("pages/plan.py", title=t("app.plan_title"), icon=":material/checklist:",
                 url_path="plan-action"),
+        st.Page("pages/followup.py", title=t("followup.title"), icon=":material/group:",
+                url_path="suivi-reponses"),
     ],
     t("facilitation.nav_group"): [
         st.Page("pages/crossview.py", title=t("facilitation.crossview_title"),
@@ -42,7 +62,10 @@ pages = {
     ],
 }
 
-navigation = st.navigation(pages)
+# Streamlit's grouped menu nests a <div> in its <ul> (axe: list/listitem): the menu is drawn
+# by navigation_ui instead, with the same pages.
+navigation = st.navigation(pages, position="hidden")
+navigation_ui(pages)
 # Each page its own tab title (« Résultats · coopscore »), and the page's language on <html>
 # (Streamlit writes lang="en" whatever the page says: streamlit/streamlit#15726).
 st.set_page_config(page_title=t("app.page_title", page=navigation.title))

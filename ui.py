@@ -8,6 +8,7 @@ colleague, opens the same view.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from coopscore import failures
 from coopscore import grid as grid_module
 from coopscore import i18n
 from coopscore import results as results_module
@@ -43,8 +45,17 @@ def _open_store(path: str) -> store_module.Store:
 
 
 def store() -> store_module.Store:
-    """The shared, thread-safe Store of this server (COOPSCORE_DB or data/coopscore.db)."""
-    return _open_store(str(store_module.default_db_path()))
+    """The shared, thread-safe Store of this server (COOPSCORE_DB or data/coopscore.db).
+
+    A database that cannot be opened (newer version, corrupt, read-only, missing folder)
+    stops the page with a French message; the navigation stays usable.
+    """
+    path = str(store_module.default_db_path())
+    try:
+        return _open_store(path)
+    except Exception as error:  # noqa: BLE001 - a French message, never Streamlit's box
+        st.error(failures.describe(error, path))
+        st.stop()
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -123,13 +134,27 @@ def _int_or_none(value: object) -> int | None:
         return None
 
 
-def language_ui() -> str:
-    """The session's language: from ``?lang=`` on arrival, then the sidebar's choice; set for this run."""
+def navigation_ui(pages: dict[str, list]) -> None:
+    """The sidebar menu: one heading and its page links per group (plain, valid list markup)."""
+    with st.sidebar:
+        for group, group_pages in pages.items():
+            st.markdown(f"<p class='coopscore-nav-group'>{group}</p>", unsafe_allow_html=True)
+            for page in group_pages:
+                st.page_link(page)
+        st.divider()
+
+
+def language_ui(selector: bool = True) -> str:
+    """The session's language: from ``?lang=`` on arrival, then the sidebar's choice; set for this run.
+
+    Args:
+        selector: draw the choice in the sidebar (not for a personal link, which has no sidebar).
+    """
     choices = i18n.languages()
     if "language" not in st.session_state:
         asked = st.query_params.get("lang")
         st.session_state["language"] = asked if asked in choices else i18n.use_language(None)
-    if len(choices) > 1:
+    if selector and len(choices) > 1:
         i18n.use_language(st.session_state["language"])
         with st.sidebar:
             st.selectbox(t("app.language"), choices, key="language",
@@ -170,8 +195,8 @@ def select(project_id: int | None = None, assessment_id: int | None = None,
     st.session_state["project_id"] = project_id
     st.session_state["assessment_id"] = assessment_id
     st.session_state["respondent_id"] = respondent_id
-    for widget in ("sidebar_project", "sidebar_assessment"):
-        st.session_state.pop(widget, None)
+    # the sidebar's selectboxes follow on the next run, before they are drawn (a popped key
+    # would leave the browser showing the old project: streamlit#5442)
 
 
 def current_selection(projects: pd.DataFrame,
@@ -202,6 +227,10 @@ def current_selection(projects: pd.DataFrame,
     return Selection(project_id, assessment_id, respondent_id)
 
 
+# The personal-link token of a session opened by ?lien=TOKEN (app.py, pages/respond.py).
+LINK_TOKEN_KEY = "_link_token"
+
+
 def french_date(value: object) -> str:
     """« 2026-03-01 » → « 01/03/2026 » (what people read in France); other text unchanged."""
     text = "" if value is None else str(value)
@@ -213,6 +242,14 @@ def french_date(value: object) -> str:
 def assessment_label(row: pd.Series) -> str:
     return t("app.assessment_option", label=row["label"], date=french_date(row["date"]),
              status=t(f"app.status_{row['status']}"))
+
+
+def _sidebar_project_changed() -> None:
+    select(st.session_state.get("sidebar_project"))
+
+
+def _sidebar_assessment_changed() -> None:
+    select(st.session_state.get("project_id"), st.session_state.get("sidebar_assessment"))
 
 
 def sidebar_selection_ui() -> Selection:
@@ -235,24 +272,28 @@ def sidebar_selection_ui() -> Selection:
             sync_selection_to_url()
             return selection
         names = dict(zip(projects["id"], projects["name"], strict=True))
-        project_ids = list(names)
-        project_id = st.selectbox(
-            t("app.sidebar_project"), project_ids, format_func=names.get,
-            index=project_ids.index(selection.project_id) if selection.project_id in names else None,
+        project_id = selection.project_id
+        # the selection is the truth; the widgets are set to it before they are drawn, and
+        # a choice made in them changes the selection in their callbacks
+        if st.session_state.get("sidebar_project") != project_id:
+            st.session_state["sidebar_project"] = project_id
+        st.selectbox(
+            t("app.sidebar_project"), list(names), format_func=names.get, index=None,
             placeholder=t("app.sidebar_project_placeholder"), key="sidebar_project",
+            on_change=_sidebar_project_changed,
         )
-        if project_id != selection.project_id:
-            selection = Selection(project_id, None, None)
         assessment_id = None
         if project_id is not None:
             assessments = campaigns(project_id).sort_values(["date", "id"], ascending=False)
             labels = {row["id"]: assessment_label(row) for _, row in assessments.iterrows()}
             ids = list(labels)
             if ids:
-                current = selection.assessment_id if selection.assessment_id in labels else ids[0]
-                assessment_id = st.selectbox(t("app.sidebar_assessment"), ids,
-                                             format_func=labels.get, index=ids.index(current),
-                                             key="sidebar_assessment")
+                assessment_id = (selection.assessment_id if selection.assessment_id in labels
+                                 else ids[0])
+                if st.session_state.get("sidebar_assessment") != assessment_id:
+                    st.session_state["sidebar_assessment"] = assessment_id
+                st.selectbox(t("app.sidebar_assessment"), ids, format_func=labels.get,
+                             key="sidebar_assessment", on_change=_sidebar_assessment_changed)
             else:
                 st.caption(t("app.sidebar_no_assessment"))
         respondent_id = selection.respondent_id if assessment_id == selection.assessment_id else None
@@ -282,6 +323,9 @@ def guarded(action, *args, success: str | None = None, **kwargs):
         result = action(*args, **kwargs)
     except CoopscoreError as error:
         flash(str(error), "error")
+        return None
+    except (sqlite3.Error, OSError, OverflowError, MemoryError) as error:
+        flash(failures.describe(error, store_module.default_db_path()), "error")
         return None
     if success:
         flash(success)
@@ -336,3 +380,47 @@ def campaign_results(assessment_ids: list[int] | tuple[int, ...]
         return {}
     db = store()
     return _scored(str(db.path), db.revision(), ids)
+
+
+# --- the targets in force (Résultats, Écarts et recommandations) ---------------------------
+
+
+def targets_in_force_ui(assessment_id: int, results: results_module.Results, *,
+                        selector: bool = False) -> None:
+    """Say which targets the reading compares to; with `selector`, let the team pick a profile.
+
+    The profile is stored with the assessment (the programme's one applies when it has none).
+    """
+    from coopscore.gaps import targets_in_force
+    from coopscore.store import programmes
+
+    grid = results.grid
+    context = results.context[results.context["assessment"] == assessment_id].iloc[0]
+    own, inherited = context.get("own_profile"), context.get("programme_profile")
+    profiles = {pid: p for pid, p in scale_module.load_profiles().items() if p.grid == grid.id}
+    in_force = context.get("profile") if pd.notna(context.get("profile")) else None
+    programme_label = programmes().get(context["programme"], context["programme"]) \
+        if in_force and pd.isna(own) else None
+    sentence = targets_in_force(grid, load_scale(), phase=context.get("phase"),
+                                profile=in_force, profiles=scale_module.load_profiles(),
+                                programme_label=programme_label)
+    st.info(sentence, icon=":material/flag:")
+    if not selector or not profiles:
+        return
+    inherited = inherited if inherited in profiles else None
+    none_label = (t("targets.profile_inherit", title=profiles[inherited].title) if inherited
+                  else t("targets.profile_none"))
+    options = [None, *profiles]
+    key = f"profile_of_{assessment_id}"
+    st.selectbox(t("targets.choose_profile"), options,
+                 index=options.index(own) if own in options else 0,
+                 format_func=lambda p: none_label if p is None else profiles[p].title,
+                 help=t("targets.choose_profile_help"), key=key,
+                 on_change=_save_assessment_profile, args=(assessment_id, key, none_label))
+
+
+def _save_assessment_profile(assessment_id: int, key: str, none_label: str) -> None:
+    profile = st.session_state[key]
+    store().set_assessment_profile(assessment_id, profile)
+    title = none_label if profile is None else scale_module.load_profiles()[profile].title
+    flash(t("targets.profile_saved", title=title))

@@ -180,3 +180,23 @@ def mean_agreement(criteria: pd.DataFrame, assessment_id: Hashable) -> float | N
     rows = _of(criteria, assessment_id)
     values = rows.loc[rows["n"] >= 2, "agreement"].dropna()
     return None if values.empty else float(values.mean())
+
+
+def agreement_summary(criteria: pd.DataFrame, assessment_id: Hashable,
+                      min_answers: int) -> tuple[int, int, float | None]:
+    """The summary that goes with the list of disagreements, on the same definition.
+
+    Over the criteria with at least `min_answers` level answers (where a disagreement can be
+    seen): how many there are, how many are disagreements (the engine's `hotspot`, exactly
+    what `hotspots` lists), and the share that is not (None when there is none).
+    """
+    rows = _of(criteria, assessment_id)
+    considered = rows[rows["n"] >= min_answers]
+    disagreements = int(considered["hotspot"].astype(bool).sum())
+    share = None if considered.empty else 1.0 - disagreements / len(considered)
+    return len(considered), disagreements, share
+
+
+def agreement_percent(agreement: float) -> int:
+    """An agreement (0–1) as a whole percentage, rounded down: 199 of 200 never shows 100 %."""
+    return int(np.floor(agreement * 100 + 1e-9))

@@ -12,6 +12,8 @@ import csv
 import difflib
 import io
 import re
+import time
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,17 +26,40 @@ from .errors import AnswersError
 from .grid import Grid
 from .i18n import t
 from .scale import AnswerKind, Scale, fold_key, load_scale
+from .text import CONTROL_CHARACTERS, control_characters
 
 REQUIRED_COLUMNS = ("respondent", "role", "item", "value")
 OPTIONAL_COLUMNS = ("assessment", "comment", "organisation")
 OUTPUT_COLUMNS = ("assessment", "respondent", "role", "item", "value", "comment",
                   "organisation", "line")
 DEFAULT_ASSESSMENT = "evaluation"
-MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PROBLEMS = 200
 
-_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d*)?$")
-_INTEGER_LIKE = re.compile(r"^[+]?(\d+)(?:[.,]0*)?$")
+
+@dataclass(frozen=True)
+class Limits:
+    """What one imported file may ask of the server; past any of them it is refused, in French.
+
+    Checked while the file is read (streamed), before it is read whole where possible:
+    the bytes, and for a workbook its zip directory (sizes once uncompressed, their ratio
+    to the compressed sizes, the number of parts), before openpyxl opens it.
+    """
+
+    file_bytes: int = 20 * 1024 * 1024
+    rows: int = 100_000            # lines of answers, header excluded
+    columns: int = 50
+    cells: int = 2_000_000         # cells read in a workbook, sparse rows padded included
+    cell_chars: int = 10_000       # characters in one cell (a long comment is ~2,000)
+    sheets: int = 100              # sheets of a filled questionnaire
+    questionnaire_bytes: int = 20 * 1024 * 1024   # a filled questionnaire once unzipped
+    uncompressed_bytes: int = 200 * 1024 * 1024   # all parts of an .xlsx once unzipped
+    compression_ratio: int = 100   # uncompressed / compressed size of an .xlsx
+    zip_members: int = 1_000
+    seconds: float = 60.0          # reading and checking one file
+
+
+LIMITS = Limits()
+MAX_FILE_BYTES = LIMITS.file_bytes
 _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 # Files people drop by mistake (a photo of the sheet, a PDF): not text, whatever their name.
@@ -84,7 +109,7 @@ def validate_answers(table: pd.DataFrame, grid: Grid, scale: Scale | None = None
 
 def read_answers_file(source: str | Path | bytes | IO[bytes], grid: Grid, scale: Scale | None = None,
                       *, filename: str | None = None, assessment: str = DEFAULT_ASSESSMENT,
-                      max_bytes: int = MAX_FILE_BYTES) -> pd.DataFrame:
+                      max_bytes: int | None = None, limits: Limits = LIMITS) -> pd.DataFrame:
     """Read a CSV (UTF-8, comma-separated) or XLSX file of answers and validate it.
 
     Args:
@@ -93,28 +118,20 @@ def read_answers_file(source: str | Path | bytes | IO[bytes], grid: Grid, scale:
         scale: the answer scale (data/scale.yaml when None).
         filename: the name shown in messages (default: the path's or upload's name).
         assessment: the assessment id when the file has no `assessment` column.
-        max_bytes: larger files are refused before being read.
+        max_bytes: larger files are refused before being read (default: limits.file_bytes).
+        limits: the bounds on the work one file may cause.
 
     Returns:
         The normalised answers, as `validate_answers` returns them.
 
     Raises:
-        AnswersError: the file is too big, empty, not UTF-8, not comma-separated, or holds
-            invalid rows; every problem is listed with its line number.
+        AnswersError: the file is too big, empty, not UTF-8, not comma-separated, badly
+            quoted, past a limit, or holds invalid rows; every problem with its line.
     """
     scale = scale or load_scale()
-    data, name = _source_bytes(source, filename)
-    if len(data) > max_bytes:
-        raise _answers_error([_Problem(0, t("answers.too_big", size=_megabytes(len(data)),
-                                            limit=_megabytes(max_bytes)))], name)
-    if not data.strip():
-        raise _answers_error([_Problem(0, t("answers.empty_file"))], name)
-    if data.startswith(_XLS_MAGIC):
-        raise _answers_error([_Problem(0, t("answers.old_xls"))], name)
-    if data.startswith(_XLSX_MAGIC):
-        header, rows = _xlsx_records(data, name)
-    else:
-        header, rows = _csv_records(data, name)
+    limits = _with_max_bytes(limits, max_bytes)
+    data, name = _source_bytes(source, filename, limits.file_bytes)
+    header, rows = read_records(data, name, limits, item_ids=set(_item_kinds(grid)))
     table, problems = _records_table(header, rows)
     cleaned, more = _check_table(table, grid, scale, assessment=assessment)
     problems += more
@@ -123,20 +140,122 @@ def read_answers_file(source: str | Path | bytes | IO[bytes], grid: Grid, scale:
     return cleaned
 
 
+def _with_max_bytes(limits: Limits, max_bytes: int | None) -> Limits:
+    if max_bytes is None or max_bytes == limits.file_bytes:
+        return limits
+    from dataclasses import replace
+    return replace(limits, file_bytes=max_bytes)
+
+
+def read_records(data: bytes, name: str, limits: Limits = LIMITS, *,
+                 item_ids: set[str] | None = None
+                 ) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and numbered records of a CSV or XLSX file, within `limits`.
+
+    Raises:
+        AnswersError: the file cannot be read as a table, or goes past a limit.
+    """
+    if len(data) > limits.file_bytes:
+        raise _answers_error([_Problem(0, t("answers.too_big", size=_megabytes(len(data)),
+                                            limit=_megabytes(limits.file_bytes)))], name)
+    if not data.strip():
+        raise _answers_error([_Problem(0, t("answers.empty_file"))], name)
+    if data.startswith(_XLS_MAGIC):
+        raise _answers_error([_Problem(0, t("answers.old_xls"))], name)
+    deadline = time.monotonic() + limits.seconds
+    if data.startswith(_XLSX_MAGIC):
+        problem = zip_problem(data, limits)
+        if problem:
+            raise _answers_error([_Problem(0, problem)], name)
+        return _xlsx_records(data, name, limits, deadline)
+    return _csv_records(data, name, limits, deadline, item_ids or set())
+
+
+def zip_problem(data: bytes, limits: Limits = LIMITS) -> str | None:
+    """Why a workbook's zip would cost too much to open (None when it is within limits).
+
+    Reads only the zip directory: the sizes it declares bound what unzipping produces
+    (Python's zipfile never yields more than the declared size of a part).
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        return t("answers.not_a_table", detail=type(error).__name__)
+    if len(infos) > limits.zip_members:
+        return t("answers.too_many_parts", count=len(infos), limit=limits.zip_members)
+    unpacked = sum(info.file_size for info in infos)
+    packed = max(1, sum(info.compress_size for info in infos))
+    if unpacked > limits.uncompressed_bytes:
+        return t("answers.too_big_unzipped", size=_megabytes(unpacked),
+                 limit=_megabytes(limits.uncompressed_bytes))
+    if unpacked > 1024 * 1024 and unpacked / packed > limits.compression_ratio:
+        return t("answers.zip_ratio", ratio=int(unpacked / packed),
+                 limit=limits.compression_ratio)
+    return None
+
+
+_DROPDOWN_SEPARATORS = ("-", "\u2013", "\u2014", ":")
+# « N/A » typed by a person means « does not apply »; Excel's error value « #N/A » does not.
+_NOT_APPLICABLE_SPELLINGS = ("n/a", "n.a.")
+
+
+def _loose(text: str) -> str:
+    """Lower case, no accents, typographic apostrophe and spaces unified: nothing else folded."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).replace("\u2019", "'")
+    return " ".join(plain.split())
+
+
+def accepted_spellings(scale: Scale, kind: AnswerKind) -> dict[str, str]:
+    """Every spelling accepted for an answer of `kind` (compared loosely) -> canonical value.
+
+    An explicit list: the code (« 2 », « na », « not_yet » or « not yet »), the label with
+    or without accents and capitals (« Maîtrisé », « maitrise »), and for a level the
+    spreadsheet number (« 2.0 », « 2,0 ») and the questionnaire's dropdown forms
+    (« 3 – Maîtrisé », « 3 - Maîtrisé », « 3-Maîtrisé »). Anything else (« −1 », « =2 »,
+    « <2 », « (2) », « 3 ? », « #N/A ») is off the scale.
+    """
+    answers = (*scale.levels, *scale.non_levels) if kind == "criterion" else scale.method_answers
+    accepted: dict[str, str] = {}
+    for answer in answers:
+        forms = {answer.value, answer.value.replace("_", " "), answer.label}
+        if answer in scale.levels:
+            forms |= {f"{answer.value}.0", f"{answer.value},0"}
+            for separator in _DROPDOWN_SEPARATORS:
+                for before, after in (("", ""), (" ", " "), ("", " "), (" ", "")):
+                    forms.add(f"{answer.value}{before}{separator}{after}{answer.label}")
+        if answer.not_applicable:
+            forms |= set(_NOT_APPLICABLE_SPELLINGS)
+        for form in forms:
+            accepted.setdefault(_loose(form), answer.value)
+    return accepted
+
+
+def accepted_in_words(scale: Scale, kind: AnswerKind) -> str:
+    """The accepted answers as a person reads them: « 0 (Pas pris en compte), …, Non concerné »."""
+    if kind == "criterion":
+        words = [t("answers.level_in_words", value=a.value, label=a.label) for a in scale.levels]
+        words += [f"« {a.label} »" for a in scale.non_levels]
+    else:
+        words = [f"« {a.label} »" for a in scale.method_answers]
+    return ", ".join(words)
+
+
 def value_reader(scale: Scale) -> Callable[[object, AnswerKind], str | None]:
     """A function giving the canonical value of one cell for a kind of item, None if off the scale.
 
-    Accepts the value itself (« 2 », « na »), its label (« En partie traité »), and numbers as
-    spreadsheets write them (« 2.0 », 2.0).
+    Accepts only the spellings of `accepted_spellings`, and numbers as spreadsheets store
+    them (2, 2.0).
     """
-    spellings = {kind: scale.spellings(kind) for kind in ("criterion", "method")}
+    spellings = {kind: accepted_spellings(scale, kind) for kind in ("criterion", "method")}
 
     def canonical(value: object, kind: AnswerKind) -> str | None:
-        text = _cell(value)
-        if _NUMBER.match(text):
-            match = _INTEGER_LIKE.match(text)
-            return spellings[kind].get(str(int(match.group(1)))) if match else None
-        return spellings[kind].get(fold_key(text))
+        if isinstance(value, bool):
+            return None
+        return spellings[kind].get(_loose(_cell(value)))
 
     return canonical
 
@@ -144,15 +263,19 @@ def value_reader(scale: Scale) -> Callable[[object, AnswerKind], str | None]:
 # --- reading files ------------------------------------------------------------------
 
 
-def _source_bytes(source: str | Path | bytes | IO[bytes], filename: str | None) -> tuple[bytes, str]:
+def _source_bytes(source: str | Path | bytes | IO[bytes], filename: str | None,
+                  max_bytes: int | None = None) -> tuple[bytes, str]:
     if isinstance(source, (bytes, bytearray)):
         return bytes(source), filename or t("answers.unnamed_file")
     if isinstance(source, (str, Path)):
         path = Path(source)
         try:
-            return path.read_bytes(), filename or path.name
+            with path.open("rb") as handle:
+                # never more than the limit + 1 byte: a huge file is refused without being read
+                data = handle.read(max_bytes + 1) if max_bytes is not None else handle.read()
         except OSError:
             raise AnswersError(t("answers.file_not_found", file=str(path))) from None
+        return data, filename or path.name
     data = source.read()
     if isinstance(data, str):
         data = data.encode("utf-8")
@@ -163,8 +286,19 @@ def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f}".replace(".", ",")
 
 
-def _csv_records(data: bytes, name: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Decode and split a CSV file; records are numbered as spreadsheet rows (header = 1)."""
+def _limit_problem(line: int, key: str, **values: object) -> AnswersError:
+    prefix = t("answers.at_line", line=line) if line else ""
+    return _answers_error([_Problem(line, prefix + t(f"answers.{key}", **values))], None)
+
+
+def _csv_records(data: bytes, name: str, limits: Limits, deadline: float, item_ids: set[str]
+                 ) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Decode and split a CSV file strictly; records are numbered as spreadsheet rows (header = 1).
+
+    A quote left open (a lone « " » at the start of a comment) would make the csv module read
+    every following line into that comment: it is refused with the line where it opened,
+    whether it is closed at the end of the file or further down around other rows.
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _answers_error([_Problem(0, t("answers.utf16"))], name)
     if data.startswith(_BINARY_MAGICS) or b"\x00" in data[:4096]:
@@ -175,39 +309,162 @@ def _csv_records(data: bytes, name: str) -> tuple[list[str], list[tuple[int, lis
         line = data[:error.start].count(b"\n") + 1
         raise _answers_error([_Problem(line, t("answers.at_line", line=line)
                                        + t("answers.not_utf8"))], name) from None
-    records = list(csv.reader(io.StringIO(text, newline="")))
-    while records and not any(cell.strip() for cell in records[-1]):
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[tuple[int, list[str]]] = []
+    start = 1  # the record's row: a multi-line comment is one row, as a spreadsheet shows it
+    physical = 0
+    try:
+        for cells in reader:
+            spans_lines = reader.line_num > physical + 1
+            physical = reader.line_num
+            if len(records) > limits.rows:
+                raise _renamed(_limit_problem(start, "too_many_rows", limit=limits.rows), name)
+            if len(cells) > limits.columns:
+                raise _renamed(_limit_problem(start, "too_many_columns", count=len(cells),
+                                              limit=limits.columns), name)
+            for cell in cells:
+                if len(cell) > limits.cell_chars:
+                    raise _renamed(_limit_problem(start, "cell_too_long",
+                                                  limit=limits.cell_chars), name)
+            if spans_lines and _swallows_rows(cells, item_ids):
+                raise _renamed(_limit_problem(start, "quote_swallows_rows"), name)
+            records.append((start, cells))
+            start += 1
+            if len(records) % 1000 == 0 and time.monotonic() > deadline:
+                raise _renamed(_limit_problem(0, "too_slow", seconds=int(limits.seconds)), name)
+    except csv.Error as error:
+        detail = str(error)
+        if "field larger" in detail:
+            raise _renamed(_limit_problem(start, "cell_too_long", limit=limits.cell_chars),
+                           name) from None
+        if "end of data" in detail:
+            raise _renamed(_limit_problem(start, "quote_not_closed"), name) from None
+        line = reader.line_num or start
+        raise _renamed(_limit_problem(line, "bad_quotes"), name) from None
+    while records and not any(cell.strip() for cell in records[-1][1]):
         records.pop()
-    header = records[0] if records else []
+    header = records[0][1] if records else []
     if len(header) <= 1:
         first = header[0] if header else ""
         for separator, key in _SEPARATOR_NAMES.items():
             if separator in first:
                 raise _answers_error([_Problem(1, t("answers.at_line", line=1) + t(
                     "answers.wrong_separator", separator=t(f"answers.{key}")))], name)
-    return header, list(enumerate(records[1:], start=2))
+    return header, records[1:]
 
 
-def _xlsx_records(data: bytes, name: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Read the first sheet of a workbook; records are numbered by their row in the sheet."""
+def _swallows_rows(cells: list[str], item_ids: set[str]) -> bool:
+    """A multi-line cell holding what reads as whole rows of answers: a quote opened too early."""
+    for cell in cells:
+        for line in cell.split("\n")[1:]:
+            parts = [part.strip().strip('"') for part in line.split(",")]
+            if len(parts) >= len(REQUIRED_COLUMNS) and any(part in item_ids for part in parts):
+                return True
+    return False
+
+
+def _renamed(error: AnswersError, name: str) -> AnswersError:
+    error.message = t("answers.invalid_file", file=name)
+    return error
+
+
+def _xlsx_records(data: bytes, name: str, limits: Limits, deadline: float
+                  ) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Read the first sheet of a workbook, bounded; records are numbered by their row.
+
+    The sheet's declared dimension is ignored (a crafted « A1:XFD1048576 » would make the
+    reader pad every row); rows and cells are counted as they stream. A formula is read
+    through its cached value; a formula without one (a file written by a script, never
+    opened in a spreadsheet) is refused by cell and sheet.
+    """
     from openpyxl import load_workbook  # only needed for workbooks: keep `import coopscore` light
 
+    formulas: dict[tuple[int, int], str] = {}
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as error:  # openpyxl raises many kinds for a damaged or foreign zip
         raise _answers_error([_Problem(0, t("answers.not_a_table", detail=type(error).__name__))],
                              name) from None
     try:
         sheet = workbook.worksheets[0]
-        rows = [(number, [_cell_text(value) for value in values])
-                for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), 1)]
+        sheet_title = sheet.title
+        rows = _bounded_rows(sheet, limits, deadline, name, formulas)
+    except AnswersError:
+        raise
+    except Exception as error:  # a damaged part of the zip, found while streaming
+        raise _answers_error([_Problem(0, t("answers.not_a_table", detail=type(error).__name__))],
+                             name) from None
     finally:
         workbook.close()
+    if formulas:
+        cached: dict[tuple[int, int], Any] = {}
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            _bounded_rows(workbook.worksheets[0], limits, deadline, name, {}, keep=cached,
+                          wanted=set(formulas))
+        finally:
+            workbook.close()
+        problems = []
+        for (row, column), formula in sorted(formulas.items()):
+            value = cached.get((row, column))
+            if value is None:
+                problems.append(_Problem(row, t("answers.at_line", line=row) + t(
+                    "answers.formula_without_value", cell=_cell_name(row, column),
+                    sheet=sheet_title, formula=formula[:40])))
+            else:
+                rows[row - 1][1][column - 1] = _cell_text(value)
+        if problems:
+            raise _answers_error(problems, name)
     while rows and not any(cell.strip() for cell in rows[-1][1]):
         rows.pop()
     if not rows:
         return [], []
     return rows[0][1], rows[1:]
+
+
+def _cell_name(row: int, column: int) -> str:
+    from openpyxl.utils import get_column_letter
+    return f"{get_column_letter(column)}{row}"
+
+
+def _bounded_rows(sheet: Any, limits: Limits, deadline: float, name: str,
+                  formulas: dict[tuple[int, int], str], *, keep: dict | None = None,
+                  wanted: set[tuple[int, int]] | None = None) -> list[tuple[int, list[str]]]:
+    """Stream a read-only sheet's rows as text, stopping at the first limit passed."""
+    sheet.reset_dimensions()
+    rows: list[tuple[int, list[str]]] = []
+    cells_read = 0
+    for number, row in enumerate(sheet.iter_rows(min_row=1), 1):
+        if number > limits.rows + 1:
+            raise _renamed(_limit_problem(number, "too_many_rows", limit=limits.rows), name)
+        cells_read += len(row)
+        if cells_read > limits.cells:
+            raise _renamed(_limit_problem(number, "too_many_cells_in_sheet",
+                                          limit=limits.cells), name)
+        if number % 1000 == 0 and time.monotonic() > deadline:
+            raise _renamed(_limit_problem(0, "too_slow", seconds=int(limits.seconds)), name)
+        texts = []
+        for column, cell in enumerate(row, 1):
+            value = getattr(cell, "value", None)
+            if value is None:
+                texts.append("")
+                continue
+            if column > limits.columns:
+                raise _renamed(_limit_problem(number, "too_many_columns", count=column,
+                                              limit=limits.columns), name)
+            if keep is not None:
+                if (number, column) in (wanted or ()):
+                    keep[(number, column)] = value
+                continue
+            if getattr(cell, "data_type", None) == "f":
+                formulas[(number, column)] = str(value)
+            text = _cell_text(value)
+            if len(text) > limits.cell_chars:
+                raise _renamed(_limit_problem(number, "cell_too_long",
+                                              limit=limits.cell_chars), name)
+            texts.append(text)
+        rows.append((number, texts[:limits.columns]))
+    return rows
 
 
 def _cell_text(value: Any) -> str:
@@ -300,6 +557,14 @@ def _check_table(table: pd.DataFrame, grid: Grid, scale: Scale, *, assessment: s
             problems.append(_Problem(int(line), t("answers.at_line", line=int(line))
                                      + t(f"answers.{message}", **values)))
 
+    for column in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS):
+        if column not in table.columns:
+            continue
+        found = _map_unique(table[column], _control_characters_of)
+        bad = (found != "").to_numpy() & keep
+        for line, characters in zip(lines[bad], found.to_numpy()[bad]):
+            problems.append(_Problem(int(line), t("answers.at_line", line=int(line)) + t(
+                "answers.control_characters", column=column, characters=characters)))
     if has_assessment:
         report((text["assessment"] == "").to_numpy(), "missing_assessment")
     if "respondent" in table.columns:
@@ -368,6 +633,12 @@ def _free_text_cell(value: object) -> str:
     return str(value).strip()
 
 
+def _control_characters_of(value: object) -> str:
+    if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+        return ", ".join(control_characters(value))
+    return ""
+
+
 def _as_text(column: pd.Series) -> pd.Series:
     """Cells as stripped text, empty for missing; spreadsheet integers lose their '.0'."""
     return _map_unique(column, _cell)
@@ -420,7 +691,7 @@ def _check_values(raw: pd.Series, kind: pd.Series, items: pd.Series, lines: np.n
             values.loc[rows] = found
             continue
         other = "method" if for_kind == "criterion" else "criterion"
-        valid = ", ".join(scale.values(for_kind))
+        valid = accepted_in_words(scale, for_kind)
         positions = raw.index.get_indexer(rows)
         for position in positions:
             if not keep[position]:

@@ -12,11 +12,14 @@ import csv
 import io
 import json
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from . import failures
 from . import grid as grid_module
 from .errors import CoopscoreError, ScaleError
+from .fsutil import write_atomic
 from .i18n import t
 
 if TYPE_CHECKING:
@@ -45,8 +48,7 @@ class _FrenchParser(argparse.ArgumentParser):
 def _write_output(text: str, path: str | None) -> None:
     """Write a command's result to a file (UTF-8) or to standard output."""
     if path:
-        with open(path, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        write_atomic(path, text.encode("utf-8"))
     else:
         sys.stdout.write(text)
 
@@ -109,6 +111,20 @@ def _add_grid_commands(subparsers: argparse._SubParsersAction) -> None:
 
 def _add_db_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", help=_help("store.help_db"))
+
+
+MAX_ROW_ID = 2**63 - 1  # SQLite's largest integer
+
+
+def _row_id(text: str) -> int:
+    """A database id given on the command line: a whole number from 1 to SQLite's maximum."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_ROW_ID:
+        raise argparse.ArgumentTypeError(t("cli.bad_id", value=text[:40], max=MAX_ROW_ID))
+    return value
 
 
 def _positive(text: str) -> int:
@@ -196,7 +212,9 @@ def _score(args: argparse.Namespace) -> int:
         document = next(iter(reports.values())) if len(reports) == 1 else reports
         text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     else:
-        text = "\n".join(score_table(report, assessment, grid, scale)
+        default_targets = bool(grid.phases) and args.phase is None and args.profile is None
+        text = "\n".join(score_table(report, assessment, grid, scale,
+                                     default_targets=default_targets)
                          for assessment, report in reports.items())
     _write_output(text, args.output)
     return 0
@@ -210,8 +228,12 @@ def _french_number(value: float | None, digits: int = 1, percent: bool = False) 
     return f"{value:.{digits}f}".replace(".", ",")
 
 
-def score_table(report: dict, assessment: object, grid: grid_module.Grid, scale: Scale) -> str:
-    """A plain-text reading of one report (as `to_report` gives it), for people at a terminal."""
+def score_table(report: dict, assessment: object, grid: grid_module.Grid, scale: Scale, *,
+                default_targets: bool = False) -> str:
+    """A plain-text reading of one report (as `to_report` gives it), for people at a terminal.
+
+    `default_targets`: neither phase nor profile was given; the table says which target applies.
+    """
     bands = {band.id: band.label for band in scale.bands}
     nothing = t("cli_score.nothing")
     lines = [t("cli_score.assessment", assessment=assessment, grid=grid.id),
@@ -234,7 +256,11 @@ def score_table(report: dict, assessment: object, grid: grid_module.Grid, scale:
         lines += [t("cli_score.flag", item=f["item"], stage=f["stage"],
                     value=_french_number(f["value"]), reason=f["reason"]) for f in report["flags"]]
     lines += ["", t("cli_score.recommendations")]
-    if all(stage["target"] is None for stage in report["stages"]):
+    if default_targets and scale.targets.unknown_phase is not None:
+        band = scale.band_of(scale.targets.unknown_phase)
+        lines.append(t("targets.cli_default", band=band.label if band else nothing,
+                       threshold=f"{scale.targets.unknown_phase:g}"))
+    elif all(stage["target"] is None for stage in report["stages"]):
         lines.append(t("cli_score.no_target"))
     texts = {item.id: item.text for item in (*grid.criteria(), *grid.methods())}
     for rec in report["recommendations"]:
@@ -290,8 +316,7 @@ def _template(args: argparse.Namespace) -> int:
     else:
         grid = grid_module.load_grid(args.grid)
     data = exchange.questionnaire_bytes(grid, project=project, assessment=assessment)
-    with open(args.output, "wb") as handle:
-        handle.write(data)
+    write_atomic(args.output, data)
     print(t("exchange.template_written", path=args.output, grid=grid.id, version=grid.version))
     return 0
 
@@ -315,9 +340,9 @@ def _add_exchange_commands(subparsers: argparse._SubParsersAction) -> None:
 
     export = subparsers.add_parser("export", help=_help("exchange.help_export"))
     export.add_argument("path", help=_help("exchange.help_export_path"))
-    export.add_argument("--assessment", type=int, action="append",
+    export.add_argument("--assessment", type=_row_id, action="append",
                         help=_help("exchange.help_export_assessment"))
-    export.add_argument("--project", type=int, action="append",
+    export.add_argument("--project", type=_row_id, action="append",
                         help=_help("exchange.help_export_project"))
     export.add_argument("--format", choices=EXPORT_FORMATS, help=_help("exchange.help_export_format"))
     export.add_argument("--table", default="answers", help=_help("exchange.help_export_table"))
@@ -328,20 +353,312 @@ def _add_exchange_commands(subparsers: argparse._SubParsersAction) -> None:
     template.add_argument("grid", nargs="?", default="cooperation",
                           help=_help("exchange.help_template_grid"))
     template.add_argument("--output", "-o", required=True, help=_help("exchange.help_template_output"))
-    template.add_argument("--assessment", type=int, help=_help("exchange.help_template_assessment"))
+    template.add_argument("--assessment", type=_row_id, help=_help("exchange.help_template_assessment"))
     _add_db_argument(template)
     template.set_defaults(func=_template)
 
     importing = subparsers.add_parser("import", help=_help("exchange.help_import"))
     importing.add_argument("files", nargs="+", help=_help("exchange.help_import_files"))
-    importing.add_argument("--assessment", type=int, help=_help("exchange.help_import_assessment"))
-    importing.add_argument("--project", type=int, help=_help("exchange.help_import_project"))
+    importing.add_argument("--assessment", type=_row_id, help=_help("exchange.help_import_assessment"))
+    importing.add_argument("--project", type=_row_id, help=_help("exchange.help_import_project"))
     importing.add_argument("--grid", help=_help("exchange.help_import_grid"))
     importing.add_argument("--label", help=_help("exchange.help_import_label"))
     importing.add_argument("--date", help=_help("exchange.help_import_date"))
     importing.add_argument("--dry-run", action="store_true", help=_help("exchange.help_import_dry_run"))
     _add_db_argument(importing)
     importing.set_defaults(func=_import)
+
+
+# --- campaign: respondents and their links, assessment and project life ------------------
+
+
+def _role_label(role: str) -> str:
+    from .scale import load_scale
+
+    return load_scale().role_label(role)
+
+
+def _print_link(link) -> None:
+    organisation = f", {link.organisation}" if link.organisation else ""
+    print(t("campaign.link_line", id=link.respondent_id, name=link.name,
+            role=_role_label(link.role), organisation=organisation, url=link.url))
+
+
+def _write_links(links_: list, path: str) -> None:
+    from . import links
+
+    data = links.links_xlsx(links_) if path.lower().endswith(".xlsx") else links.links_csv(links_)
+    try:
+        with open(path, "wb") as handle:
+            handle.write(data)
+    except OSError as error:
+        raise CoopscoreError(t("campaign.cannot_write", path=path,
+                               detail=error.strerror or error)) from None
+    print(t("campaign.links_written", path=path, count=len(links_)))
+
+
+def _respondents_add(args: argparse.Namespace) -> int:
+    from . import links, store
+
+    with store.open_store(args.db) as database:
+        link = links.add_respondent_with_link(database, args.assessment, args.name, args.role,
+                                              args.organisation, args.base_url)
+    print(t("campaign.added", name=link.name, assessment=args.assessment))
+    _print_link(link)
+    print(t("campaign.shown_once"))
+    return 0
+
+
+def _respondents_add_list(args: argparse.Namespace) -> int:
+    from . import links, store
+
+    try:
+        with open(args.file, "rb") as handle:
+            text = links.decode_list(handle.read())
+    except OSError as error:
+        detail = t("campaign.file_missing") if isinstance(error, FileNotFoundError) \
+            else error.strerror or error
+        raise CoopscoreError(t("campaign.cannot_read", path=args.file, detail=detail)) from None
+    with store.open_store(args.db) as database:
+        issued = links.add_respondent_list(database, args.assessment, text, args.base_url)
+    print(t("campaign.added_list", count=len(issued), assessment=args.assessment))
+    for link in issued:
+        _print_link(link)
+    if args.output:
+        _write_links(issued, args.output)
+    print(t("campaign.shown_once"))
+    return 0
+
+
+def _respondents_links(args: argparse.Namespace) -> int:
+    from . import links, store
+
+    with store.open_store(args.db) as database:
+        states = links.link_states(database, args.assessment)
+        issued = links.issue_links(database, args.assessment, args.base_url,
+                                   only_without_link=not args.regenerate)
+        kept = states[states["has_link"]] if not args.regenerate else states.iloc[0:0]
+        names = database.respondents(args.assessment).set_index("id")["name"]
+    if not len(states):
+        print(t("campaign.no_respondents", assessment=args.assessment))
+        return 0
+    if args.regenerate:
+        print(t("campaign.regenerated", count=len(issued)))
+    for link in issued:
+        _print_link(link)
+    for row in kept.itertuples(index=False):
+        print(t("campaign.link_kept", id=row.respondent, name=names[row.respondent],
+                since=str(row.link_created_at)[:10]))
+    if len(kept):
+        print(t("campaign.kept_explained", count=len(kept)))
+    if args.output:
+        _write_links(issued, args.output)
+    if issued:
+        print(t("campaign.shown_once"))
+    return 0
+
+
+def _respondents_revoke(args: argparse.Namespace) -> int:
+    from . import links, store
+
+    with store.open_store(args.db) as database:
+        person = database.respondent(args.respondent)
+        count = links.revoke_link(database, args.respondent)
+    print(t("campaign.revoked" if count else "campaign.nothing_to_revoke", name=person.name,
+            id=person.id))
+    return 0
+
+
+def _respondents_status(args: argparse.Namespace) -> int:
+    from . import links, store
+
+    with store.open_store(args.db) as database:
+        frame = links.followup(database, args.assessment)
+    if not len(frame):
+        print(t("campaign.no_respondents", assessment=args.assessment))
+        return 0
+    for row in frame.itertuples(index=False):
+        last = str(row.last_answer_at)[:16].replace("T", " ") if row.last_answer_at else \
+            t("campaign.never")
+        mark = t("campaign.to_remind") if row.to_remind else t("campaign.complete")
+        print(t("campaign.status_line", id=row.respondent, name=row.name,
+                role=_role_label(row.role), answered=row.answered, total=row.total, last=last,
+                mark=mark))
+    print(t("campaign.status_summary", remind=int(frame["to_remind"].sum()), total=len(frame)))
+    return 0
+
+
+def _respondents_remove(args: argparse.Namespace) -> int:
+    from . import store
+
+    with store.open_store(args.db) as database:
+        person = database.respondent(args.respondent)
+        answered = int(database.respondents(person.assessment_id).set_index("id")
+                       .loc[person.id, "n_answers"])
+        if not args.yes:
+            print(t("campaign.remove_respondent_confirm", name=person.name, id=person.id,
+                    answers=answered))
+            return 1
+        database.delete_respondent(person.id)
+    print(t("campaign.respondent_removed", name=person.name, answers=answered))
+    return 0
+
+
+def _answer_remove(args: argparse.Namespace) -> int:
+    from . import store
+
+    with store.open_store(args.db) as database:
+        person = database.respondent(args.respondent)
+        if person.assessment_id != args.assessment:
+            raise CoopscoreError(t("store.respondent_not_in_assessment",
+                                   respondent=person.id, assessment=args.assessment))
+        answers = database.answers(args.assessment)
+        row = answers[(answers["respondent"] == person.id) & (answers["item"] == args.item)]
+        if not len(row):
+            raise CoopscoreError(t("campaign.no_such_answer", name=person.name, item=args.item))
+        value = row.iloc[0]["value"]
+        comment = row.iloc[0]["comment"]
+        if not args.yes:
+            print(t("campaign.remove_answer_confirm", name=person.name, item=args.item,
+                    value=value, comment=t("campaign.with_comment") if comment else ""))
+            return 1
+        database.delete_answer(args.assessment, person.id, args.item)
+    print(t("campaign.answer_removed", name=person.name, item=args.item))
+    return 0
+
+
+def _assessment_close(args: argparse.Namespace) -> int:
+    from . import store
+
+    with store.open_store(args.db) as database:
+        database.close_assessment(args.assessment, on=args.date)
+        campaign = database.assessment(args.assessment)
+    if campaign.status == "closed":
+        print(t("campaign.closed", id=campaign.id, label=campaign.label))
+    else:
+        print(t("campaign.closes_on", id=campaign.id, label=campaign.label,
+                date=campaign.closes_on))
+    return 0
+
+
+def _assessment_reopen(args: argparse.Namespace) -> int:
+    from . import store
+
+    with store.open_store(args.db) as database:
+        database.reopen_assessment(args.assessment)
+        campaign = database.assessment(args.assessment)
+    print(t("campaign.reopened", id=campaign.id, label=campaign.label))
+    return 0
+
+
+def _assessment_anonymous(args: argparse.Namespace) -> int:
+    from . import anonymity, store
+
+    with store.open_store(args.db) as database:
+        anonymity.set_anonymous(database, args.assessment, args.state == "oui")
+        campaign = database.assessment(args.assessment)
+    print(t("campaign.anonymous_on" if campaign.anonymous else "campaign.anonymous_off",
+            id=campaign.id, label=campaign.label))
+    return 0
+
+
+def _project_update(args: argparse.Namespace) -> int:
+    from . import store
+
+    if args.name is None and args.phase is None:
+        raise CoopscoreError(t("campaign.project_nothing_to_change"))
+    with store.open_store(args.db) as database:
+        database.update_project(args.project, name=args.name,
+                                **({"phase": args.phase} if args.phase is not None else {}))
+        project = database.project(args.project)
+    print(t("campaign.project_updated", id=project.id, name=project.name,
+            phase=project.phase or t("campaign.no_phase")))
+    return 0
+
+
+def _add_campaign_commands(subparsers: argparse._SubParsersAction) -> None:
+    respondents = subparsers.add_parser("respondents", help=_help("campaign.help_respondents"))
+    sub = respondents.add_subparsers(dest="respondents_command", required=True,
+                                     parser_class=_FrenchParser)
+
+    def command(name: str, func: Command, help_key: str) -> argparse.ArgumentParser:
+        parser = sub.add_parser(name, help=_help(help_key))
+        _add_db_argument(parser)
+        parser.set_defaults(func=func)
+        return parser
+
+    add = command("add", _respondents_add, "campaign.help_add")
+    add.add_argument("--assessment", type=int, required=True, help=_help("campaign.help_assessment"))
+    add.add_argument("--name", required=True, help=_help("campaign.help_name"))
+    add.add_argument("--role", required=True, help=_help("campaign.help_role"))
+    add.add_argument("--organisation", help=_help("campaign.help_organisation"))
+    add.add_argument("--base-url", help=_help("campaign.help_base_url"))
+
+    add_list = command("add-list", _respondents_add_list, "campaign.help_add_list")
+    add_list.add_argument("file", help=_help("campaign.help_list_file"))
+    add_list.add_argument("--assessment", type=int, required=True,
+                          help=_help("campaign.help_assessment"))
+    add_list.add_argument("--base-url", help=_help("campaign.help_base_url"))
+    add_list.add_argument("--output", "-o", help=_help("campaign.help_links_output"))
+
+    listing = command("links", _respondents_links, "campaign.help_links")
+    listing.add_argument("--assessment", type=int, required=True,
+                         help=_help("campaign.help_assessment"))
+    listing.add_argument("--regenerate", action="store_true", help=_help("campaign.help_regenerate"))
+    listing.add_argument("--base-url", help=_help("campaign.help_base_url"))
+    listing.add_argument("--output", "-o", help=_help("campaign.help_links_output"))
+
+    revoke = command("revoke", _respondents_revoke, "campaign.help_revoke")
+    revoke.add_argument("--respondent", type=int, required=True,
+                        help=_help("campaign.help_respondent"))
+
+    status = command("status", _respondents_status, "campaign.help_status")
+    status.add_argument("--assessment", type=int, required=True,
+                        help=_help("campaign.help_assessment"))
+
+    remove = command("remove", _respondents_remove, "campaign.help_remove")
+    remove.add_argument("--respondent", type=int, required=True,
+                        help=_help("campaign.help_respondent"))
+    remove.add_argument("--yes", action="store_true", help=_help("campaign.help_yes"))
+
+    answer = subparsers.add_parser("answer", help=_help("campaign.help_answer"))
+    answer_sub = answer.add_subparsers(dest="answer_command", required=True,
+                                       parser_class=_FrenchParser)
+    answer_remove = answer_sub.add_parser("remove", help=_help("campaign.help_answer_remove"))
+    answer_remove.add_argument("--assessment", type=int, required=True,
+                               help=_help("campaign.help_assessment"))
+    answer_remove.add_argument("--respondent", type=int, required=True,
+                               help=_help("campaign.help_respondent"))
+    answer_remove.add_argument("--item", required=True, help=_help("campaign.help_item"))
+    answer_remove.add_argument("--yes", action="store_true", help=_help("campaign.help_yes"))
+    _add_db_argument(answer_remove)
+    answer_remove.set_defaults(func=_answer_remove)
+
+    assessment = subparsers.add_parser("assessment", help=_help("campaign.help_assessment_group"))
+    assessment_sub = assessment.add_subparsers(dest="assessment_command", required=True,
+                                               parser_class=_FrenchParser)
+    close = assessment_sub.add_parser("close", help=_help("campaign.help_close"))
+    close.add_argument("assessment", type=int, help=_help("campaign.help_assessment"))
+    close.add_argument("--date", help=_help("campaign.help_close_date"))
+    reopen = assessment_sub.add_parser("reopen", help=_help("campaign.help_reopen"))
+    reopen.add_argument("assessment", type=int, help=_help("campaign.help_assessment"))
+    anonymous = assessment_sub.add_parser("anonymous", help=_help("campaign.help_anonymous"))
+    anonymous.add_argument("assessment", type=int, help=_help("campaign.help_assessment"))
+    anonymous.add_argument("state", choices=("oui", "non"), help=_help("campaign.help_anonymous_state"))
+    for parser, func in ((close, _assessment_close), (reopen, _assessment_reopen),
+                         (anonymous, _assessment_anonymous)):
+        _add_db_argument(parser)
+        parser.set_defaults(func=func)
+
+    project = subparsers.add_parser("project", help=_help("campaign.help_project_group"))
+    project_sub = project.add_subparsers(dest="project_command", required=True,
+                                         parser_class=_FrenchParser)
+    update = project_sub.add_parser("update", help=_help("campaign.help_project_update"))
+    update.add_argument("project", type=int, help=_help("campaign.help_project"))
+    update.add_argument("--name", help=_help("campaign.help_project_name"))
+    update.add_argument("--phase", help=_help("campaign.help_project_phase"))
+    _add_db_argument(update)
+    update.set_defaults(func=_project_update)
 
 
 # --- entry point --------------------------------------------------------------------
@@ -352,6 +669,7 @@ COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_exchange_commands,
     _add_backup_commands,
     _add_score_commands,
+    _add_campaign_commands,
 ]
 
 
@@ -373,3 +691,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        sys.stderr.write(t("cli.interrupted") + "\n")
+        return 130
+    except Exception as error:  # noqa: BLE001 - the last guard: French, exit 2, no traceback
+        database = getattr(args, "db", None) or str(_default_db_path())
+        sys.stderr.write(failures.describe(error, database) + "\n")
+        if failures.debug_enabled():
+            traceback.print_exc()
+        return 2
+
+
+def _default_db_path() -> object:
+    from .store import default_db_path
+
+    return default_db_path()

@@ -30,7 +30,6 @@ from .store import Store, action_statuses, answer_vocabulary, programmes
 
 DEFAULT_PROJECTS = 30
 DEFAULT_SEED = 2026
-PROJECTS_PER_TRANSACTION = 50
 FIRST_DAY = date(2024, 9, 2)
 LAST_DAY = date(2026, 10, 30)
 
@@ -377,8 +376,8 @@ def generate_demo(store: Store, projects: int = DEFAULT_PROJECTS, seed: int = DE
     """Add a fictional portfolio of `projects` projects to the database.
 
     Territories come first (about one for every two projects, at least six), then each
-    project with one or two campaigns. Written in transactions of
-    PROJECTS_PER_TRANSACTION projects, each a BEGIN IMMEDIATE.
+    project with one or two campaigns. Written in ONE BEGIN IMMEDIATE transaction: all of
+    it or nothing, even if the process is killed.
 
     Args:
         projects: how many projects (≥ 1).
@@ -398,6 +397,7 @@ def generate_demo(store: Store, projects: int = DEFAULT_PROJECTS, seed: int = DE
         raise CoopscoreError(t("demo.bad_assessments", value=assessments, low=projects,
                            high=2 * projects))
     started = time.perf_counter()
+    # One transaction for everything: a killed or failing run leaves the database as it was.
     with store.transaction():
         generator = _Generator(store, seed)
         if assessments is None:
@@ -413,10 +413,8 @@ def generate_demo(store: Store, projects: int = DEFAULT_PROJECTS, seed: int = DE
                 [name, kind, created]).lastrowid
             territories.append((territory_id, name, place))
         generator.summary.territories = len(territories)
-    for start in range(0, projects, PROJECTS_PER_TRANSACTION):
-        with store.transaction():
-            for number in range(start, min(start + PROJECTS_PER_TRANSACTION, projects)):
-                generator.write_project(territories, number in twice)
+        for number in range(projects):
+            generator.write_project(territories, number in twice)
     summary = generator.summary
     summary.seconds = time.perf_counter() - started
     summary.counts = store.counts()

@@ -35,3 +35,23 @@ class NotFoundError(StoreError):
 
 class ScaleError(CoopscoreError):
     """The answer scale or a target profile is invalid, unknown, or does not fit the grid."""
+
+
+class LinkError(CoopscoreError):
+    """A personal link opens nothing; the subclass says why (its message says it in French)."""
+
+
+class UnknownLinkError(LinkError):
+    """No link has this token (mistyped, truncated, or never issued)."""
+
+
+class RevokedLinkError(LinkError):
+    """The link was revoked or replaced by a newer one."""
+
+
+class ClosedLinkError(LinkError):
+    """The link's assessment is closed: it accepts no more answers."""
+
+
+class RespondentListError(CoopscoreError):
+    """A pasted or uploaded list of respondents is invalid; `problems` names every bad line."""

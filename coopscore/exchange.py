@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -29,12 +30,15 @@ from typing import IO, Any
 
 import pandas as pd
 
-from .answers import MAX_FILE_BYTES, read_answers_file, validate_answers
+from .answers import (DEFAULT_ASSESSMENT, LIMITS, Limits, read_answers_file, validate_answers,
+                      zip_problem)
 from .errors import AnswersError, CoopscoreError
+from .fsutil import write_atomic
 from .grid import Grid, Item
 from .i18n import t
 from .scale import Scale, fold_key, load_scale
 from .store import Store
+from .text import spreadsheet_text
 
 EXPORT_FORMATS = ("csv", "zip", "xlsx", "json")
 EXPORT_FORMAT_VERSION = 1
@@ -183,6 +187,15 @@ def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
     return clean.map(neutralise)
 
 
+def _sheet_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """Neutralised, and without the control characters an XLSX file cannot hold.
+
+    Imports refuse them and the app cleans what is typed (coopscore.text), but a database
+    written before may hold some: the workbook drops them rather than fail.
+    """
+    return _neutralised(frame).map(spreadsheet_text)
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """One table as CSV: UTF-8 with BOM (spreadsheets then read accents), comma-separated."""
     return _neutralised(frame).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
@@ -226,7 +239,7 @@ def xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
             cell.font = Font(bold=True)
             header.append(cell)
         sheet.append(header)
-        for row in _neutralised(frame).itertuples(index=False, name=None):
+        for row in _sheet_ready(frame).itertuples(index=False, name=None):
             sheet.append([value.item() if hasattr(value, "item") else value for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -267,8 +280,7 @@ def export_file(store: Store, path: str | Path, assessment_ids: Iterable[int] | 
     fmt = fmt or target.suffix.lstrip(".").lower()
     data = export_bytes(store, fmt, assessment_ids, table)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    return target
+    return write_atomic(target, data)
 
 
 # --- the blank questionnaire ----------------------------------------------------------
@@ -359,13 +371,15 @@ def questionnaire_bytes(grid: Grid, scale: Scale | None = None, *, project: str 
     cover = workbook.active
     cover.title = cover_title
     workbook.move_sheet(cover, offset=-workbook.index(cover))
-    cover["A1"] = t("exchange.questionnaire_title", grid=grid.short_title or grid.title)
+    cover["A1"] = spreadsheet_text(t("exchange.questionnaire_title",
+                                     grid=grid.short_title or grid.title))
     cover["A1"].font = Font(bold=True, size=14)
-    cover["A2"] = t("exchange.questionnaire_version", id=grid.id, version=grid.version,
-                    source=grid.source.organisation or grid.title)
+    cover["A2"] = spreadsheet_text(t("exchange.questionnaire_version", id=grid.id,
+                                     version=grid.version,
+                                     source=grid.source.organisation or grid.title))
     if project or assessment:
-        cover["A3"] = t("exchange.questionnaire_for", project=project or "—",
-                        assessment=assessment or "—")
+        cover["A3"] = spreadsheet_text(t("exchange.questionnaire_for", project=project or "—",
+                                         assessment=assessment or "—"))
     cover["A5"] = t("exchange.instructions_heading")
     cover["A5"].font = bold
     instructions = t("exchange.instructions", section_word=grid.label("section"))
@@ -414,11 +428,11 @@ def questionnaire_bytes(grid: Grid, scale: Scale | None = None, *, project: str 
               t("exchange.column_answer"), t("exchange.column_comment")]
     for section in grid.sections:
         sheet = workbook.create_sheet(_sheet_title(grid, section.number, used_titles))
-        sheet["B1"] = f"{grid.label('section')} {section.number} — {section.title}"
+        sheet["B1"] = spreadsheet_text(f"{grid.label('section')} {section.number} — {section.title}")
         sheet["B1"].font = Font(bold=True, size=13)
         sheet["B1"].alignment = wrap
         if section.headings:
-            sheet["B2"] = " / ".join(section.headings)
+            sheet["B2"] = spreadsheet_text(" / ".join(section.headings))
             sheet["B2"].alignment = wrap
         for column, text in enumerate(header, start=1):
             cell = sheet.cell(row=_SECTION_HEADER_ROW, column=column, value=text)
@@ -439,9 +453,11 @@ def questionnaire_bytes(grid: Grid, scale: Scale | None = None, *, project: str 
                 row += 1
                 text = item.text + (f" {t('exchange.cte_mark')}" if item.cte else "")
                 sheet.cell(row=row, column=1, value=item.id)
-                sheet.cell(row=row, column=2, value=neutralise(text)).alignment = wrap
+                sheet.cell(row=row, column=2,
+                           value=spreadsheet_text(neutralise(text))).alignment = wrap
                 details = "\n".join(_sub_points(item))
-                sheet.cell(row=row, column=3, value=neutralise(details) or None).alignment = wrap
+                sheet.cell(row=row, column=3,
+                           value=spreadsheet_text(neutralise(details)) or None).alignment = wrap
                 for column in (4, 5):
                     cell = sheet.cell(row=row, column=column)
                     cell.protection = unlocked
@@ -468,8 +484,11 @@ def questionnaire_bytes(grid: Grid, scale: Scale | None = None, *, project: str 
 # --- reading files ------------------------------------------------------------------
 
 
-def _source_bytes(source: Source) -> tuple[bytes, str]:
-    """The bytes and the display name of a path, bytes, (name, bytes) or an upload."""
+def _source_bytes(source: Source, max_bytes: int | None = None) -> tuple[bytes, str]:
+    """The bytes and the display name of a path, bytes, (name, bytes) or an upload.
+
+    A path is read up to `max_bytes` + 1 bytes: enough to know it is too big.
+    """
     if isinstance(source, tuple):
         return bytes(source[1]), str(source[0])
     if isinstance(source, (bytes, bytearray)):
@@ -477,7 +496,9 @@ def _source_bytes(source: Source) -> tuple[bytes, str]:
     if isinstance(source, (str, Path)):
         path = Path(source)
         try:
-            return path.read_bytes(), path.name
+            with path.open("rb") as handle:
+                data = handle.read(max_bytes + 1) if max_bytes is not None else handle.read()
+            return data, path.name
         except OSError:
             raise AnswersError(t("answers.file_not_found", file=str(path))) from None
     getvalue = getattr(source, "getvalue", None)
@@ -495,12 +516,16 @@ class _ReadFile:
 
 
 def _is_questionnaire(data: bytes) -> bool:
+    """A coopscore questionnaire: a workbook with the hidden sheet (zip checked beforehand)."""
     if not data.startswith(b"PK\x03\x04"):
         return False
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            workbook_xml = archive.read("xl/workbook.xml").decode("utf-8", "replace")
-    except (zipfile.BadZipFile, KeyError):
+            info = archive.getinfo("xl/workbook.xml")
+            if info.file_size > 1024 * 1024:  # a workbook part lists sheets: a few KB
+                return False
+            workbook_xml = archive.read(info).decode("utf-8", "replace")
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError):
         return False
     return f'name="{META_SHEET}"' in workbook_xml
 
@@ -509,34 +534,111 @@ def _prefixed(prefix: str, error: AnswersError) -> list[str]:
     return [prefix + problem for problem in (error.problems or [error.message])]
 
 
-def _read_questionnaire(data: bytes, grid: Grid, scale: Scale) -> tuple[pd.DataFrame, list[str]]:
+_META_CELL = re.compile(r"^[A-Z]{1,2}[1-9][0-9]{0,3}$")
+_META_COLUMN = re.compile(r"^[A-Z]{1,2}$")
+_META_ROWS = 500  # the hidden sheet holds ~12 settings and the dropdown lists
+
+
+def _questionnaire_meta(meta_sheet: Any, limits: Limits) -> tuple[dict[str, Any], list[str]]:
+    """The hidden sheet's settings, each checked: a crafted value gets a French message."""
+    from openpyxl.utils import column_index_from_string
+
+    meta: dict[str, Any] = {}
+    for row in meta_sheet.iter_rows(min_col=1, max_col=2, max_row=_META_ROWS, values_only=True):
+        if row[0] is not None:
+            meta.setdefault(str(row[0]), row[1])
+    problems = []
+
+    def refuse(key: str) -> None:
+        shown = str(meta.get(key))[:40]
+        problems.append(t("exchange.bad_meta", key=key, value=shown))
+
+    for key, default in _COVER_FIELDS.items():
+        value = meta.setdefault(key, default)
+        if not isinstance(value, str) or not _META_CELL.match(value):
+            refuse(key)
+    for key, default in _SECTION_COLUMNS.items():
+        value = meta.setdefault(key, default)
+        if (not isinstance(value, str) or not _META_COLUMN.match(value)
+                or column_index_from_string(value) > limits.columns):
+            refuse(key)
+    header_row = meta.setdefault("header_row", _SECTION_HEADER_ROW)
+    if isinstance(header_row, float) and header_row.is_integer():
+        header_row = meta["header_row"] = int(header_row)
+    if isinstance(header_row, bool) or not isinstance(header_row, int) \
+            or not 1 <= header_row <= 100:
+        refuse("header_row")
+    if meta.get("cover") is not None and not isinstance(meta.get("cover"), str):
+        refuse("cover")
+    return meta, problems
+
+
+def _formula_problem(formulas: Any, sheet_title: str, address: str, value: Any) -> str | None:
+    """A formula cell whose value was never computed (None in the data-only reading)."""
+    if value is not None:
+        return None
+    cell = formulas[sheet_title][address]
+    if cell.data_type != "f":
+        return None
+    return t("exchange.in_sheet", sheet=sheet_title) + t(
+        "answers.formula_without_value", cell=address, sheet=sheet_title,
+        formula=str(cell.value)[:40])
+
+
+def _read_questionnaire(data: bytes, grid: Grid, scale: Scale, limits: Limits = LIMITS
+                        ) -> tuple[pd.DataFrame, list[str]]:
     """Rows of a filled questionnaire, checked sheet by sheet; problems name sheet and line."""
     from openpyxl import load_workbook
 
+    from .answers import value_reader
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > limits.questionnaire_bytes:
+        return pd.DataFrame(), [t("answers.too_big_unzipped", size=f"{unpacked / 2**20:.1f}"
+                                  .replace(".", ","),
+                                  limit=f"{limits.questionnaire_bytes / 2**20:.1f}"
+                                  .replace(".", ","))]
     try:
         workbook = load_workbook(io.BytesIO(data), data_only=True)
+        formulas = load_workbook(io.BytesIO(data), data_only=False)
     except Exception as error:  # a damaged zip raises many kinds of errors
         return pd.DataFrame(), [t("exchange.not_a_workbook", detail=type(error).__name__)]
+    if len(workbook.worksheets) > limits.sheets:
+        return pd.DataFrame(), [t("exchange.too_many_sheets", count=len(workbook.worksheets),
+                                  limit=limits.sheets)]
+    for sheet in workbook.worksheets:
+        if sheet.max_row > limits.rows + _META_ROWS or sheet.max_column > limits.columns * 4:
+            return pd.DataFrame(), [t("exchange.in_sheet", sheet=sheet.title) + t(
+                "exchange.sheet_too_large", rows=sheet.max_row, columns=sheet.max_column)]
     meta_sheet = workbook[META_SHEET]
-    meta = {str(row[0]): row[1] for row in meta_sheet.iter_rows(min_col=1, max_col=2,
-                                                                 values_only=True) if row[0]}
-    problems: list[str] = []
+    meta, problems = _questionnaire_meta(meta_sheet, limits)
+    if problems:
+        return pd.DataFrame(), problems
     if meta.get("grid") != grid.id:
-        return pd.DataFrame(), [t("exchange.other_grid", found=meta.get("grid"),
+        return pd.DataFrame(), [t("exchange.other_grid", found=str(meta.get("grid"))[:40],
                                   expected=grid.id)]
     # Dropdown texts of the file (and of today's scale) back to canonical values, per kind
     # of row: a criterion's choice typed on a method row is left for the validator to name.
+    # The file's own lists are trusted only where they cannot change a reading: a text that
+    # is already a spelling of another answer keeps that reading.
+    canonical = value_reader(scale)
     chosen: dict[str, dict[str, str]] = {"criterion": {}, "method": {}}
     for kind, column in (("criterion", 4), ("method", 6)):
         for text, value in meta_sheet.iter_rows(min_col=column, max_col=column + 1,
-                                                values_only=True):
-            if text is not None and value is not None:
-                chosen[kind][str(text)] = str(value)
+                                                max_row=_META_ROWS, values_only=True):
+            if text is None or value is None:
+                continue
+            value = str(value)
+            if canonical(value, kind) == value and canonical(text, kind) in (None, value):
+                chosen[kind][str(text)] = value
         chosen[kind].update(dict(_choices(scale)[kind]))
     kinds = {item.id: item.kind for item in (*grid.criteria(), *grid.methods())}
     role_texts = {}
-    for text, value in meta_sheet.iter_rows(min_col=8, max_col=9, values_only=True):
-        if text is not None and value is not None:
+    role_ids = set(scale.role_ids())
+    for text, value in meta_sheet.iter_rows(min_col=8, max_col=9, max_row=_META_ROWS,
+                                            values_only=True):
+        if text is not None and value is not None and str(value) in role_ids:
             role_texts[str(text)] = str(value)
 
     cover = workbook[str(meta.get("cover"))] if meta.get("cover") in workbook.sheetnames \
@@ -544,7 +646,11 @@ def _read_questionnaire(data: bytes, grid: Grid, scale: Scale) -> tuple[pd.DataF
     cover_prefix = t("exchange.in_sheet", sheet=cover.title)
 
     def cover_value(key: str) -> str:
-        value = cover[str(meta.get(key, _COVER_FIELDS[key]))].value
+        address = str(meta[key])
+        value = cover[address].value
+        problem = _formula_problem(formulas, cover.title, address, value)
+        if problem:
+            problems.append(problem)
         return " ".join(str(value).split()) if value is not None else ""
 
     name, role_text, organisation = (cover_value("name_cell"), cover_value("role_cell"),
@@ -561,21 +667,26 @@ def _read_questionnaire(data: bytes, grid: Grid, scale: Scale) -> tuple[pd.DataF
                             valid=", ".join(r.label for r in scale.roles)))
         role = scale.roles[0].id  # checks the rows all the same
 
-    id_column = str(meta.get("id_column", "A"))
-    answer_column = str(meta.get("answer_column", "D"))
-    comment_column = str(meta.get("comment_column", "E"))
-    header_row = int(meta.get("header_row", _SECTION_HEADER_ROW))
+    id_column, answer_column, comment_column = (str(meta["id_column"]),
+                                                str(meta["answer_column"]),
+                                                str(meta["comment_column"]))
+    header_row = int(meta["header_row"])
     frames = []
     for sheet in workbook.worksheets:
         if sheet.title in (META_SHEET, cover.title):
             continue
         records = []
         for row in range(header_row + 1, sheet.max_row + 1):
-            item = sheet[f"{id_column}{row}"].value
+            cells = {column: sheet[f"{column}{row}"].value
+                     for column in (id_column, answer_column, comment_column)}
+            for column, value in cells.items():
+                problem = _formula_problem(formulas, sheet.title, f"{column}{row}", value)
+                if problem:
+                    problems.append(problem)
+            item, value, comment = (cells[id_column], cells[answer_column],
+                                    cells[comment_column])
             if item is None or not str(item).strip():
                 continue
-            value = sheet[f"{answer_column}{row}"].value
-            comment = sheet[f"{comment_column}{row}"].value
             item = str(item).strip()
             if isinstance(value, str) and item in kinds:
                 value = chosen[kinds[item]].get(value.strip(), value)
@@ -593,8 +704,13 @@ def _read_questionnaire(data: bytes, grid: Grid, scale: Scale) -> tuple[pd.DataF
 
 
 def read_answers(source: Source, grid: Grid, scale: Scale | None = None, *,
-                 max_bytes: int = MAX_FILE_BYTES) -> pd.DataFrame:
+                 max_bytes: int | None = None, limits: Limits = LIMITS,
+                 assessment_id: int | None = None) -> pd.DataFrame:
     """Read and check one file of answers (CSV, XLSX, filled questionnaire) against a grid.
+
+    Args:
+        assessment_id: the assessment the answers are meant for; a file whose `assessment`
+            column names another one is refused.
 
     Returns:
         The validated rows: assessment, respondent, role, item, value, comment,
@@ -603,36 +719,59 @@ def read_answers(source: Source, grid: Grid, scale: Scale | None = None, *,
     Raises:
         AnswersError: every problem of the file, each with its line (and sheet).
     """
-    read = _read_one(source, grid, scale or load_scale(), max_bytes)
+    limits = _limits(limits, max_bytes)
+    read = _read_one(source, grid, scale or load_scale(), limits, assessment_id)
     if read.problems:
         raise AnswersError(t("exchange.import_failed", count=len(read.problems)),
                            [t("exchange.in_file", file=read.name) + p for p in read.problems])
     return read.answers
 
 
-def _read_one(source: Source, grid: Grid, scale: Scale, max_bytes: int) -> _ReadFile:
+def _limits(limits: Limits, max_bytes: int | None) -> Limits:
+    if max_bytes is None or max_bytes == limits.file_bytes:
+        return limits
+    from dataclasses import replace
+    return replace(limits, file_bytes=max_bytes)
+
+
+def _read_one(source: Source, grid: Grid, scale: Scale, limits: Limits,
+              assessment_id: int | None = None) -> _ReadFile:
     try:
-        data, name = _source_bytes(source)
+        data, name = _source_bytes(source, limits.file_bytes)
     except AnswersError as error:
         return _ReadFile(str(source), None, [error.message])
-    if _is_questionnaire(data) and len(data) <= max_bytes:
-        answers, problems = _read_questionnaire(data, grid, scale)
+    problem = zip_problem(data, limits) if data.startswith(b"PK\x03\x04") \
+        and len(data) <= limits.file_bytes else None
+    if problem:
+        answers, problems = None, [problem]
+    elif _is_questionnaire(data) and len(data) <= limits.file_bytes:
+        answers, problems = _read_questionnaire(data, grid, scale, limits)
     else:
         try:
             answers, problems = read_answers_file(data, grid, scale, filename=name,
-                                                  max_bytes=max_bytes), []
+                                                  limits=limits), []
         except AnswersError as error:
             answers, problems = None, list(error.problems or [error.message])
     if not problems and answers is not None:
         if answers.empty:
             problems = [t("exchange.nothing_to_import")]
         elif answers["assessment"].nunique() > 1:
-            found = ", ".join(str(a) for a in answers["assessment"].unique()[:5])
+            found = ", ".join(_shown_id(a) for a in answers["assessment"].unique()[:5])
             problems = [t("exchange.several_assessments", found=found)]
+        elif assessment_id is not None and answers["assessment"].iloc[0] not in (
+                DEFAULT_ASSESSMENT, str(assessment_id)):
+            problems = [t("exchange.other_assessment",
+                          found=_shown_id(answers["assessment"].iloc[0]),
+                          expected=assessment_id)]
         else:
             for column in ("respondent", "organisation", "comment"):
                 answers[column] = answers[column].map(restore)
     return _ReadFile(name, answers if not problems else None, problems)
+
+
+def _shown_id(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 20 else text[:20] + "…"
 
 
 # --- imports ------------------------------------------------------------------------
@@ -654,8 +793,9 @@ def import_answers(store: Store, sources: Sequence[Source], assessment_id: int |
                    *, project_id: int | None = None, grid_id: str | Path | None = None,
                    label: str | None = None, date: str | Date | None = None,
                    dry_run: bool = False, scale: Scale | None = None,
-                   max_bytes: int = MAX_FILE_BYTES, progress: Progress | None = None,
-                   batch_size: int = 2000) -> ImportResult:
+                   max_bytes: int | None = None, progress: Progress | None = None,
+                   batch_size: int = 2000, limits: Limits = LIMITS,
+                   allow_other_assessment: bool = False) -> ImportResult:
     """Import answer files into an assessment: all of them, or nothing at all.
 
     Each respondent named in the files is matched by name with the assessment's
@@ -667,6 +807,9 @@ def import_answers(store: Store, sources: Sequence[Source], assessment_id: int |
             same transaction, `project_id`, `grid_id` and `label` (and `date`).
         dry_run: check everything, write nothing.
         progress: called as progress(written, total) while answers are written.
+        limits: bounds on the work each file may cause (`max_bytes` overrides its size).
+        allow_other_assessment: accept files whose `assessment` column names another
+            assessment (copying answers on purpose); refused by default.
 
     Returns:
         What was written.
@@ -688,7 +831,9 @@ def import_answers(store: Store, sources: Sequence[Source], assessment_id: int |
         grid = load_grid(grid_id)
 
     problems: list[str] = []
-    files = [_read_one(source, grid, scale, max_bytes) for source in sources]
+    limits = _limits(limits, max_bytes)
+    expected = None if allow_other_assessment else assessment_id
+    files = [_read_one(source, grid, scale, limits, expected) for source in sources]
     for read in files:
         problems += [t("exchange.in_file", file=read.name) + p for p in read.problems]
     valid = [read for read in files if read.answers is not None]

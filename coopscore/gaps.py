@@ -194,21 +194,56 @@ def has_critical_points(grid: Grid) -> bool:
     return any(item.is_critical for item in grid.criteria())
 
 
-def flag_table(flags: pd.DataFrame, grid: Grid, scale: Scale) -> pd.DataFrame:
-    """The critical points in alert of one assessment, with their words.
+def flag_table(flags: pd.DataFrame, grid: Grid, scale: Scale,
+               agreed_items: Iterable[str] = ()) -> pd.DataFrame:
+    """The critical points in alert (or « à venir ») of one assessment, with their words.
+
+    Args:
+        flags: rows of Scores.flags (or Scores.upcoming) of one assessment.
+        agreed_items: the items whose value was agreed in consensus (`consensus_items`).
 
     Columns: section_id, stage (« 10. Organiser… » in full), item, text (the criterion),
-    value (team value), value_label (« 1 · Identifié »), reason (why the grid says it is
-    critical).
+    value (team value), value_label (« 1 · Identifié », with « valeur retenue en consensus »
+    when agreed), reason (why the grid says it is critical), agreed.
     """
     titles = stage_labels(grid, None)
-    rows = [{"section_id": str(row["section_id"]), "stage": titles.get(str(row["section_id"]), ""),
-             "item": str(row["item"]), "text": grid.item(str(row["item"])).text,
-             "value": _float(row["value"]), "value_label": level_label(row["value"], scale),
-             "reason": None if _missing(row["reason"]) else str(row["reason"])}
-            for _, row in flags.iterrows() if grid.has_item(str(row["item"]))]
+    agreed = set(agreed_items)
+    rows = []
+    for _, row in flags.iterrows():
+        item = str(row["item"])
+        if not grid.has_item(item):
+            continue
+        label = level_label(row["value"], scale)
+        if item in agreed:
+            label = t("targets.agreed_value", value=label)
+        rows.append({"section_id": str(row["section_id"]),
+                     "stage": titles.get(str(row["section_id"]), ""), "item": item,
+                     "text": grid.item(item).text, "value": _float(row["value"]),
+                     "value_label": label,
+                     "reason": None if _missing(row["reason"]) else str(row["reason"]),
+                     "agreed": item in agreed})
     return pd.DataFrame(rows, columns=["section_id", "stage", "item", "text", "value",
-                                       "value_label", "reason"])
+                                       "value_label", "reason", "agreed"])
+
+
+def consensus_items(criteria: pd.DataFrame, methods: pd.DataFrame | None = None) -> list[str]:
+    """The items of one assessment whose value was agreed in consensus, in grid order.
+
+    A criterion agreed « non concerné » has no level but still counts as agreed.
+    """
+    items: list[str] = []
+    for frame in (criteria, methods):
+        if frame is None or frame.empty or "agreed" not in frame.columns:
+            continue
+        agreed = frame["agreed"]
+        if agreed.dtype == bool:
+            mask = agreed.to_numpy()
+        else:
+            mask = agreed.notna().to_numpy()
+            if agreed.dtype == object:
+                mask &= agreed.astype(object).map(lambda v: v not in (False, None)).to_numpy()
+        items += [str(i) for i in frame.loc[mask, "item"]]
+    return items
 
 
 # --- gaps and weak points (Écarts et recommandations) -----------------------------------------
@@ -356,3 +391,45 @@ def next_phase(grid: Grid, phase_id: str | None) -> Phase | None:
         return None
     position = ids.index(phase_id)
     return grid.phases[position + 1] if position + 1 < len(ids) else None
+
+
+# --- targets in force -----------------------------------------------------------------------
+
+
+def default_target_band(scale: Scale):
+    """The band whose threshold is the target when neither phase nor profile is given."""
+    threshold = scale.targets.unknown_phase
+    return None if threshold is None else scale.band_of(threshold)
+
+
+def targets_in_force(grid: Grid, scale: Scale, *, phase: str | None = None,
+                     profile: str | None = None, profiles: dict | None = None,
+                     programme_label: str | None = None) -> str:
+    """One sentence saying which targets a reading compares to: a profile, a phase, or the default.
+
+    Args:
+        phase: the project's phase id (ignored when a profile is given).
+        profile: the profile id in force, if any.
+        profiles: {id: Profile} (data/profiles.yaml when None and a profile is given).
+        programme_label: set when the profile is inherited from the project's programme.
+    """
+    section = grid.label("section").lower()
+    if profile:
+        from .scale import load_profiles
+
+        profiles = load_profiles() if profiles is None else profiles
+        title = profiles[profile].title if profile in profiles else profile
+        if programme_label:
+            return t("targets.profile_inherited", title=title, programme=programme_label)
+        return t("targets.profile", title=title)
+    goals = scale.targets
+    if not grid.phases:
+        return t("targets.without_phases", target=french_number(goals.without_phases or 0),
+                 section=section)
+    phase_ids = {p.id: p.title for p in grid.phases}
+    if phase in phase_ids:
+        return t("targets.phase", phase=phase_ids[phase],
+                 passed=french_number(goals.passed or 0), current=french_number(goals.current or 0))
+    band = default_target_band(scale)
+    return t("targets.default", section=section, band=band.label if band else "—",
+             threshold=french_number(goals.unknown_phase or 0))

@@ -9,6 +9,7 @@ the file, and a user's own grid file goes through the same checks.
 from __future__ import annotations
 
 import functools
+import math
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -41,6 +42,15 @@ SOURCE_KEYS = {"document", "organisation", "authors", "file", "url", "year"}
 PHASE_KEYS = {"id", "title", "sections"}
 LINK_KEYS = {"to", "text"}
 NAMED_TEXT_KEYS = {"id", "text"}
+BOOLEAN_ITEM_KEYS = ("cte",)
+
+# Bounds on a grid file, checked before or while it is read: a grid is a few hundred items
+# a few levels deep; anything far beyond is a mistake or an attack (YAML bombs, deep nesting).
+MAX_GRID_BYTES = 2_000_000
+MAX_ITEMS = 5_000
+MAX_ITEM_DEPTH = 6
+# YAML nesting: root > sections > section > criteria > item, then 2 levels per sub-item.
+MAX_YAML_DEPTH = 5 + 2 * MAX_ITEM_DEPTH
 
 
 @dataclass(frozen=True)
@@ -285,15 +295,52 @@ class _LineList(list):
     line: int = 0
 
 
+class _Refused(Exception):
+    """A grid file construct refused while reading (alias, excessive nesting), with its line."""
+
+    def __init__(self, line: int, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.line, self.key, self.values = line, key, values
+
+
 class _LineLoader(yaml.SafeLoader):
-    """A SafeLoader whose mappings and sequences remember their line (1-based)."""
+    """A SafeLoader whose mappings and sequences remember their line (1-based).
+
+    It also refuses what a grid never needs and an attacker uses: aliases (`*x`, the
+    « billion laughs » expansion) and nesting deeper than MAX_YAML_DEPTH; and it records
+    duplicate mapping keys (plain YAML keeps the last one silently).
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+        self.duplicate_keys: list[tuple[int, object, int]] = []
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _Refused(event.start_mark.line + 1, "alias", name=event.anchor)
+        self.depth += 1
+        try:
+            if self.depth > MAX_YAML_DEPTH:
+                event = self.peek_event()
+                raise _Refused(event.start_mark.line + 1, "too_deep", limit=MAX_ITEM_DEPTH)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _LineDict:
     mapping = _LineDict(loader.construct_mapping(node, deep=True))
     mapping.line = node.start_mark.line + 1
-    mapping.key_lines = {loader.construct_object(key, deep=True): key.start_mark.line + 1
-                         for key, _ in node.value}
+    mapping.key_lines = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if key in mapping.key_lines:
+            loader.duplicate_keys.append((line, key, mapping.key_lines[key]))
+        else:
+            mapping.key_lines[key] = line
     return mapping
 
 
@@ -314,6 +361,7 @@ class _Checker:
         self.filename = filename
         self.problems: list[str] = []
         self.seen_ids: dict[str, int] = {}
+        self.item_count = 0
 
     def add(self, line: int, message: str, /, **values: object) -> None:
         self.problems.append(t("grid.at_line", file=self.filename, line=line)
@@ -341,9 +389,12 @@ class _Checker:
         return " ".join(str(value).split())
 
     def identifier(self, node: dict, where: str, prefix: str | None = None) -> str:
-        value = node.get("id")
-        if value is None:
+        if "id" not in node:
             self.add(node.line, "missing_key", key="id", where=where)
+            return ""
+        value = node.get("id")
+        if not _is_identifier_value(value):
+            self.add(node.line_of("id"), "bad_id_type", where=where, value=_shown(value))
             return ""
         value = str(value)
         if not ID_PATTERN.match(value):
@@ -366,20 +417,46 @@ class _Checker:
         return value
 
 
+def _shown(value: object) -> str:
+    """A YAML value as the file's author wrote it (null, true), for a message."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _is_identifier_value(value: object) -> bool:
+    """An id is written as text (or a whole number); null, true/false, lists are mistakes."""
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+
+
 def _read_items(check: _Checker, nodes: list, kind: ItemKind, section_id: str,
-                parent: str, parent_id: str | None, footnote_refs: list) -> tuple[Item, ...]:
+                parent: str, parent_id: str | None, footnote_refs: list,
+                depth: int = 1) -> tuple[Item, ...]:
     items = []
+    if depth > MAX_ITEM_DEPTH and nodes:
+        check.add(getattr(nodes, "line", 0), "too_deep", limit=MAX_ITEM_DEPTH)
+        return ()
     for node in nodes:
         where = t("grid.where_item", parent=parent)
+        check.item_count += 1
+        if check.item_count == MAX_ITEMS + 1:
+            check.add(getattr(node, "line", 0), "too_many_items", limit=MAX_ITEMS)
         if not check.keys(node, ITEM_KEYS, where):
             continue
         item_id = check.identifier(node, where, prefix=parent)
         where = t("grid.where_named", id=item_id or "?")
         text = check.text(node, "text", where)
         weight = node.get("weight", 1)
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight <= 0:
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) \
+                or not math.isfinite(weight) or weight <= 0:
             check.add(node.line_of("weight"), "bad_weight", id=item_id, value=weight)
             weight = 1
+        for flag in BOOLEAN_ITEM_KEYS:
+            if flag in node and not isinstance(node[flag], bool):
+                check.add(node.line_of(flag), "bad_flag", key=flag, id=item_id,
+                          value=_shown(node[flag]))
         critical = node.get("critical")
         if critical is not None and (not isinstance(critical, str) or not critical.strip()):
             check.add(node.line, "empty_text", key="critical", where=where)
@@ -387,10 +464,10 @@ def _read_items(check: _Checker, nodes: list, kind: ItemKind, section_id: str,
         notes = [str(n) for n in check.sequence(node, "footnotes", where)]
         footnote_refs.extend((node.line, item_id, n) for n in notes)
         children = _read_items(check, check.sequence(node, "children", where), kind,
-                               section_id, item_id, item_id, footnote_refs)
+                               section_id, item_id, item_id, footnote_refs, depth + 1)
         items.append(Item(
             id=item_id, text=text, kind=kind, section_id=section_id, parent_id=parent_id,
-            children=children, cte=bool(node.get("cte", False)),
+            children=children, cte=node.get("cte") is True,
             critical=" ".join(critical.split()) if critical else None, weight=float(weight),
             footnotes=tuple(notes), note=node.get("note"),
         ))
@@ -404,24 +481,53 @@ def parse_grid(text: str, filename: str = "<grille>") -> Grid:
         GridError: with one line per problem found (file, line, id, what to do).
     """
     check = _Checker(filename)
+
+    def refuse(line: int, key: str, **values: object) -> GridError:
+        return GridError(t("grid.invalid", file=filename),
+                         [t("grid.at_line", file=filename, line=line) + t(f"grid.{key}", **values)])
+
+    if len(text) > MAX_GRID_BYTES:
+        raise GridError(t("grid.invalid", file=filename),
+                        [t("grid.too_big", file=filename, limit=MAX_GRID_BYTES // 1_000_000)])
+    loader = _LineLoader(text)
     try:
-        raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        raw = loader.get_single_data()
+    except _Refused as refused:
+        raise refuse(refused.line, refused.key, **refused.values) from None
+    except RecursionError:
+        raise refuse(0, "too_deep", limit=MAX_ITEM_DEPTH) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
-        raise GridError(t("grid.invalid", file=filename),
-                        [t("grid.at_line", file=filename, line=line)
-                         + t("grid.yaml_syntax", detail=getattr(exc, "problem", str(exc)))]) from None
+        raise refuse(line, "yaml_syntax", detail=getattr(exc, "problem", str(exc))) from None
+    finally:
+        loader.dispose()
     if not isinstance(raw, dict):
         raise GridError(t("grid.invalid", file=filename), [t("grid.not_a_grid", file=filename)])
+    for line, key, first in loader.duplicate_keys:
+        check.add(line, "duplicate_key", key=key, first=first)
     where_grid = t("grid.where_grid")
     check.keys(raw, GRID_KEYS, where_grid)
     for key in REQUIRED_GRID_KEYS:
         if key not in raw:
             check.add(raw.line, "missing_key", key=key, where=where_grid)
-    grid_id = str(raw.get("id", ""))
-    if grid_id and not ID_PATTERN.match(grid_id):
-        check.add(raw.line, "malformed_id", id=grid_id)
+    grid_id = ""
+    if "id" in raw and not _is_identifier_value(raw["id"]):
+        check.add(raw.line_of("id"), "bad_id_type", where=where_grid, value=_shown(raw["id"]))
+    elif "id" in raw:
+        grid_id = str(raw["id"])
+        if not ID_PATTERN.match(grid_id):
+            check.add(raw.line_of("id"), "malformed_id", id=grid_id)
+    labels = raw.get("labels")
+    if labels is None:
+        labels = {}
+    elif not isinstance(labels, dict):
+        check.add(raw.line_of("labels"), "not_a_mapping", where="« labels »")
+        labels = {}
+    else:
+        for key, value in labels.items():
+            if not isinstance(value, str):
+                check.add(labels.line_of(key), "empty_text", key=key, where="« labels »")
     title = check.text(raw, "title", where_grid) if "title" in raw else ""
     version = check.text(raw, "version", where_grid) if "version" in raw else ""
 
@@ -499,7 +605,6 @@ def parse_grid(text: str, filename: str = "<grille>") -> Grid:
 
     if check.problems:
         raise GridError(t("grid.invalid", file=filename), check.problems)
-    labels = raw.get("labels") or {}
     return Grid(
         id=grid_id, title=title, version=version, sections=tuple(sections),
         short_title=str(raw.get("short_title") or title), language=str(raw.get("language", "fr")),
@@ -529,6 +634,24 @@ def grid_path(id_or_path: str | Path, folder: Path | str = GRIDS_DIR) -> Path:
     return path
 
 
+def read_grid_text(id_or_path: str | Path, folder: Path | str = GRIDS_DIR) -> tuple[Path, str]:
+    """The file of a grid (by id or path) and its text, refused when too big or not UTF-8.
+
+    Raises:
+        GridError: unknown id, missing file, file over MAX_GRID_BYTES, or not UTF-8.
+    """
+    path = grid_path(id_or_path, folder)
+    try:
+        if path.stat().st_size > MAX_GRID_BYTES:
+            raise GridError(t("grid.invalid", file=path.name),
+                            [t("grid.too_big", file=path.name, limit=MAX_GRID_BYTES // 1_000_000)])
+        return path, path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise GridError(t("grid.invalid", file=path.name), [t("grid.not_utf8", file=path.name)]) from None
+    except OSError as error:
+        raise GridError(t("grid.file_not_found", file=f"{path} ({error.strerror})")) from None
+
+
 def load_grid(id_or_path: str | Path, folder: Path | str = GRIDS_DIR, *,
               language: str | None = None) -> Grid:
     """Load and validate a grid by id (a file of data/grids/) or by path.
@@ -540,11 +663,7 @@ def load_grid(id_or_path: str | Path, folder: Path | str = GRIDS_DIR, *,
     Raises:
         GridError: unknown id, unreadable file, or every problem of an invalid file.
     """
-    path = grid_path(id_or_path, folder)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise GridError(t("grid.invalid", file=path.name), [t("grid.not_utf8", file=path.name)]) from None
+    path, text = read_grid_text(id_or_path, folder)
     grid = parse_grid(text, filename=path.name)
     return translated(grid, language) if language else grid
 
@@ -634,6 +753,23 @@ def translated(grid: Grid, language: str | None, folder: Path | str = TRANSLATIO
         situations_intro=str(data.get("situations_intro") or grid.situations_intro),
         sections=tuple(section_in(s) for s in grid.sections),
     )
+
+
+def changed_items(old: Grid, new: Grid) -> list[tuple[str, str]]:
+    """(item id, what) for each item both grids hold whose meaning differs.
+
+    `what` is one of text, weight, critical, cte: what a score or a reading depends on.
+    A grid id and version must always mean the same items (answers are kept against them).
+    """
+    changes = []
+    for item in new.items():
+        if not old.has_item(item.id):
+            continue
+        before = old.item(item.id)
+        for what in ("text", "weight", "critical", "cte"):
+            if getattr(before, what) != getattr(item, what):
+                changes.append((item.id, what))
+    return changes
 
 
 def _fold(text: str) -> str:

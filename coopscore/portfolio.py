@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import io
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,7 +34,8 @@ FLAG_TEXT_WIDTH = 60
 TABLE_COLUMNS = [
     "project", "name", "territory", "programme", "programme_label", "phase", "phase_label",
     "assessment", "assessment_label", "date", "status", "score", "band", "band_label",
-    "completeness", "n_respondents", "n_flags", "flags",
+    "completeness", "n_respondents", "n_flags", "flags", "mean_gap", "n_upcoming", "profile",
+    "profile_label", "risk",
 ]
 
 
@@ -194,6 +196,115 @@ def _flag_texts(results: Results, assessments: pd.Series, width: int) -> pd.Seri
     return mine.groupby("assessment", sort=False)["text"].agg("; ".join)
 
 
+def _risk_readings(results: Results, assessments: pd.Series) -> pd.DataFrame:
+    """Per assessment: the mean gap to its targets, its upcoming critical points, the phase
+    and profile its targets come from, and its flags' full texts.
+
+    The mean gap is taken over the stages that have both a target and a score: the stages
+    the project's phase (or its profile) expects now.
+    """
+    ids = pd.Index(assessments.dropna().astype("int64").unique())
+    out = pd.DataFrame(index=ids)
+    stages = results.scores.stages
+    if {"target", "gap"} <= set(stages.columns) and len(stages):
+        frame = pd.DataFrame({"assessment": stages["assessment"].astype("int64").to_numpy(),
+                              "gap": stages["gap"].to_numpy(dtype=float),
+                              "target": stages["target"].to_numpy(dtype=float)})
+        frame = frame[frame["target"].notna() & frame["gap"].notna()]
+        out["mean_gap"] = frame.groupby("assessment")["gap"].mean().reindex(ids)
+    else:
+        out["mean_gap"] = np.nan
+    upcoming = results.scores.upcoming
+    if len(upcoming):
+        counts = upcoming["assessment"].astype("int64").value_counts()
+        out["n_upcoming"] = counts.reindex(ids).fillna(0).astype("int64")
+    else:
+        out["n_upcoming"] = 0
+    context = results.scores.context
+    for column in ("phase", "profile"):
+        if column in context.columns:
+            values = pd.Series(context[column].astype(object).to_numpy(),
+                               index=context["assessment"].astype("int64").to_numpy())
+            values = values.where(values.notna(), None)
+            out[column] = values.reindex(ids).astype(object)
+        else:
+            out[column] = None
+    flags = results.scores.flags
+    texts = {item.id: item.text for item in results.grid.criteria()}
+    if len(flags):
+        mine = pd.DataFrame({"assessment": flags["assessment"].astype("int64").to_numpy(),
+                             "item": flags["item"].astype(str).to_numpy()})
+        mine["text"] = mine["item"].map(texts).fillna(mine["item"])
+        out["flag_texts"] = mine.groupby("assessment", sort=False)["text"].agg(list) \
+            .reindex(ids)
+    else:
+        out["flag_texts"] = None
+    out.index.name = "assessment"
+    return out
+
+
+def _quoted(texts: Sequence[str]) -> str:
+    return " ; ".join(f"« {text} »" for text in texts)
+
+
+def risk_reason(*, scored: bool, n_flags: int, flag_texts: Sequence[str], mean_gap: float | None,
+                phase: str | None, profile: str | None, n_upcoming: int = 0) -> str:
+    """Why a project is (or is not) at risk, in one French sentence that uses its own numbers.
+
+    Args:
+        phase: title of the phase its targets come from (None without phase).
+        profile: title of the target profile in force (None without one); wins over phase.
+        flag_texts: full texts of its critical points below the flag threshold.
+    """
+    if not scored:
+        return t("targets.risk_not_assessed")
+    parts = []
+    if n_flags:
+        items = _quoted(flag_texts)
+        if profile:
+            key = "targets.risk_flags_profile_one" if n_flags == 1 else \
+                "targets.risk_flags_profile_many"
+            parts.append(t(key, count=n_flags, items=items))
+        else:
+            key = "targets.risk_flags_one" if n_flags == 1 else "targets.risk_flags_many"
+            parts.append(t(key, count=n_flags, items=items,
+                           phase=phase or t("targets.no_phase")))
+    gap = None if mean_gap is None or (isinstance(mean_gap, float) and math.isnan(mean_gap)) \
+        else round(float(mean_gap))
+    if gap:
+        parts.append(t("targets.risk_gap_phase", gap=gap, phase=phase)
+                     if phase and not profile and not n_flags else t("targets.risk_gap", gap=gap))
+    if not parts:
+        if mean_gap is None or (isinstance(mean_gap, float) and math.isnan(mean_gap)):
+            sentence = t("targets.risk_no_target")
+        else:
+            sentence = t("targets.risk_none")
+    else:
+        text = " ; ".join(parts)
+        sentence = text[0].upper() + text[1:] + "."
+    if n_upcoming:
+        upcoming = t("targets.risk_upcoming_one" if n_upcoming == 1 else
+                     "targets.risk_upcoming_many", count=n_upcoming)
+        sentence = f"{sentence[:-1]} ({upcoming})."
+    return sentence
+
+
+def risk_order(table: pd.DataFrame) -> pd.DataFrame:
+    """The portfolio table from the most to the least at risk.
+
+    Most critical points below the threshold first (in the stages the project's phase or
+    profile expects), then the largest mean gap to those targets, then the lowest index;
+    unassessed projects last; ties keep the table's order.
+    """
+    order = table.assign(
+        _unscored=table["score"].isna(),
+        _flags=-table["n_flags"],
+        _gap=-table["mean_gap"].fillna(0.0).round(1),
+        _score=table["score"].fillna(np.inf),
+    ).sort_values(["_unscored", "_flags", "_gap", "_score"], kind="stable")
+    return order.drop(columns=["_unscored", "_flags", "_gap", "_score"]).reset_index(drop=True)
+
+
 def portfolio_table(projects: pd.DataFrame, results: Results | None, *,
                     phases: Mapping[str, str] | None = None,
                     flag_width: int = FLAG_TEXT_WIDTH) -> pd.DataFrame:
@@ -226,11 +337,17 @@ def portfolio_table(projects: pd.DataFrame, results: Results | None, *,
         table = table.merge(latest, on="project", how="left")
         flags = _flag_texts(results, latest["assessment"], flag_width)
         table["flags"] = table["assessment"].map(flags).astype(object)
+        readings = _risk_readings(results, latest["assessment"])
+        for column in ("mean_gap", "n_upcoming", "phase_used", "profile", "flag_texts"):
+            source = {"phase_used": "phase"}.get(column, column)
+            table[column] = table["assessment"].map(readings[source]).astype(object) \
+                if len(readings) else None
+        table["mean_gap"] = pd.to_numeric(table["mean_gap"], errors="coerce").astype(float)
     else:
         for column in ("assessment", "date", "assessment_label", "status", "band", "band_label",
-                       "flags"):
+                       "flags", "phase_used", "profile", "flag_texts", "n_upcoming"):
             table[column] = None
-        for column in ("score", "completeness", "n_respondents", "n_flags"):
+        for column in ("score", "completeness", "n_respondents", "n_flags", "mean_gap"):
             table[column] = np.nan
     table["assessment"] = table["assessment"].astype("Int64")
     unscored = table["score"].isna()
@@ -239,7 +356,35 @@ def portfolio_table(projects: pd.DataFrame, results: Results | None, *,
     table["n_flags"] = table["n_flags"].fillna(0).astype("int64")
     table["n_respondents"] = table["n_respondents"].fillna(0).astype("int64")
     table["flags"] = table["flags"].fillna("")
+    table["n_upcoming"] = pd.to_numeric(table["n_upcoming"], errors="coerce").fillna(0) \
+        .astype("int64")
+    profile_titles = {pid: p.title for pid, p in _profiles().items()}
+    table["profile"] = table["profile"].astype(object).where(table["profile"].notna(), None)
+    table["profile_label"] = [profile_titles.get(p, p) if p else
+                              t("targets.phase_targets") for p in table["profile"]]
+    grid_phases = dict(phases)
+    table["risk"] = [
+        risk_reason(scored=not math.isnan(score) if isinstance(score, float) else score is not None,
+                    n_flags=int(n_flags),
+                    flag_texts=texts if isinstance(texts, list) else [],
+                    mean_gap=gap, phase=grid_phases.get(phase_used) if phase_used else None,
+                    profile=profile_titles.get(profile, profile) if profile else None,
+                    n_upcoming=int(upcoming))
+        for score, n_flags, texts, gap, phase_used, profile, upcoming in zip(
+            table["score"], table["n_flags"], table["flag_texts"], table["mean_gap"],
+            table["phase_used"], table["profile"], table["n_upcoming"])]
     return table[TABLE_COLUMNS].reset_index(drop=True)
+
+
+@functools.cache
+def _profile_cache() -> tuple:
+    from .scale import load_profiles
+
+    return tuple(load_profiles().items())
+
+
+def _profiles() -> dict:
+    return dict(_profile_cache())
 
 
 # --- a funder's view ------------------------------------------------------------------

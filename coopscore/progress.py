@@ -96,6 +96,17 @@ def overall_history(overall: pd.DataFrame, campaign_ids: Sequence[Hashable]) -> 
     return [None if pd.isna(v) else float(v) for v in values]
 
 
+def whole_points(value: float | None) -> float | None:
+    """A score as people read it, in whole points, halves away from zero (62.5 → 63).
+
+    The one rounding rule of progress: the page draws, lists and tables these values, and a
+    change is the difference of two of them, so what is drawn as « −10 » is listed as a decline.
+    """
+    if value is None or pd.isna(value):
+        return None
+    return float(np.sign(value) * np.floor(abs(float(value)) + 0.5 + 1e-9))
+
+
 def trend(change: float | None) -> str:
     """« progressed », « slipped », « stable » or « missing » for a change in points."""
     if change is None or pd.isna(change):
@@ -110,13 +121,19 @@ def trend(change: float | None) -> str:
 def stage_changes(stages: pd.DataFrame, before: Hashable, after: Hashable) -> pd.DataFrame:
     """Each stage's score at two campaigns and the change between them (after − before).
 
+    Scores are in whole points (`whole_points`) and the change is their difference, so the
+    chart, the lists and the table all read the same numbers: 60 → 51 is −9, « stable ».
+
     Returns:
-        DataFrame with columns section_id (grid order), before, after, change (points,
-        NaN when a score is missing), trend (see `trend`).
+        DataFrame with columns section_id (grid order), before, after (whole points),
+        change (points, NaN when a score is missing), trend (see `trend`).
     """
     history = score_history(stages, [before, after])
     history.columns = ["before", "after"]
     frame = history.reset_index().rename(columns={history.index.name or "index": "section_id"})
+    for column in ("before", "after"):
+        frame[column] = [np.nan if v is None else v for v in map(whole_points, frame[column])]
+        frame[column] = frame[column].astype(float)
     frame["change"] = frame["after"] - frame["before"]
     frame["trend"] = [trend(c) for c in frame["change"]]
     return frame[CHANGE_COLUMNS]

@@ -45,7 +45,9 @@ def _scoring_context(context: pd.DataFrame, grid: Grid) -> pd.DataFrame:
     frame = pd.DataFrame({
         "assessment": context["assessment"].astype("int64"),
         "phase": [p if p in phases else None for p in context["phase"]],
-        "profile": None,
+        # the profile in force (the assessment's own, else its programme's): store.py
+        "profile": context["profile"].astype(object).where(context["profile"].notna(), None)
+        if "profile" in context.columns else None,
         "cte": context["cte"].astype(bool),
     })
     return frame
@@ -93,7 +95,7 @@ _SCORE_TABLES = tuple(f.name for f in fields(Scores) if f.name != "grid_id")
 # write that matters for scoring), created_at (SQLite may reuse a deleted assessment's id) and,
 # as a safety net, the scoring context read from the assessment and its project.
 _SIGNATURE = ("revision", "grid", "grid_version", "created_at")
-_CONTEXT_SIGNATURE = ("project", "phase", "cte")
+_CONTEXT_SIGNATURE = ("project", "phase", "cte", "profile")
 
 
 def _signatures(revisions: pd.DataFrame) -> dict[int, tuple]:
@@ -223,3 +225,24 @@ def previous_assessment(store: Store, assessment_id: int) -> int | None:
     ids = list(campaigns["id"])
     position = ids.index(assessment_id)
     return int(ids[position - 1]) if position > 0 else None
+
+
+def respondent_results(store: Store, assessment_id: int, respondent_id: int) -> Results:
+    """Scores and recommendations of ONE person's answers, as if they were the whole team.
+
+    The questionnaire's feedback after each stage: the person's own weak points and the
+    grid's methods for them, before any team reading or consensus.
+
+    Raises:
+        NotFoundError: unknown assessment.
+    """
+    store.assessment(assessment_id)  # raises NotFoundError with a French message
+    context = store.assessment_context([assessment_id])
+    answers = store.answer_values([assessment_id])
+    mine = answers[answers["respondent"] == respondent_id]
+    grid = store.grid_of(assessment_id)
+    scoring_context = _scoring_context(context, grid)
+    scores = score(mine[["assessment", "respondent", "role", "item", "value"]], grid,
+                   assessments=scoring_context)
+    recommendations = recommend(scores, grid, assessments=scoring_context)
+    return Results(grid, scores, recommendations, context.reset_index(drop=True))

@@ -445,7 +445,12 @@ def parse_scale(raw: Any, filename: str = "scale.yaml") -> Scale:
     if bands and bands[-1].min > 0:
         read.add("lowest_band_above_zero", min=bands[-1].min)
 
-    targets_node = read.mapping(raw.get("targets", {}), "targets")
+    targets_node = dict(read.mapping(raw.get("targets", {}), "targets"))
+    # A target may name a band: its threshold (« point_appui » → 75).
+    band_mins = {band.id: band.min for band in bands}
+    for key, value in list(targets_node.items()):
+        if isinstance(value, str) and value in band_mins:
+            targets_node[key] = band_mins[value]
     defaults = Targets()
     targets = Targets(**{key: read.number(targets_node, key, "targets", getattr(defaults, key),
                                           nullable=True)

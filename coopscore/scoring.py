@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -48,7 +48,10 @@ class Scores:
         n_applicable, n_respondents, n_flags, n_<non-level>.
     respondent_stages: one row per assessment, respondent and section — role, score,
         n_answered (each respondent's own stage score).
-    flags: critical criteria whose team value is below the scale's `flag_below`.
+    flags: critical criteria whose team value is below the scale's `flag_below`, in stages
+        that have a target (the project's phase reached them, or its profile sets one).
+    upcoming: critical criteria not yet met (below `flag_below` or unanswered) in stages
+        without a target: « à venir », the phases the project has not reached yet.
     methods: one row per assessment and top-level method — status, agreed, counts per
         answer, and the level-based value used where a stage is scored from its methods.
     context: one row per assessment — phase, profile, cte.
@@ -64,6 +67,8 @@ class Scores:
     flags: pd.DataFrame
     methods: pd.DataFrame
     context: pd.DataFrame
+    upcoming: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["assessment", "item", "section_id", "value", "reason"]))
 
     def assessments(self) -> list[Any]:
         """The assessment ids, in the order of every table."""
@@ -514,8 +519,11 @@ def _level_stats(counts: np.ndarray, scale: Scale) -> dict[str, np.ndarray]:
     stats = {
         "n": n, "median": median, "mean": mean, "min": lowest, "max": highest,
         "std": np.where(has, std, np.nan), "agreement": _divide(close, n),
+        # One definition of a disagreement (the list, its percentages and the summary use
+        # it): enough answers, spread wide enough, and someone away from the median, so a
+        # listed point never reads « Accord 100 % ».
         "hotspot": has & (n >= scale.hotspot_min_answers)
-        & (np.nan_to_num(highest - lowest) >= scale.hotspot_spread),
+        & (np.nan_to_num(highest - lowest) >= scale.hotspot_spread) & (close < n),
     }
     for slot, value in enumerate(scale.slots()[top + 1:], start=top + 1):
         stats[f"n_{value}"] = counts[slot].astype(np.int64)
@@ -604,8 +612,15 @@ def _compute(encoded: _Encoded, context: _Context, grid: Grid, catalogue: _Catal
     reached = applicable & ~np.isnan(value) & ~np.isnan(target_level)
     missing_level = np.full(grid_shape, np.nan)
     missing_level[reached] = np.maximum(0.0, target_level[reached] - value[reached])
-    flagged = ((catalogue.critical != None)[None, :] & catalogue.is_criterion[None, :]  # noqa: E711
-               & applicable & (np.nan_to_num(value, nan=np.inf) < scale.flag_below))
+    # A critical point flags only where its stage has a target: a stage of a phase the project
+    # has not reached yet (no target) holds critical points « à venir », not alerts.
+    has_target = ~np.isnan(target[:, catalogue.section])
+    critical_criterion = ((catalogue.critical != None)[None, :]  # noqa: E711
+                          & catalogue.is_criterion[None, :] & applicable)
+    below = np.nan_to_num(value, nan=np.inf) < scale.flag_below
+    flagged = critical_criterion & below & has_target
+    upcoming = critical_criterion & ~has_target & ~(np.nan_to_num(value, nan=-np.inf)
+                                                    >= scale.flag_below)
 
     criteria_idx = np.flatnonzero(catalogue.is_criterion)
     method_idx = np.flatnonzero(~catalogue.is_criterion)
@@ -638,6 +653,10 @@ def _compute(encoded: _Encoded, context: _Context, grid: Grid, catalogue: _Catal
     })
     flag_rows = np.flatnonzero(flagged[:, criteria_idx].ravel())
     flags = criteria.iloc[flag_rows][["assessment", "item", "section_id", "value", "critical"]] \
+        .rename(columns={"critical": "reason"}).reset_index(drop=True)
+    upcoming_rows = np.flatnonzero(upcoming[:, criteria_idx].ravel())
+    upcoming_points = criteria.iloc[upcoming_rows][
+        ["assessment", "item", "section_id", "value", "critical"]] \
         .rename(columns={"critical": "reason"}).reset_index(drop=True)
 
     methods = items_frame(method_idx, {
@@ -690,7 +709,7 @@ def _compute(encoded: _Encoded, context: _Context, grid: Grid, catalogue: _Catal
         criteria_by_role=_by_role(encoded, catalogue, scale),
         stages=stages, phases=phases, overall=overall,
         respondent_stages=_respondent_stages(encoded, catalogue, context, scale),
-        flags=flags, methods=methods, context=context.table,
+        flags=flags, methods=methods, context=context.table, upcoming=upcoming_points,
     )
 
 

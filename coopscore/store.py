@@ -41,6 +41,7 @@ import pandas as pd
 import yaml
 from sqlite_utils import Database
 
+from . import failures, fsutil
 from . import grid as grid_module
 from .errors import NotFoundError, StoreError
 from .grid import Grid
@@ -196,6 +197,52 @@ MIGRATIONS: tuple[Migration, ...] = (
                 UPDATE assessments SET revision = revision + 1 WHERE project_id = NEW.id;
             END""",
     )),
+    # Personal links (coopscore/links.py): only a SHA-256 of each token is kept, so a stolen
+    # database file opens no questionnaire. `closes_on` is a planned closing date (links stop
+    # working after it); `anonymous` hides names in team views (coopscore/anonymity.py).
+    Migration("personal respondent links, planned closing date, anonymity", (
+        """CREATE TABLE respondent_links (
+            id INTEGER PRIMARY KEY,
+            respondent_id INTEGER NOT NULL REFERENCES respondents(id) ON DELETE CASCADE,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT,
+            last_seen_at TEXT
+        )""",
+        "CREATE INDEX respondent_links_respondent ON respondent_links(respondent_id)",
+        "ALTER TABLE assessments ADD COLUMN closes_on TEXT",
+        "ALTER TABLE assessments ADD COLUMN anonymous INTEGER NOT NULL DEFAULT 0 "
+        "CHECK (anonymous IN (0, 1))",
+    )),
+    # A named target profile (data/profiles.yaml) per assessment, or per funding programme for
+    # every project of that programme (a funder's call); the assessment's own one wins.
+    Migration("target profile of an assessment, and of a programme", (
+        "ALTER TABLE assessments ADD COLUMN profile TEXT",
+        """CREATE TABLE programme_profiles (
+            programme TEXT PRIMARY KEY,
+            profile TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        ) WITHOUT ROWID""",
+        """CREATE TRIGGER assessments_profile_revision AFTER UPDATE OF profile ON assessments
+            WHEN OLD.profile IS NOT NEW.profile
+            BEGIN
+                UPDATE assessments SET revision = revision + 1 WHERE id = NEW.id;
+            END""",
+        *(f"""CREATE TRIGGER programme_profiles_{event.lower()}_revision
+            AFTER {event} ON programme_profiles
+            BEGIN
+                UPDATE assessments SET revision = revision + 1 WHERE project_id IN
+                    (SELECT id FROM projects WHERE programme IN ({", ".join(
+                        f"{row}.programme" for row in rows)}));
+            END"""
+          for event, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")),
+                              ("DELETE", ("OLD",)))),
+        """CREATE TRIGGER projects_programme_revision AFTER UPDATE OF programme ON projects
+            WHEN OLD.programme IS NOT NEW.programme
+            BEGIN
+                UPDATE assessments SET revision = revision + 1 WHERE project_id = NEW.id;
+            END""",
+    )),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -221,8 +268,12 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIO
     Raises:
         StoreError: the database was made by a newer coopscore (more migrations than known).
     """
-    if schema_version(conn) == len(migrations):
+    found = schema_version(conn)
+    if found == len(migrations):
         return len(migrations)
+    if found > len(migrations):  # refused before any write: a read-only copy says so too
+        raise StoreError(t("store.newer_schema", path=path, found=found,
+                           expected=len(migrations)))
     conn.execute("BEGIN IMMEDIATE")
     try:
         # Read again under the write lock: another process may have migrated meanwhile.
@@ -271,6 +322,14 @@ def answer_vocabulary() -> AnswerVocabulary:
 def _read_ids(filename: str, key: str) -> tuple[str, ...]:
     data = yaml.safe_load((DATA_DIR / filename).read_text(encoding="utf-8"))
     return tuple(str(entry["id"]) for entry in data[key])
+
+
+@functools.cache
+def _profiles() -> dict:
+    """The named target profiles of data/profiles.yaml, by id."""
+    from .scale import load_profiles
+
+    return load_profiles()
 
 
 def programmes() -> dict[str, str]:
@@ -333,10 +392,13 @@ class Assessment:
     status: str
     created_at: str
     closed_at: str | None
+    closes_on: str | None = None
+    anonymous: bool = False
 
     @property
     def is_closed(self) -> bool:
-        return self.status == "closed"
+        """Closed by hand, or past its planned closing date (open through that day)."""
+        return self.status == "closed" or _past(self.closes_on)
 
 
 @dataclass(frozen=True)
@@ -375,7 +437,7 @@ ASSESSMENT_COLUMNS = ["id", "project", "project_name", "grid", "grid_version", "
                       "label", "status", "n_respondents", "n_answers", "created_at", "closed_at"]
 CONTEXT_COLUMNS = ["assessment", "project", "phase", "cte", "grid", "grid_version", "date",
                    "label", "status", "project_name", "programme", "territory_name",
-                   "project_phase"]
+                   "project_phase", "own_profile", "programme_profile"]
 TERRITORY_COLUMNS = ["id", "name", "kind", "n_projects", "created_at"]
 
 
@@ -410,6 +472,11 @@ def _text_or_none(value: object) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+def _past(day: str | None) -> bool:
+    """True when an ISO date is set and before today: a planned closing date has passed."""
+    return day is not None and day < Date.today().isoformat()
 
 
 def _iso_date(value: str | Date | None, default_today: bool = False) -> str | None:
@@ -451,8 +518,10 @@ class Store:
             if conn is not None:
                 conn.close()
             if isinstance(error, sqlite3.DatabaseError):
-                raise StoreError(t("store.unreadable", path=str(path),
-                                   detail=str(error))) from None
+                if "not a database" in str(error).lower():
+                    raise StoreError(t("store.unreadable", path=str(path),
+                                       detail=str(error))) from None
+                raise StoreError(failures.database_problem(error, path)) from None
             raise
         self.conn = conn
         self.db = Database(conn)
@@ -487,27 +556,44 @@ class Store:
                 try:
                     yield self
                 except BaseException:
-                    self.conn.execute(f"ROLLBACK TO {savepoint}")
-                    self.conn.execute(f"RELEASE {savepoint}")
+                    self._rollback(savepoint)
                     raise
                 self.conn.execute(f"RELEASE {savepoint}")
                 return
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as error:
-                raise StoreError(t("store.locked", detail=str(error))) from None
+                if "locked" in str(error).lower() or "busy" in str(error).lower():
+                    raise StoreError(t("store.locked", detail=str(error))) from None
+                raise StoreError(failures.database_problem(error, self.path)) from None
             try:
                 yield self
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
+            except BaseException as error:
+                self._rollback()
+                if isinstance(error, sqlite3.Error):  # full disk, I/O error, corrupt page...
+                    raise StoreError(failures.database_problem(error, self.path)) from None
                 raise
             try:
                 self.conn.execute("COMMIT")
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
+            except sqlite3.Error as error:
+                self._rollback()
+                raise StoreError(failures.database_problem(error, self.path)) from None
+
+    def _rollback(self, savepoint: str | None = None) -> None:
+        """Undo the current transaction (or savepoint) without hiding the error that caused it.
+
+        SQLite may already have rolled the whole transaction back itself (a full disk, an
+        I/O error): then the savepoint is gone, and « no such savepoint » must not replace
+        the real error being raised.
+        """
+        if not self.conn.in_transaction:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            if savepoint is None:
+                self.conn.execute("ROLLBACK")
+            else:
+                self.conn.execute(f"ROLLBACK TO {savepoint}")
+                self.conn.execute(f"RELEASE {savepoint}")
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         with self._lock:
@@ -682,19 +768,32 @@ class Store:
     def register_grid(self, grid_ref: str | Path) -> Grid:
         """Load a grid file and keep its text under (id, version); return the parsed grid.
 
-        Called by create_assessment; idempotent. A wording change under the same version
-        replaces the stored text; a change of items under the same version is refused.
+        Called by create_assessment; idempotent. A wording change outside the items (titles,
+        notes) under the same version replaces the stored text; a change of items, or of an
+        item's text, weight, critical reason or cte flag, under the same version is refused.
+        The file is read and parsed before the write lock is taken.
 
         Raises:
             GridError: unknown grid or invalid file. StoreError: items changed, same version.
         """
+        prepared = self._prepare_grid(grid_ref)
         with self.transaction():
-            return self._register_grid(grid_ref)
+            return self._record_grid(prepared)
 
-    def _register_grid(self, grid_ref: str | Path) -> Grid:
-        path = grid_module.grid_path(grid_ref)
-        source = path.read_text(encoding="utf-8")
+    def _prepare_grid(self, grid_ref: str | Path) -> _PreparedGrid:
+        """Read and parse a grid file and the stored text of its version, outside any lock."""
+        path, source = grid_module.read_grid_text(grid_ref)
         grid = grid_module.parse_grid(source, filename=path.name)
+        row = self._one("SELECT source FROM grid_versions WHERE grid = ? AND version = ?",
+                        [grid.id, grid.version])
+        stored = None
+        if row is not None:
+            stored = (row["source"], self._parsed_grid(grid.id, grid.version, row["source"]))
+        return _PreparedGrid(path, source, grid, stored)
+
+    def _record_grid(self, prepared: _PreparedGrid) -> Grid:
+        """Insert a prepared grid's version, or check it against the stored one (in a transaction)."""
+        grid, source, path = prepared.grid, prepared.source, prepared.path
         items = json.dumps(_answerable_items(grid), sort_keys=True)
         stored = self._one("SELECT items, source FROM grid_versions WHERE grid = ? AND version = ?",
                            [grid.id, grid.version])
@@ -702,16 +801,29 @@ class Store:
             self.conn.execute(
                 """INSERT INTO grid_versions (grid, version, items, source, recorded_at)
                    VALUES (?, ?, ?, ?, ?)""", [grid.id, grid.version, items, source, now()])
-        elif stored["items"] != items:
+            return grid
+        if stored["items"] != items:
             # Same version number, different items: old assessments would silently change
             # meaning. The grid's author must raise the version.
             raise StoreError(t("store.grid_changed_same_version", grid=grid.id,
                                version=grid.version, file=path.name))
-        elif stored["source"] != source:
-            # Wording fixes only (same items): the newer text is the better reading.
-            self.conn.execute("UPDATE grid_versions SET source = ? WHERE grid = ? AND version = ?",
-                              [source, grid.id, grid.version])
-            self._grids.pop((grid.id, grid.version), None)
+        if stored["source"] == source:
+            return grid
+        if prepared.stored is not None and prepared.stored[0] == stored["source"]:
+            old = prepared.stored[1]
+        else:  # another writer changed it since _prepare_grid (rare): parse it here
+            old = grid_module.parse_grid(stored["source"], filename=f"{grid.id}.yaml")
+        changes = grid_module.changed_items(old, grid)
+        if changes:
+            raise StoreError(
+                t("store.grid_items_changed_same_version", grid=grid.id, version=grid.version,
+                  file=path.name, count=len(changes)),
+                [t("store.grid_item_changed", item=item, what=t(f"store.grid_what_{what}"))
+                 for item, what in changes])
+        # Wording fixes outside the items (titles, notes): the newer text is the better reading.
+        self.conn.execute("UPDATE grid_versions SET source = ? WHERE grid = ? AND version = ?",
+                          [source, grid.id, grid.version])
+        self._grids.pop((grid.id, grid.version), None)
         return grid
 
     def grid_of(self, assessment_id: int) -> Grid:
@@ -726,15 +838,20 @@ class Store:
                                       current_language())
 
     def _stored_grid(self, grid_id: str, version: str) -> Grid:
-        with self._lock:
-            key = (grid_id, version)
-            if key not in self._grids:
-                row = self._one("SELECT source FROM grid_versions WHERE grid = ? AND version = ?",
-                                [grid_id, version])
-                if row is None:
-                    raise NotFoundError(t("store.not_found_grid", grid=grid_id, version=version))
-                self._grids[key] = grid_module.parse_grid(row["source"], filename=f"{grid_id}.yaml")
-            return self._grids[key]
+        cached = self._grids.get((grid_id, version))
+        if cached is not None:
+            return cached
+        row = self._one("SELECT source FROM grid_versions WHERE grid = ? AND version = ?",
+                        [grid_id, version])
+        if row is None:
+            raise NotFoundError(t("store.not_found_grid", grid=grid_id, version=version))
+        return self._parsed_grid(grid_id, version, row["source"])
+
+    def _parsed_grid(self, grid_id: str, version: str, source: str) -> Grid:
+        # Parsed without the Store's lock (unless a caller's transaction holds it): other
+        # threads keep reading meanwhile. Two threads may parse the same text once each.
+        grid = grid_module.parse_grid(source, filename=f"{grid_id}.yaml")
+        return self._grids.setdefault((grid_id, version), grid)
 
     def grid_versions(self) -> pd.DataFrame:
         """The grid versions assessments were made with. Columns: grid, version, recorded_at."""
@@ -761,7 +878,8 @@ class Store:
     # --- assessments ------------------------------------------------------------------
 
     def create_assessment(self, project_id: int, grid_id: str | Path, label: str,
-                          date: str | Date | None = None, phase: str | None = _UNCHANGED) -> int:
+                          date: str | Date | None = None, phase: str | None = _UNCHANGED,
+                          anonymous: bool = False) -> int:
         """Open a campaign for a project against the current file of a grid; return its id.
 
         Args:
@@ -770,6 +888,7 @@ class Store:
             label: e.g. « Diagnostic initial », « Point d'étape ».
             date: ISO date or date, today by default.
             phase: the project's phase for this campaign; by default its current phase.
+            anonymous: hide respondents' names in team views (locked once answers exist).
 
         Raises:
             NotFoundError: unknown project. GridError: unknown grid. StoreError: empty label,
@@ -781,15 +900,17 @@ class Store:
         day = _iso_date(date, default_today=True)
         if phase is not self._UNCHANGED:
             self._check_project_fields(None, phase)
+        prepared = self._prepare_grid(grid_id)
         with self.transaction():
             project = self._require("projects", project_id, "project")
-            grid = self._register_grid(grid_id)
+            grid = self._record_grid(prepared)
             cursor = self.conn.execute(
                 """INSERT INTO assessments (project_id, grid, grid_version, phase, date, label,
-                                            status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                                            status, created_at, anonymous)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [int(project_id), grid.id, grid.version,
                  project["phase"] if phase is self._UNCHANGED else phase, day, label, "draft",
-                 now()])
+                 now(), int(bool(anonymous))])
             return cursor.lastrowid
 
     def assessment(self, assessment_id: int) -> Assessment:
@@ -802,7 +923,8 @@ class Store:
         return Assessment(id=row["id"], project_id=row["project_id"], grid=row["grid"],
                           grid_version=row["grid_version"], phase=row["phase"], date=row["date"],
                           label=row["label"], status=row["status"], created_at=row["created_at"],
-                          closed_at=row["closed_at"])
+                          closed_at=row["closed_at"], closes_on=row["closes_on"],
+                          anonymous=bool(row["anonymous"]))
 
     def assessments(self, project_id: int | None = None) -> pd.DataFrame:
         """The assessments of one project (or all), oldest first.
@@ -834,10 +956,18 @@ class Store:
         where, params = self._id_filter("a.id", assessment_ids)
         frame = self._frame(
             f"""SELECT a.id, a.project_id, a.phase, p.cte, a.grid, a.grid_version, a.date, a.label,
-                       a.status, p.name, p.programme, t.name, a.phase
+                       a.status, p.name, p.programme, t.name, a.phase, a.profile, pp.profile
                 FROM assessments a JOIN projects p ON p.id = a.project_id
                 JOIN territories t ON t.id = p.territory_id
+                LEFT JOIN programme_profiles pp ON pp.programme = p.programme
                 {where} ORDER BY a.id""", params, CONTEXT_COLUMNS, bools=["cte"])
+        # The profile in force: the assessment's own, else its programme's when written for
+        # the assessment's grid (a programme's cooperation profile says nothing of dialogue).
+        grids = {pid: profile.grid for pid, profile in _profiles().items()}
+        inherited = [p if p is not None and grids.get(p) == g else None
+                     for p, g in zip(frame["programme_profile"], frame["grid"])]
+        frame["profile"] = frame["own_profile"].astype(object).where(
+            frame["own_profile"].notna(), pd.Series(inherited, index=frame.index, dtype=object))
         if len(frame):
             phases = {key: {phase.id for phase in self._stored_grid(*key).phases}
                       for key in set(zip(frame["grid"], frame["grid_version"]))}
@@ -845,6 +975,57 @@ class Store:
                      in zip(frame["phase"], frame["grid"], frame["grid_version"])]
             frame["phase"] = frame["phase"].astype(object).where(known, None)
         return frame
+
+    # --- target profiles --------------------------------------------------------------
+
+    def _check_profile(self, profile: str, grid_id: str | None) -> None:
+        profiles = _profiles()
+        if profile not in profiles:
+            raise StoreError(t("targets.unknown_profile", profile=profile,
+                               valid=", ".join(profiles) or "—"))
+        if grid_id is not None and profiles[profile].grid != grid_id:
+            raise StoreError(t("targets.profile_other_grid", profile=profiles[profile].title,
+                               grid=grid_id))
+
+    def set_assessment_profile(self, assessment_id: int, profile: str | None) -> None:
+        """Apply a named target profile to one assessment (None: back to its phase's targets).
+
+        Raises:
+            NotFoundError: unknown assessment. StoreError: unknown profile, or one written
+            for another grid.
+        """
+        with self.transaction():
+            row = self._require("assessments", assessment_id, "assessment")
+            if profile is not None:
+                self._check_profile(profile, row["grid"])
+            self.conn.execute("UPDATE assessments SET profile = ? WHERE id = ?",
+                              [profile, int(assessment_id)])
+
+    def set_programme_profile(self, programme: str, profile: str | None) -> None:
+        """Apply a named target profile to every project of a funding programme (None: remove).
+
+        Raises:
+            StoreError: unknown programme or profile.
+        """
+        self._check_project_fields(programme, None)
+        if profile is not None:
+            self._check_profile(profile, None)
+        with self.transaction():
+            if profile is None:
+                self.conn.execute("DELETE FROM programme_profiles WHERE programme = ?",
+                                  [programme])
+            else:
+                self.conn.execute(
+                    """INSERT INTO programme_profiles (programme, profile, updated_at)
+                       VALUES (?, ?, ?) ON CONFLICT (programme)
+                       DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at""",
+                    [programme, profile, now()])
+
+    def programme_profiles(self) -> dict[str, str]:
+        """{programme id: profile id} of the programmes that apply a profile."""
+        return {row["programme"]: row["profile"]
+                for row in self._rows("SELECT programme, profile FROM programme_profiles "
+                                      "ORDER BY programme")}
 
     def assessment_revisions(self) -> pd.DataFrame:
         """Every assessment's revision: a counter that moves when its scores may change.
@@ -859,22 +1040,32 @@ class Store:
             "SELECT id, revision, grid, grid_version, created_at FROM assessments ORDER BY id",
             [], ["assessment", "revision", "grid", "grid_version", "created_at"])
 
-    def _set_status(self, assessment_id: int, status: str) -> None:
+    def _set_status(self, assessment_id: int, status: str, closes_on: str | None = None) -> None:
         with self.transaction():
             self._require("assessments", assessment_id, "assessment")
-            self.conn.execute("UPDATE assessments SET status = ?, closed_at = ? WHERE id = ?",
-                              [status, now() if status == "closed" else None, int(assessment_id)])
+            self.conn.execute(
+                "UPDATE assessments SET status = ?, closed_at = ?, closes_on = ? WHERE id = ?",
+                [status, now() if status == "closed" else None, closes_on, int(assessment_id)])
 
-    def close_assessment(self, assessment_id: int) -> None:
+    def close_assessment(self, assessment_id: int, on: str | Date | None = None) -> None:
         """Freeze an assessment: its answers, respondents and agreed values become read-only.
 
+        Args:
+            on: a planned closing date, today or later: the assessment stays open through
+                that day, then refuses answers and its personal links stop working. None or
+                a past date closes it now.
+
         Raises:
-            NotFoundError: unknown assessment.
+            NotFoundError: unknown assessment. StoreError: unreadable date.
         """
-        self._set_status(assessment_id, "closed")
+        day = _iso_date(on)
+        if day is not None and day >= Date.today().isoformat():
+            self._set_status(assessment_id, "draft", closes_on=day)
+        else:
+            self._set_status(assessment_id, "closed")
 
     def reopen_assessment(self, assessment_id: int) -> None:
-        """Make a closed assessment editable again.
+        """Make a closed assessment editable again (and drop any planned closing date).
 
         Raises:
             NotFoundError: unknown assessment.
@@ -905,7 +1096,7 @@ class Store:
     def _open_assessment(self, assessment_id: int) -> dict[str, Any]:
         """The assessment row, if it exists and still accepts answers (call in a transaction)."""
         row = self._require("assessments", assessment_id, "assessment")
-        if row["status"] == "closed":
+        if row["status"] == "closed" or _past(row["closes_on"]):
             raise StoreError(t("store.closed", id=row["id"], label=row["label"]))
         return row
 
@@ -1353,23 +1544,28 @@ class Store:
         target = Path(path)
         if target.exists() and self.path.exists() and target.resolve() == self.path.resolve():
             raise StoreError(t("store.backup_same_file", path=str(target)))
-        partial = target.with_name(target.name + ".partial")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            partial.unlink(missing_ok=True)
-            destination = sqlite3.connect(str(partial))
+            # Copied into memory first (short hold of the lock), then written as one file:
+            # an unnamed temporary file beside the target, renamed over it once complete,
+            # so a killed backup leaves no half file and no `.partial` behind.
+            copy = sqlite3.connect(":memory:")
             try:
                 with self._lock:
-                    self.conn.backup(destination)
-                # A single self-contained file: no -wal beside it.
-                destination.execute("PRAGMA journal_mode = DELETE")
+                    self.conn.backup(copy)
+                # A copy of a damaged database would be a damaged backup: say so instead.
+                if copy.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                    raise sqlite3.DatabaseError("database disk image is malformed")
+                data = bytearray(copy.serialize())
             finally:
-                destination.close()
-            os.replace(partial, target)
+                copy.close()
+            # A single self-contained file, no -wal beside it: the header's read/write
+            # versions 1 mean a rollback journal (what `PRAGMA journal_mode = DELETE` sets).
+            data[18:20] = b"\x01\x01"
+            fsutil.write_atomic(target, bytes(data))
         except (OSError, sqlite3.Error) as error:
-            partial.unlink(missing_ok=True)
-            raise StoreError(t("store.backup_failed", path=str(target),
-                               detail=str(error))) from None
+            detail = failures.describe(error, self.path)
+            raise StoreError(t("store.backup_failed", path=str(target), detail=detail)) from None
         return target
 
     def dump(self) -> str:
@@ -1387,6 +1583,16 @@ ON CONFLICT (assessment_id, respondent_id, item) DO UPDATE SET
     comment = CASE WHEN ?7 THEN answers.comment ELSE excluded.comment END,
     updated_at = excluded.updated_at
 """
+
+
+@dataclass(frozen=True)
+class _PreparedGrid:
+    """A grid file read and parsed before a transaction, with its version's stored text."""
+
+    path: Path
+    source: str
+    grid: Grid
+    stored: tuple[str, Grid] | None
 
 
 def _answerable_items(grid: Grid) -> dict[str, str]:

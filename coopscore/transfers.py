@@ -86,13 +86,16 @@ def _named(source: exchange.Source) -> tuple[str, bytes]:
 def check_import(store: Store, sources: Sequence[exchange.Source],
                  assessment_id: int | None = None, *, project_id: int | None = None,
                  grid_id: str | None = None, label: str | None = None,
-                 date: str | Date | None = None, scale: Scale | None = None) -> ImportCheck:
+                 date: str | Date | None = None, scale: Scale | None = None,
+                 allow_other_assessment: bool = False) -> ImportCheck:
     """Check files of answers against their target exactly as the import would, writing nothing.
 
     Args:
         sources: (name, bytes) pairs, uploads, paths or bytes.
         assessment_id: the assessment that would receive the answers; or `project_id`,
             `grid_id`, `label` (and `date`) of a new assessment.
+        allow_other_assessment: accept files whose `assessment` column names another
+            assessment; by default such a file is a problem to confirm (« … évaluation n° … »).
 
     Returns:
         An ImportCheck: ready, with the counts and a preview per person; or the summary and
@@ -114,7 +117,8 @@ def check_import(store: Store, sources: Sequence[exchange.Source],
     try:
         result = exchange.import_answers(store, named, assessment_id, project_id=project_id,
                                          grid_id=grid_id, label=label, date=date,
-                                         dry_run=True, scale=scale)
+                                         dry_run=True, scale=scale,
+                                         allow_other_assessment=allow_other_assessment)
         grid = store.grid_of(assessment_id) if assessment_id is not None else load_grid(grid_id)
         rows = pd.concat([exchange.read_answers(source, grid, scale).assign(file=source[0])
                           for source in named], ignore_index=True)

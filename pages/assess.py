@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import streamlit as st
 
-from coopscore.grid import Grid, Item, Section
 from coopscore.i18n import t
 from coopscore.scale import Scale
 from coopscore.store import programmes
+from questionnaire import questionnaire_ui
 from ui import flash, guarded, load_grid, load_scale, select, show_flashes, store
 
 
@@ -74,158 +73,63 @@ def new_assessment_ui(project_id: int, expanded: bool) -> None:
                 st.rerun()
 
 
+def _respondent_key(assessment_id: int) -> str:
+    return f"respondent_select_{assessment_id}"
+
+
+def _choose_respondent(assessment_id: int) -> None:
+    """Selectbox callback: the person picked becomes the one answering (and the URL follows)."""
+    st.session_state["respondent_id"] = st.session_state.get(_respondent_key(assessment_id))
+
+
+def _add_respondent(assessment_id: int) -> None:
+    """Form callback: add the person, and make them the one answering, before anything draws."""
+    form = f"new_respondent_{assessment_id}"
+    name = st.session_state.get(f"{form}_name", "")
+    respondent_id = guarded(store().add_respondent, assessment_id, name,
+                            st.session_state.get(f"{form}_role"),
+                            st.session_state.get(f"{form}_organisation", ""),
+                            success=t("app.assess_respondent_added", name=str(name).strip()))
+    if respondent_id is not None:
+        st.session_state["respondent_id"] = respondent_id
+        st.session_state[_respondent_key(assessment_id)] = respondent_id  # widget not drawn yet
+
+
 def respondent_ui(assessment_id: int, scale: Scale) -> int | None:
-    """Pick who is answering, or add a person; return the respondent id."""
+    """Say who is answering, let them change or add a person; return the respondent id."""
     db = store()
     respondents = db.respondents(assessment_id)
     roles = {r.id: r.label for r in scale.roles}
-    names = {row["id"]: f"{row['name']} — {roles.get(row['role'], row['role'])}"
-             for _, row in respondents.iterrows()}
+    people = {int(row["id"]): (row["name"], roles.get(row["role"], row["role"]))
+              for _, row in respondents.iterrows()}
+    key = _respondent_key(assessment_id)
     current = st.session_state.get("respondent_id")
-    chosen = None
-    if names:
-        ids = list(names)
-        chosen = st.selectbox(t("app.assess_respondent"), ids, format_func=names.get,
-                              index=ids.index(current) if current in names else None,
-                              placeholder=t("app.assess_respondent_placeholder"),
-                              key=f"respondent_select_{assessment_id}")
-    with st.expander(t("app.assess_new_respondent"), expanded=not names, icon=":material/person_add:"):
-        with st.form(f"new_respondent_{assessment_id}", clear_on_submit=True, border=False):
-            name = st.text_input(t("app.assess_respondent_name"),
-                                 help=t("app.assess_respondent_name_help"))
-            role = st.selectbox(t("app.assess_role"), list(roles), format_func=roles.get)
-            organisation = st.text_input(t("app.assess_organisation"))
-            if st.form_submit_button(t("app.assess_add_respondent"), type="primary"):
-                respondent_id = guarded(db.add_respondent, assessment_id, name, role, organisation,
-                                        success=t("app.assess_respondent_added", name=name.strip()))
-                if respondent_id is not None:
-                    st.session_state["respondent_id"] = respondent_id
-                    st.session_state.pop(f"respondent_select_{assessment_id}", None)
-                st.rerun()
-    if chosen is not None:
-        st.session_state["respondent_id"] = chosen
-    return chosen
-
-
-# --- the questionnaire ---------------------------------------------------------------
-
-
-def answerable(section: Section, cte: bool) -> list[Item]:
-    """The items a respondent answers in a section: criteria then methods (CTE ones if relevant)."""
-    return [i for i in (*section.criteria, *section.methods) if cte or not i.cte]
-
-
-def _save(assessment_id: int, respondent_id: int, item_id: str) -> None:
-    value = st.session_state.get(f"value_{assessment_id}_{respondent_id}_{item_id}")
-    comment = st.session_state.get(f"comment_{assessment_id}_{respondent_id}_{item_id}")
-    if value is None:
-        if comment:
-            flash(t("app.assess_comment_needs_answer"), "warning")
-        return
-    guarded(store().save_answer, assessment_id, respondent_id, item_id, value,
-            comment if comment is not None else None)
-
-
-def item_ui(item: Item, scale: Scale, assessment_id: int, respondent_id: int,
-            answers: dict[str, tuple[str, str | None]], read_only: bool) -> None:
-    key = f"{assessment_id}_{respondent_id}_{item.id}"
-    stored_value, stored_comment = answers.get(item.id, (None, None))
-    if item.kind == "criterion":
-        options = [a for a in (*scale.levels, *scale.non_levels)]
-    else:
-        options = list(scale.method_answers)
-    values = [a.value for a in options]
-    labels = {a.value: (f"{a.value} · {a.label}" if a.level is not None and item.kind == "criterion"
-                        else a.label) for a in options}
-    with st.container(border=True):
-        badges = ""
-        if item.critical:
-            badges += " :orange-badge[" + t("app.badge_critical") + "]"
-        if item.cte:
-            badges += " :blue-badge[" + t("app.badge_cte") + "]"
-        st.markdown(f"**{item.text}**{badges}")
-        if item.children:
-            st.markdown("\n".join(f"- {child.text}" for child in item.children))
-        st.radio(
-            t("app.assess_answer_label", id=item.id), values, format_func=labels.get,
-            captions=[a.description for a in options], horizontal=True,
-            index=values.index(stored_value) if stored_value in values else None,
-            key=f"value_{key}", on_change=_save, args=(assessment_id, respondent_id, item.id),
-            disabled=read_only, label_visibility="collapsed",
-        )
-        st.text_input(t("app.assess_comment"), value=stored_comment or "", key=f"comment_{key}",
-                      on_change=_save, args=(assessment_id, respondent_id, item.id),
-                      disabled=read_only, placeholder=t("app.assess_comment_placeholder"))
-
-
-def stage_progress(grid: Grid, cte: bool, answered: set[str]) -> pd.DataFrame:
-    rows = []
-    for section in grid.sections:
-        items = answerable(section, cte)
-        done = sum(1 for i in items if i.id in answered)
-        rows.append({"section": section.id, "done": done, "total": len(items)})
-    return pd.DataFrame(rows)
-
-
-def questionnaire_ui(grid: Grid, scale: Scale, assessment, project, respondent_id: int) -> None:
-    db = store()
-    mine = db.answers(assessment.id)
-    mine = mine[mine["respondent"] == respondent_id]
-    answers = {row["item"]: (row["value"], row["comment"] if isinstance(row["comment"], str) else None)
-               for _, row in mine.iterrows()}
-    progress = stage_progress(grid, project.cte, set(answers))
-    done, total = int(progress["done"].sum()), int(progress["total"].sum())
-    st.progress(done / total if total else 0.0,
-                text=t("app.assess_progress", done=done, total=total))
-
-    sections = {s.id: s for s in grid.sections}
-    counts = progress.set_index("section")
-    label = grid.label("section")
-
-    def stage_label(section_id: str) -> str:
-        section = sections[section_id]
-        mark = "✓ " if counts.loc[section_id, "done"] == counts.loc[section_id, "total"] else ""
-        return t("app.assess_stage_option", mark=mark, label=label, number=section.number,
-                 title=section.title, done=counts.loc[section_id, "done"],
-                 total=counts.loc[section_id, "total"])
-
-    stage_key = f"stage_{assessment.id}_{respondent_id}"
-    if stage_key not in st.session_state:
-        unfinished = progress[progress["done"] < progress["total"]]
-        st.session_state[stage_key] = (unfinished["section"].iloc[0] if not unfinished.empty
-                                       else grid.sections[0].id)
-    section_id = st.selectbox(label, list(sections), format_func=stage_label, key=stage_key)
-    section = sections[section_id]
-    read_only = assessment.status == "closed"
-    if read_only:
-        st.info(t("app.assess_closed"))
-
-    st.subheader(f"{label} {section.number} — {section.title}")
-    phase = grid.phase_of(section.id)
-    if phase:
-        st.caption(t("app.reference_phase", phase=phase.title))
-    st.markdown(f"*{scale.question}*")
-    if not section.criteria:
-        st.info(t("app.assess_no_criteria"))
-    for item in section.criteria:
-        if project.cte or not item.cte:
-            item_ui(item, scale, assessment.id, respondent_id, answers, read_only)
-    methods = [m for m in section.methods if project.cte or not m.cte]
-    if methods:
-        st.markdown(f"#### {grid.label('methods')}")
-        st.markdown(f"*{scale.method_question}*")
-        for item in methods:
-            item_ui(item, scale, assessment.id, respondent_id, answers, read_only)
-
-    position = list(sections).index(section_id)
-    previous, _, following = st.columns([1, 2, 1])
-    if position > 0 and previous.button(t("app.assess_previous"), icon=":material/arrow_back:"):
-        st.session_state[stage_key] = list(sections)[position - 1]
-        st.rerun()
-    if position < len(sections) - 1 and following.button(
-            t("app.assess_next"), icon=":material/arrow_forward:", type="primary"):
-        st.session_state[stage_key] = list(sections)[position + 1]
-        st.rerun()
+    # the selection (from the URL, the sidebar or a callback) is the truth: the widget follows
+    if current in people and st.session_state.get(key) != current:
+        st.session_state[key] = current
+    elif current not in people and st.session_state.get(key) is not None:
+        st.session_state[key] = None
+    if current in people:
+        name, role = people[current]
+        st.info(t("questionnaire.answering_as", name=name, role=role), icon=":material/person:")
+    if people:
+        st.selectbox(t("questionnaire.change_person") if current in people
+                     else t("app.assess_respondent"), list(people), index=None,
+                     format_func=lambda r: f"{people[r][0]} — {people[r][1]}",
+                     placeholder=t("app.assess_respondent_placeholder"), key=key,
+                     on_change=_choose_respondent, args=(assessment_id,))
+    form = f"new_respondent_{assessment_id}"
+    with st.expander(t("app.assess_new_respondent"), expanded=not people,
+                     icon=":material/person_add:"):
+        with st.form(form, clear_on_submit=True, border=False):
+            st.text_input(t("app.assess_respondent_name"), key=f"{form}_name",
+                          help=t("app.assess_respondent_name_help"))
+            st.selectbox(t("app.assess_role"), list(roles), format_func=roles.get,
+                         key=f"{form}_role")
+            st.text_input(t("app.assess_organisation"), key=f"{form}_organisation")
+            st.form_submit_button(t("app.assess_add_respondent"), type="primary",
+                                  on_click=_add_respondent, args=(assessment_id,))
+    return current if current in people else None
 
 
 # --- page -------------------------------------------------------------------------------
@@ -249,10 +153,8 @@ if assessment_id is None:
     st.info(t("app.assess_pick_assessment", project=project.name))
     st.stop()
 
-assessment = db.assessment(assessment_id)
-grid = db.grid_of(assessment_id)
 respondent_id = respondent_ui(assessment_id, scale)
 if respondent_id is None:
     st.info(t("app.assess_pick_respondent"))
     st.stop()
-questionnaire_ui(grid, scale, assessment, project, respondent_id)
+questionnaire_ui(assessment_id, respondent_id)

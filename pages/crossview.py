@@ -76,7 +76,8 @@ def number(value: float | None, digits: int = 1) -> str:
 
 def metrics_ui(results: Results, assessment_id: int, hotspots: pd.DataFrame, scale: Scale,
                n_respondents: int) -> None:
-    mean = agreement.mean_agreement(results.scores.criteria, assessment_id)
+    considered, disputed, share = agreement.agreement_summary(
+        results.scores.criteria, assessment_id, scale.hotspot_min_answers)
     columns = st.columns(4)
     columns[0].metric(t("facilitation.metric_respondents"), n_respondents,
                       help=t("facilitation.metric_respondents_help"))
@@ -85,10 +86,12 @@ def metrics_ui(results: Results, assessment_id: int, hotspots: pd.DataFrame, sca
                              n=scale.hotspot_min_answers))
     columns[2].metric(t("facilitation.metric_resolved"), int(hotspots["resolved"].sum()),
                       help=t("facilitation.metric_resolved_help"))
-    columns[3].metric(t("facilitation.metric_agreement"),
-                      t("facilitation.none") if mean is None
-                      else t("facilitation.percent", value=100 * mean),
-                      help=t("facilitation.metric_agreement_help",
+    columns[3].metric(t("readings.metric_agreed_points"),
+                      t("facilitation.none") if share is None
+                      else t("facilitation.percent", value=agreement.agreement_percent(share)),
+                      help=t("readings.metric_agreed_points_help", n=scale.hotspot_min_answers,
+                             agreed=considered - disputed, considered=considered,
+                             spread=f"{scale.hotspot_spread:g}",
                              within=f"{scale.agreement_within:g}"))
 
 
@@ -158,7 +161,7 @@ def spread_ui(results: Results, assessment_id: int, hotspots: pd.DataFrame, answ
 
 def hotspots_ui(results: Results, hotspots: pd.DataFrame, scale: Scale) -> None:
     st.subheader(t("facilitation.hotspots_heading"))
-    st.caption(t("facilitation.hotspots_caption", spread=f"{scale.hotspot_spread:g}",
+    st.caption(t("readings.hotspots_definition", spread=f"{scale.hotspot_spread:g}",
                  n=scale.hotspot_min_answers, within=f"{scale.agreement_within:g}"))
     if hotspots.empty:
         st.info(t("facilitation.hotspots_none"))
@@ -170,7 +173,7 @@ def hotspots_ui(results: Results, hotspots: pd.DataFrame, scale: Scale) -> None:
         "range": [t("facilitation.range_value", low=lo, high=hi)
                   for lo, hi in zip(hotspots["min"], hotspots["max"], strict=True)],
         "median": [number(v) for v in hotspots["median"]],
-        "agreement": 100 * hotspots["agreement"].astype(float),
+        "agreement": [agreement.agreement_percent(a) for a in hotspots["agreement"]],
         "value": [number(v) for v in hotspots["value"]],
         "status": [t("facilitation.status_resolved",
                      value=value_label(grid, scale, item, value)) if resolved

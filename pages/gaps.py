@@ -18,7 +18,9 @@ from coopscore.gaps import (
 from coopscore.grid import Grid
 from coopscore.i18n import t
 from coopscore.store import Assessment
-from ui import flash, guarded, load_scale, scored_assessment_ui, show_flashes, store
+from ui import (
+    flash, guarded, load_scale, scored_assessment_ui, show_flashes, store, targets_in_force_ui,
+)
 
 
 def add_to_plan(assessment_id: int, kind: str, item_id: str, because: str) -> None:
@@ -151,6 +153,7 @@ grid, scale = results.grid, load_scale()
 st.caption(t("team.gaps_intro" if grid.phases else "team.gaps_intro_no_phase",
              sections=grid.label("sections").lower(),
              criteria=grid.label("criteria").lower()))
+targets_in_force_ui(assessment.id, results)
 table = stage_table(results.one("stages", assessment.id), grid)
 
 if table["target"].isna().all():

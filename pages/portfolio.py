@@ -10,9 +10,9 @@ from coopscore import charts
 from coopscore.i18n import t
 from coopscore.portfolio import (
     NOT_ASSESSED, band_ranges, export_table, filter_portfolio, flag_threshold, grid_results,
-    phase_titles, portfolio_figures, portfolio_table, to_csv, to_xlsx,
+    phase_titles, portfolio_figures, portfolio_table, risk_order, to_csv, to_xlsx,
 )
-from coopscore.scale import Scale
+from coopscore.scale import Scale, load_profiles
 from coopscore.store import programmes
 from ui import flash, grid_choice_ui, load_scale, portfolio_results, select, show_flashes, store
 
@@ -76,11 +76,13 @@ def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
     """The projects, one per row; selecting a row opens that project's results."""
     st.subheader(t("portfolio.table_heading"))
     st.caption(t("portfolio.table_caption", not_assessed=t("portfolio.not_assessed")))
+    st.caption(t("targets.risk_order_caption"))
     event = st.dataframe(
         shown.assign(completeness=shown["completeness"] * 100), hide_index=True, width="stretch", key=TABLE_KEY, on_select="rerun", placeholder="—",
         selection_mode="single-row",
-        column_order=["name", "score", "band_label", "n_flags", "flags", "completeness",
-                      "programme_label", "phase_label", "date", "territory"],
+        column_order=["name", "score", "band_label", "n_flags", "risk", "mean_gap",
+                      "profile_label", "completeness", "programme_label", "phase_label", "date",
+                      "territory"],
         column_config={
             "name": st.column_config.TextColumn(t("portfolio.col_project"), pinned=True,
                                                 width="medium"),
@@ -103,9 +105,11 @@ def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
             "n_flags": st.column_config.NumberColumn(
                 t("portfolio.col_n_flags"), help=t("portfolio.col_n_flags_help",
                                                    **flag_threshold(scale)), width=130),
-            "flags": st.column_config.TextColumn(t("portfolio.col_flags"),
-                                                 help=t("portfolio.col_flags_help"),
-                                                 width="large"),
+            "risk": st.column_config.TextColumn(t("targets.col_risk"),
+                                                help=t("targets.col_risk_help"), width="large"),
+            "mean_gap": st.column_config.NumberColumn(t("targets.col_mean_gap"), format="%.0f",
+                                                      width=110),
+            "profile_label": st.column_config.TextColumn(t("targets.col_profile"), width=180),
             "date": st.column_config.DateColumn(t("portfolio.col_date"), format="DD/MM/YYYY"),
         },
     )
@@ -123,6 +127,33 @@ def open_project(row: pd.Series) -> None:
         st.switch_page(ASSESS_PAGE)
     select(project_id, int(row["assessment"]))
     st.switch_page(RESULTS_PAGE)
+
+
+def programme_profile_ui(grid_id: str) -> None:
+    """A funder applies its call's target profile to a programme; its projects inherit it."""
+    profiles = {pid: p.title for pid, p in load_profiles().items() if p.grid == grid_id}
+    if not profiles:
+        return
+    labels = programmes()
+    current = store().programme_profiles()
+    with st.expander(t("targets.programme_profile_heading")):
+        programme = st.selectbox(t("targets.programme_label"), list(labels),
+                                 format_func=labels.get, key="portfolio_profile_programme")
+        options = [None, *profiles]
+        chosen = current.get(programme)
+        st.selectbox(
+            t("targets.programme_profile", programme=labels[programme]), options,
+            index=options.index(chosen) if chosen in options else 0,
+            format_func=lambda p: t("targets.profile_none") if p is None else profiles[p],
+            help=t("targets.programme_profile_help"), key=f"portfolio_profile_{programme}",
+            on_change=_save_programme_profile, args=(programme, labels, profiles))
+
+
+def _save_programme_profile(programme: str, labels: dict, profiles: dict) -> None:
+    profile = st.session_state[f"portfolio_profile_{programme}"]
+    store().set_programme_profile(programme, profile)
+    flash(t("targets.programme_profile_saved", programme=labels[programme],
+            title=t("targets.profile_none") if profile is None else profiles[profile]))
 
 
 def downloads_ui(shown: pd.DataFrame) -> None:
@@ -151,8 +182,9 @@ if projects.empty:
 
 scale = load_scale()
 grid = grid_choice_ui(key="portfolio_grid")
-table = portfolio_table(projects, grid_results(portfolio_results(), grid.id),
-                        phases=phase_titles())
+programme_profile_ui(grid.id)
+table = risk_order(portfolio_table(projects, grid_results(portfolio_results(), grid.id),
+                                   phases=phase_titles()))
 shown = filters_ui(table, scale)
 metrics_ui(shown, scale)
 if shown.empty:

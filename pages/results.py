@@ -12,7 +12,7 @@ import streamlit as st
 
 from coopscore import charts
 from coopscore.gaps import (
-    band_rules, flag_level, flag_table, french_number, has_critical_points, phase_table,
+    band_rules, consensus_items, flag_level, flag_table, has_critical_points, phase_table,
     score_change, scores_by_section, stage_table,
 )
 from coopscore.grid import Grid
@@ -20,7 +20,10 @@ from coopscore.i18n import t
 from coopscore.results import Results, previous_assessment
 from coopscore.scale import Scale
 from coopscore.store import Assessment
-from ui import french_date, load_scale, results_for, scored_assessment_ui, store
+from ui import (
+    french_date, load_scale, results_for, scored_assessment_ui, show_flashes, store,
+    targets_in_force_ui,
+)
 
 
 def previous_campaign(assessment_id: int) -> Assessment | None:
@@ -83,14 +86,33 @@ def flags_ui(results: Results, assessment_id: int, grid: Grid, scale: Scale) -> 
     if not has_critical_points(grid):
         return
     level = flag_level(scale)
-    flags = flag_table(results.one("flags", assessment_id), grid, scale)
+    agreed = consensus_items(results.one("criteria", assessment_id))
+    flags = flag_table(results.one("flags", assessment_id), grid, scale, agreed)
+    upcoming = flag_table(results.one("upcoming", assessment_id), grid, scale, agreed)
     if flags.empty:
         st.success(t("team.no_flags", label=level.label), icon=":material/verified:")
+    else:
+        lines = [t("team.flags_intro", count=len(flags), label=level.label)]
+        lines += [t("team.flag_line", text=row["text"], stage=row["stage"],
+                    value=row["value_label"], reason=row["reason"] or "")
+                  for _, row in flags.iterrows()]
+        st.warning("\n".join(lines), icon=":material/warning:")
+    if not upcoming.empty:
+        with st.expander(f"{t('targets.upcoming_heading')} ({len(upcoming)})"):
+            st.caption(t("targets.upcoming_intro"))
+            st.markdown("\n".join(
+                t("targets.upcoming_line", text=row["text"], stage=row["stage"],
+                  value=row["value_label"]) for _, row in upcoming.iterrows()))
+
+
+def consensus_ui(results: Results, assessment_id: int, grid: Grid) -> None:
+    """Say which values agreed in consensus replace the team's median in these scores."""
+    items = consensus_items(results.one("criteria", assessment_id),
+                            results.one("methods", assessment_id))
+    if not items:
         return
-    lines = [t("team.flags_intro", count=len(flags), label=level.label)]
-    lines += [t("team.flag_line", text=row["text"], stage=row["stage"], value=row["value_label"],
-                reason=row["reason"] or "") for _, row in flags.iterrows()]
-    st.warning("\n".join(lines), icon=":material/warning:")
+    key = "targets.consensus_count_one" if len(items) == 1 else "targets.consensus_count_many"
+    st.caption(t(key, count=len(items), items=", ".join(items)))
 
 
 def radar_ui(table: pd.DataFrame, previous: Assessment | None, grid: Grid) -> None:
@@ -108,8 +130,8 @@ def radar_ui(table: pd.DataFrame, previous: Assessment | None, grid: Grid) -> No
     st.plotly_chart(figure, width="stretch", config={"displaylogo": False})
     caption = [t("team.radar_caption_team")]
     if len(series) > 1 and series[1].kind == "target":
-        caption.append(t("team.radar_caption_target" if grid.phases
-                         else "team.radar_caption_target_no_phase"))
+        # which targets (phase, profile or default) is said above the metrics
+        caption.append(t("team.radar_caption_target_no_phase"))
     if previous is not None:
         caption.append(t("team.radar_caption_previous"))
     if table["score"].isna().any():
@@ -147,13 +169,7 @@ def stage_table_ui(table: pd.DataFrame, grid: Grid, scale: Scale) -> None:
                                                        help=basis_help),
         },
     )
-    targets = scale.targets
-    if grid.phases:
-        st.caption(t("team.table_caption", passed=french_number(targets.passed or 0),
-                     current=french_number(targets.current or 0)))
-    elif targets.without_phases is not None:
-        st.caption(t("team.table_caption_no_phase", target=french_number(targets.without_phases),
-                     section=section.lower()))
+    st.caption(t("team.col_gap_help"))
 
 
 def phases_ui(results: Results, assessment_id: int, grid: Grid) -> None:
@@ -174,12 +190,15 @@ project, assessment, results = scored_assessment_ui()
 grid, scale = results.grid, load_scale()
 st.caption(t("team.results_intro" if grid.phases else "team.results_intro_no_phase",
              section=grid.label("section").lower()))
+show_flashes()
+targets_in_force_ui(assessment.id, results, selector=True)
 overall = results.one("overall", assessment.id).iloc[0]
 table = stage_table(results.one("stages", assessment.id), grid)
 previous = previous_campaign(assessment.id)
 
 metrics_ui(overall, previous, grid, scale)
 flags_ui(results, assessment.id, grid, scale)
+consensus_ui(results, assessment.id, grid)
 radar_ui(table, previous, grid)
 stage_table_ui(table, grid, scale)
 phases_ui(results, assessment.id, grid)

@@ -6,6 +6,8 @@ import math
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from coopscore import agreement
 from coopscore.scoring import score
@@ -137,3 +139,21 @@ def test_mean_agreement_is_none_without_two_answers_anywhere(tiny_grid):
     scores = score(_answers([("Ana", "elu", "S01.V01", "2")]), tiny_grid)
     assert agreement.mean_agreement(scores.criteria, A) is None
 
+
+
+def test_the_summary_counts_exactly_the_listed_disagreements():
+    criteria = pd.DataFrame({
+        "assessment": [1] * 4, "item": ["a", "b", "c", "d"], "section_id": ["S01"] * 4,
+        "n": [3, 4, 2, 5], "hotspot": [True, False, False, True],
+    })
+    considered, disagreements, share = agreement.agreement_summary(criteria, 1, min_answers=3)
+    assert (considered, disagreements, share) == (3, 2, pytest.approx(1 / 3))
+    assert agreement.agreement_summary(criteria.iloc[0:0], 1, 3) == (0, 0, None)
+
+
+@given(st.integers(1, 500), st.data())
+def test_an_agreement_below_one_never_rounds_to_100_percent(n, data):
+    close = data.draw(st.integers(0, n))
+    percent = agreement.agreement_percent(close / n)
+    assert 0 <= percent <= 100
+    assert (percent == 100) == (close == n)

@@ -97,7 +97,7 @@ def test_an_upload_object_is_read_with_its_name(cooperation):
 def test_multi_line_comments_count_as_one_spreadsheet_row(cooperation):
     text = HEADER[:-1] + ",comment\nAlice,elu,S01.V01,1,\"deux\nlignes\"\nAlice,elu,S01.V02,9,\n"
     assert problems_of(text.encode(), cooperation) == [
-        "ligne 3 : valeur « 9 » hors échelle (0, 1, 2, 3, na, not_yet, unknown)."]
+        "ligne 3 : valeur « 9 » hors échelle (0 (Pas pris en compte), 1 (Identifié), 2 (En partie traité), 3 (Maîtrisé), « Non concerné », « Étape pas encore abordée », « Je ne sais pas »)."]
 
 
 def test_an_oversized_file_is_refused_before_reading(cooperation):
@@ -152,7 +152,7 @@ def test_an_xlsx_problem_names_the_sheet_row(cooperation, tmp_path):
     write_workbook(path, [["respondent", "role", "item", "value"], ["Alice", "elu", "S01.V01", 1],
                           [], ["Alice", "elu", "S01.V02", 4]])
     assert problems_of(path, cooperation) == [
-        "ligne 4 : valeur « 4 » hors échelle (0, 1, 2, 3, na, not_yet, unknown)."]
+        "ligne 4 : valeur « 4 » hors échelle (0 (Pas pris en compte), 1 (Identifié), 2 (En partie traité), 3 (Maîtrisé), « Non concerné », « Étape pas encore abordée », « Je ne sais pas »)."]
 
 
 def test_a_damaged_workbook_is_reported(cooperation):
@@ -167,7 +167,7 @@ def test_validate_answers_numbers_dataframe_rows_as_csv_lines(cooperation, scale
         validate_answers(table, cooperation, scale)
     assert caught.value.message == "Les réponses ne sont pas valides :"
     assert caught.value.problems == [
-        "ligne 3 : valeur « 7 » hors échelle (0, 1, 2, 3, na, not_yet, unknown)."]
+        "ligne 3 : valeur « 7 » hors échelle (0 (Pas pris en compte), 1 (Identifié), 2 (En partie traité), 3 (Maîtrisé), « Non concerné », « Étape pas encore abordée », « Je ne sais pas »)."]
 
 
 def test_validate_answers_keeps_a_given_line_column(cooperation, scale):
@@ -193,7 +193,7 @@ def test_validate_answers_ignores_the_callers_index(cooperation, scale):
     with pytest.raises(AnswersError) as caught:
         validate_answers(table, cooperation, scale)
     assert caught.value.problems == [
-        "ligne 3 : valeur « 9 » hors échelle (0, 1, 2, 3, na, not_yet, unknown)."]
+        "ligne 3 : valeur « 9 » hors échelle (0 (Pas pris en compte), 1 (Identifié), 2 (En partie traité), 3 (Maîtrisé), « Non concerné », « Étape pas encore abordée », « Je ne sais pas »)."]
 
 
 def test_validate_answers_accepts_an_empty_table_with_its_columns(cooperation, scale):
@@ -221,3 +221,38 @@ def test_a_comment_keeps_its_line_breaks_and_spacing(cooperation):
                            "comment": "  premier point\n  second  point  "}])
     cleaned = validate_answers(table, cooperation)
     assert cleaned["comment"].iloc[0] == "premier point\n  second  point"
+
+
+@pytest.mark.parametrize("cell, kind, expected", [
+    ("3 - Maîtrisé", "criterion", "3"), ("3 – Maîtrisé", "criterion", "3"),
+    ("3-maitrise", "criterion", "3"), ("MAÎTRISÉ", "criterion", "3"),
+    ("Je ne sais pas", "criterion", "unknown"), ("etape pas encore abordee", "criterion", "not_yet"),
+    ("NA", "criterion", "na"), ("Non concerné", "method", "na"), ("en place", "method", "in_place"),
+    ("\u22121", "criterion", None), ("=2", "criterion", None), ("<2", "criterion", None),
+    ("(2)", "criterion", None), ("3 ?", "criterion", None), ("#N/A", "criterion", None),
+    ("#DIV/0!", "criterion", None), ("+2", "criterion", None), ("2,000", "criterion", None),
+    ("3 - Identifié", "criterion", None), ("2 – En partie traité", "method", None),
+    (True, "criterion", None), ("notyet", "criterion", None), ("Non-concerné", "criterion", None),
+])
+def test_only_the_listed_spellings_of_an_answer_are_accepted(scale, cell, kind, expected):
+    assert value_reader(scale)(cell, kind) == expected
+
+
+def test_refused_value_names_the_accepted_answers_in_words(cooperation):
+    assert problems_of(HEADER.encode() + "Alice,elu,S01.V01,=2\nAlice,elu,S01.M01,3\n".encode(),
+                       cooperation) == [
+        "ligne 2 : valeur « =2 » hors échelle (0 (Pas pris en compte), 1 (Identifié), "
+        "2 (En partie traité), 3 (Maîtrisé), « Non concerné », « Étape pas encore abordée », "
+        "« Je ne sais pas »).",
+        "ligne 3 : valeur « 3 » : « S01.M01 » est une méthode, on y répond par « En place », "
+        "« Prévue », « Non », « Non concerné »."]
+
+
+def test_control_characters_in_a_table_are_refused_with_their_line(cooperation):
+    table = pd.DataFrame([{"respondent": "Ana", "role": "elu", "item": "S01.V01", "value": "2",
+                           "comment": "a\x0cb", "organisation": "Mairie\x00"}])
+    with pytest.raises(AnswersError) as caught:
+        validate_answers(table, cooperation)
+    assert [p.split(" qui ")[0] for p in caught.value.problems] == [
+        "ligne 2 : la colonne comment contient un caractère invisible (U+000C)",
+        "ligne 2 : la colonne organisation contient un caractère invisible (U+0000)"]

@@ -205,11 +205,12 @@ def test_a_new_user_creates_a_project_answers_reloads_and_finds_the_answers(serv
     no_error_on(page)
     page.screenshot(path=str(screenshots / "resultats-nouveau-projet.png"))
 
-    links = page.locator("[data-testid='stSidebarNav'] a")
+    menu = "[data-testid='stSidebar'] [data-testid='stPageLink-NavLink']"
+    links = page.locator(menu)
     names = [text.split("\n")[-1] for text in links.all_inner_texts()]  # drop the icon name
     assert "Plan d'action" in names
     for index, name in enumerate(names):
-        page.locator("[data-testid='stSidebarNav'] a").nth(index).click()
+        page.locator(menu).nth(index).click()
         wait_idle(page)
         page.wait_for_timeout(300)
         wait_idle(page)

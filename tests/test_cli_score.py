@@ -72,10 +72,13 @@ def test_table_output_reads_in_french(capsys):
             "répond à : S01.V01, S01.V02)") in lines
 
 
-def test_without_phase_the_table_says_how_to_get_targets(capsys):
+def test_without_phase_the_table_says_the_point_appui_threshold_is_the_target(capsys):
     code, out, _ = run(capsys, str(CASES / "cooperation_cte" / "answers.csv"), "--format", "table")
     assert code == 0
-    assert "Pas de cible : précisez --phase ou --profile" in out
+    assert ("Ni phase ni profil : la cible de chaque étape est le seuil « Point d'appui » (75)"
+            in out)
+    recommendations = out.split("Méthodes recommandées :")[1].splitlines()
+    assert any(line.strip().startswith("1. [") for line in recommendations)
 
 
 def test_a_profile_sets_targets(capsys):
@@ -125,4 +128,5 @@ def test_python_dash_m_score_runs_end_to_end():
                            str(BROKEN / "value_off_scale.csv")],
                           cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 2
-    assert "ligne 12 : valeur « 5 » hors échelle (0, 1, 2, 3, na, not_yet, unknown)." in done.stderr
+    assert ("ligne 12 : valeur « 5 » hors échelle (0 (Pas pris en compte), 1 (Identifié), "
+            "2 (En partie traité), 3 (Maîtrisé), « Non concerné »") in done.stderr

@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 import zipfile
 
 import pandas as pd
@@ -18,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from coopscore.answers import Limits
 from coopscore.cli import main
 from coopscore.demo import generate_demo
 from coopscore.errors import AnswersError, CoopscoreError, StoreError
@@ -26,6 +28,8 @@ from coopscore.exchange import (ANSWER_EXPORT_COLUMNS, FORMULA_TRIGGERS, export_
                                 restore)
 from coopscore.grid import load_grid
 from coopscore.store import open_store
+from coopscore.text import clean_text, control_characters
+from coopscore.transfers import check_import
 
 from .conftest import FILES, ROOT
 from .questionnaires import fill_questionnaire
@@ -189,7 +193,8 @@ def test_export_then_import_round_trips_exactly(tricky_case, fmt):
     case = tricky_case
     data = export_bytes(case.store, fmt, [case.assessment])
     copy = case.store.create_assessment(case.project, "cooperation", "Copie")
-    result = import_answers(case.store, [(f"export.{fmt}", data)], copy)
+    result = import_answers(case.store, [(f"export.{fmt}", data)], copy,
+                            allow_other_assessment=True)
     assert (result.answers, result.respondents, result.created_respondents) == (12, 4, 4)
     assert _named_answers(case.store, copy).equals(_named_answers(case.store, case.assessment))
 
@@ -295,7 +300,7 @@ def test_several_questionnaires_import_together_or_not_at_all(store_case):
     assert caught.value.message == "Rien n'a été importé : 2 problème(s) à corriger."
     assert caught.value.problems == [
         "oscar.xlsx, feuille « Étape 1 », ligne 6 : valeur « 12 » hors échelle "
-        "(0, 1, 2, 3, na, not_yet, unknown).",
+        "(0 (Pas pris en compte), 1 (Identifié), 2 (En partie traité), 3 (Maîtrisé), « Non concerné », « Étape pas encore abordée », « Je ne sais pas »).",
         "« Nina » répond à « S01.V01 » dans nina.xlsx et dans nina-bis.xlsx.",
     ]
     assert case.store.dump() == before
@@ -363,7 +368,8 @@ def test_dry_run_checks_everything_and_writes_nothing(tricky_case):
     data = export_bytes(case.store, "csv", [case.assessment])
     copy = case.store.create_assessment(case.project, "cooperation", "Copie")
     before = case.store.dump()
-    result = import_answers(case.store, [("export.csv", data)], copy, dry_run=True)
+    result = import_answers(case.store, [("export.csv", data)], copy, dry_run=True,
+                            allow_other_assessment=True)
     assert (result.dry_run, result.answers, result.created_respondents) == (True, 12, 4)
     assert case.store.dump() == before
 
@@ -455,3 +461,171 @@ def test_process_killed_during_an_import_leaves_the_database_as_it_was(store_cas
         assert database.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         result = import_answers(database, [big], case.assessment)
         assert result.answers == len(rows) - 1
+
+
+# --- the hostile corpus -------------------------------------------------------------
+
+HOSTILE = FILES / "hostile"
+HOSTILE_EXPECTED = yaml.safe_load((HOSTILE / "expected.yaml").read_text(encoding="utf-8"))
+HOSTILE_VALID = {
+    "declared_dimension.xlsx": [("Alice", "S01.V01", "2", "ok"), ("Alice", "S01.V02", "3", None)],
+    "spellings.csv": [("Alice", "S01.M01", "in_place", None), ("Alice", "S01.V01", "3", None),
+                      ("Alice", "S01.V02", "3", None), ("Alice", "S01.V03", "2", None),
+                      ("Alice", "S01.V04", "2", None), ("Alice", "S01.V05", "na", None),
+                      ("Alice", "S01.V06", "unknown", None),
+                      ("Alice", "S01.V07", "not_yet", None)],
+    "multi_line_comment.csv": [("Alice", "S01.V01", "2",
+                                'deux lignes,\navec « "guillemets" », virgules'),
+                               ("Alice", "S01.V02", "1", None)],
+    # the file's hidden list maps « 2 – En partie traité » to 3: the dropdown text still reads 2
+    "remapped_meta.xlsx": [("Nina", "S01.V01", "2", None)],
+}
+
+
+def _make_corpus():
+    sys.path.insert(0, str(HOSTILE))
+    try:
+        import make_corpus
+    finally:
+        sys.path.remove(str(HOSTILE))
+    return make_corpus
+
+
+def _database_hash(path) -> str:
+    """sha256 of the database file and of its write-ahead log, if any."""
+    import hashlib
+
+    digest = hashlib.sha256(path.read_bytes())
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists():
+        digest.update(wal.read_bytes())
+    return digest.hexdigest()
+
+
+def test_hostile_corpus_is_what_its_script_makes_and_every_file_has_an_expectation():
+    made = set(_make_corpus().corpus())
+    on_disk = {p.name for p in HOSTILE.iterdir() if p.suffix in (".csv", ".xlsx")}
+    assert made == on_disk
+    assert on_disk == set(HOSTILE_EXPECTED) | set(HOSTILE_VALID)
+    assert not set(HOSTILE_EXPECTED) & set(HOSTILE_VALID)
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_EXPECTED))
+def test_hostile_file_is_refused_in_french_and_the_database_file_is_unchanged(
+        store_case, store_path, name):
+    case = store_case
+    case.store.save_answer(case.assessment, case.respondents["Alice"], "S01.V01", "1")
+    before = _database_hash(store_path)
+    for dry_run in (True, False):
+        with pytest.raises(AnswersError) as caught:
+            import_answers(case.store, [HOSTILE / name], case.assessment, dry_run=dry_run)
+        error = caught.value
+        assert error.message.startswith("Rien n'a été importé : ")
+        for fragment in HOSTILE_EXPECTED[name]:
+            assert any(fragment in problem for problem in error.problems), (fragment,
+                                                                             error.problems)
+        assert len(error.problems) == len(HOSTILE_EXPECTED[name]), error.problems
+        assert _database_hash(store_path) == before
+    check = check_import(case.store, [HOSTILE / name], case.assessment)
+    assert not check.ready and check.problems == error.problems
+    assert _database_hash(store_path) == before
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_VALID))
+def test_valid_hostile_file_writes_exactly_its_rows(store_case, store_path, name):
+    case = store_case
+    target = case.store.create_assessment(case.project, "cooperation", "Atelier")
+    before = _database_hash(store_path)
+    checked = import_answers(case.store, [HOSTILE / name], target, dry_run=True)
+    assert _database_hash(store_path) == before
+    result = import_answers(case.store, [HOSTILE / name], target)
+    assert result.answers == checked.answers == len(HOSTILE_VALID[name])
+    written = _named_answers(case.store, target)
+    assert sorted(written[["respondent", "item", "value", "comment"]].itertuples(
+        index=False, name=None)) == sorted(HOSTILE_VALID[name])
+
+
+def test_a_zip_bomb_is_refused_from_its_directory_within_a_second(store_case):
+    bomb = _make_corpus().zip_bomb(320 * 1024 * 1024)
+    assert len(bomb) < 1024 * 1024
+    started = time.monotonic()
+    with pytest.raises(AnswersError) as caught:
+        import_answers(store_case.store, [("bombe.xlsx", bomb)], store_case.assessment)
+    assert time.monotonic() - started < 1
+    assert caught.value.problems == [
+        "bombe.xlsx, le classeur occuperait 320,0 Mo une fois décompressé, au-delà de la limite "
+        "de 200,0 Mo ; découpez-le en plusieurs fichiers ou enregistrez-le en « CSV UTF-8 »."]
+
+
+def test_each_limit_refuses_a_file_past_it_and_only_then(store_case):
+    case = store_case
+    padded = _make_corpus().zip_bomb(2 * 1024 * 1024)
+    strict = Limits(uncompressed_bytes=1024 * 1024, compression_ratio=10**6)
+    with pytest.raises(AnswersError, match="occuperait 2,0 Mo une fois décompressé, au-delà "
+                                           "de la limite de 1,0 Mo"):
+        import_answers(case.store, [("petit.xlsx", padded)], case.assessment, limits=strict)
+    with pytest.raises(AnswersError, match="le fichier a plus de 1 lignes de réponses"):
+        import_answers(case.store, [HOSTILE / "spellings.csv"], case.assessment,
+                       limits=Limits(rows=1))
+    with pytest.raises(AnswersError, match="ligne 1 : 5 colonnes, au-delà de la limite de 4"):
+        import_answers(case.store, [HOSTILE / "spellings.csv"], case.assessment,
+                       limits=Limits(columns=4))
+    with pytest.raises(AnswersError, match="la feuille a plus de 6 cellules à lire"):
+        import_answers(case.store, [HOSTILE / "declared_dimension.xlsx"], case.assessment,
+                       limits=Limits(cells=6))
+    lenient = Limits(compression_ratio=10**6)
+    assert import_answers(case.store, [("petit.xlsx", padded)], case.assessment,
+                          limits=lenient).answers == 2
+
+
+def test_a_file_on_disk_past_the_limit_is_not_read_whole(store_case, tmp_path):
+    from coopscore import answers, exchange
+
+    big = tmp_path / "gros.csv"
+    big.write_bytes(b"respondent,role,item,value\n" + b"Alice,elu,S01.V01,2\n" * 5000)
+    assert len(exchange._source_bytes(big, 10_000)[0]) == 10_001
+    assert len(answers._source_bytes(big, None, 10_000)[0]) == 10_001
+    with pytest.raises(AnswersError, match="au-delà de la limite"):
+        import_answers(store_case.store, [big], store_case.assessment, max_bytes=10_000)
+
+
+def test_a_file_naming_another_assessment_is_a_problem_to_confirm_in_the_data_page(tricky_case):
+    case = tricky_case
+    data = export_bytes(case.store, "csv", [case.assessment])
+    copy = case.store.create_assessment(case.project, "cooperation", "Copie")
+    refused = check_import(case.store, [("export.csv", data)], copy)
+    assert not refused.ready
+    assert refused.problems == [
+        f"export.csv, le fichier est celui de l'évaluation n° {case.assessment} (colonne "
+        f"assessment), or vous importez dans l'évaluation n° {copy} ; vérifiez que c'est le bon "
+        "fichier, ou videz la colonne assessment pour importer ces réponses ici."]
+    confirmed = check_import(case.store, [("export.csv", data)], copy, allow_other_assessment=True)
+    assert confirmed.ready and confirmed.result.answers == 12
+
+
+def test_xlsx_export_drops_control_characters_already_stored(store_case):
+    case = store_case
+    ghost = case.store.add_respondent(case.assessment, "Zo\x01é", "elu")
+    case.store.save_answers([{"assessment_id": case.assessment, "respondent_id": ghost,
+                              "item": "S01.V01", "value": "2",
+                              "comment": "avant\x0baprès\x00fin"}])
+    data = export_bytes(case.store, "xlsx", [case.assessment])
+    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+    rows = [dict(zip([c.value for c in sheet[1]], [c.value for c in row]))
+            for row in sheet.iter_rows(min_row=2)]
+    assert {"respondent": "Zoé", "comment": "avantaprèsfin"}.items() <= next(
+        row for row in rows if row["respondent"] == "Zoé").items()
+    assert export_bytes(case.store, "csv", [case.assessment])  # CSV keeps text as stored
+
+
+@given(st.text())
+def test_clean_text_leaves_only_what_a_workbook_can_hold(text):
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    cleaned = clean_text(text)
+    assert not ILLEGAL_CHARACTERS_RE.search(cleaned)
+    assert not control_characters(cleaned)
+    cleaned.encode("utf-8")  # no lone surrogate left
+    assert clean_text(cleaned) == cleaned
+    if not control_characters(text):
+        assert cleaned == text

@@ -186,3 +186,31 @@ def test_hiding_european_items_removes_them_and_their_children(cooperation):
 
 def test_a_search_matching_nothing_keeps_nothing(cooperation):
     assert filter_items(cooperation, "zzzz introuvable") == set()
+
+
+def test_a_grid_file_over_the_size_limit_is_refused_before_parsing(tmp_path, monkeypatch):
+    from coopscore import grid as grid_module
+
+    path = tmp_path / "huge.yaml"
+    path.write_text("id: x\n" + "# remplissage\n" * 200, encoding="utf-8")
+    monkeypatch.setattr(grid_module, "MAX_GRID_BYTES", 1000)
+    with pytest.raises(GridError, match="trop gros pour une grille"):
+        load_grid(path)
+
+
+def test_item_count_is_bounded(monkeypatch):
+    from coopscore import grid as grid_module
+
+    monkeypatch.setattr(grid_module, "MAX_ITEMS", 3)
+    items = "\n".join(f"      - {{id: S01.V{n:02d}, text: point {n}}}" for n in range(1, 6))
+    text = f'id: g\ntitle: G\nversion: "1"\nsections:\n  - id: S01\n    title: T\n    criteria:\n{items}\n'
+    with pytest.raises(GridError, match=r"ligne 11 : trop d'éléments \(au plus 3"):
+        parse_grid(text, "g.yaml")
+
+
+def test_anchors_without_alias_and_boolean_flags_still_load():
+    text = ('id: g\ntitle: G\nversion: "1"\nsections:\n  - id: S01\n    title: &t Titre\n'
+            '    criteria:\n      - {id: S01.V01, text: un, cte: true, weight: 2.5}\n')
+    grid = parse_grid(text, "g.yaml")
+    item = grid.item("S01.V01")
+    assert (item.cte, item.weight, grid.sections[0].title) == (True, 2.5, "Titre")

@@ -104,3 +104,101 @@ def test_an_unknown_project_in_the_url_is_ignored():
     at = app_test(PAGE, project_id=424242, assessment_id=5)
     assert not at.exception
     assert at.session_state["project_id"] is None
+
+
+# --- the questionnaire holds: every path below clicks the page's own widgets ------------
+
+
+def _fresh(demo_db, name="Camille", role="technicien"):
+    with open_store(demo_db) as db:
+        project = int(db.projects().iloc[0]["id"])
+        assessment_id = db.create_assessment(project, "cooperation", "Essai")
+        respondent = db.add_respondent(assessment_id, name, role)
+    return project, assessment_id, respondent
+
+
+def _stage(at, assessment_id, respondent):
+    return at.selectbox(key=f"stage_{assessment_id}_{respondent}").value
+
+
+def _answer_keys(at, assessment_id, respondent):
+    prefix = f"value_{assessment_id}_{respondent}_"
+    return [r.key for r in at.radio if (r.key or "").startswith(prefix)]
+
+
+def test_next_and_previous_move_the_stage_without_error(demo_db):
+    project, assessment_id, respondent = _fresh(demo_db)
+    at = app_test(PAGE, project_id=project, assessment_id=assessment_id, respondent_id=respondent)
+    assert _stage(at, assessment_id, respondent) == "S01"
+    at.button(key=f"next_{assessment_id}_{respondent}").click().run()
+    assert not at.exception
+    assert _stage(at, assessment_id, respondent) == "S02"
+    assert any(h.value.startswith("Étape 2 — ") for h in at.subheader)
+    assert all(k.split("_")[-1].startswith("S02.") for k in _answer_keys(at, assessment_id,
+                                                                         respondent))
+    at.button(key=f"previous_{assessment_id}_{respondent}").click().run()
+    assert not at.exception
+    assert _stage(at, assessment_id, respondent) == "S01"
+
+
+def test_answering_on_stage_3_keeps_stage_3(demo_db):
+    project, assessment_id, respondent = _fresh(demo_db)
+    at = app_test(PAGE, project_id=project, assessment_id=assessment_id, respondent_id=respondent)
+    for _ in range(2):
+        at.button(key=f"next_{assessment_id}_{respondent}").click().run()
+    assert _stage(at, assessment_id, respondent) == "S03"
+    for key in _answer_keys(at, assessment_id, respondent)[:3]:
+        at.radio(key=key).set_value("2" if ".V" in key else "in_place").run()
+        assert not at.exception
+        assert _stage(at, assessment_id, respondent) == "S03", key
+    with open_store(demo_db) as db:
+        saved = db.answers(assessment_id)
+    assert len(saved) == 3 and set(saved["respondent"]) == {respondent}
+    assert all(item.startswith("S03.") for item in saved["item"])
+
+
+def test_an_added_person_becomes_the_one_answering_and_gets_the_next_answer(demo_db):
+    project, assessment_id, first = _fresh(demo_db)
+    with open_store(demo_db) as db:
+        db.save_answer(assessment_id, first, "S01.V01", "1")
+        before = db.answers(assessment_id)
+    at = app_test(PAGE, project_id=project, assessment_id=assessment_id, respondent_id=first)
+    assert any("Vous répondez en tant que **Camille**" in i.value for i in at.info)
+    form = f"new_respondent_{assessment_id}"
+    at.text_input(key=f"{form}_name").input("Dominique")
+    at.selectbox(key=f"{form}_role").set_value("elu")
+    at.button(key=f"FormSubmitter:{form}-Ajouter").click().run()
+    assert not at.exception
+    with open_store(demo_db) as db:
+        people = db.respondents(assessment_id).set_index("name")["id"]
+    added = int(people["Dominique"])
+    assert at.session_state["respondent_id"] == added
+    assert at.selectbox(key=f"respondent_select_{assessment_id}").value == added
+    assert any("Vous répondez en tant que **Dominique** (élu·e)" in i.value for i in at.info)
+    at.radio(key=f"value_{assessment_id}_{added}_S01.V01").set_value("3").run()
+    at.radio(key=f"value_{assessment_id}_{added}_S01.V02").set_value("2").run()
+    assert not at.exception
+    with open_store(demo_db) as db:
+        after = db.answers(assessment_id)
+    mine = after[after["respondent"] == added].set_index("item")["value"].to_dict()
+    assert mine == {"S01.V01": "3", "S01.V02": "2"}
+    theirs = after[after["respondent"] == first]
+    assert theirs[["item", "value"]].to_dict("records") == before[["item", "value"]].to_dict("records")
+
+
+def test_a_second_project_created_in_the_session_is_selected(demo_db):
+    at = app_test(PAGE)
+    for name in ("Premier projet", "Second projet"):
+        at.text_input(key="new_territory").input(f"Pays {name}")
+        at.text_input(key="new_project_name").input(name)
+        at.button(key="FormSubmitter:new_project-Créer le projet").click().run()
+        assert not at.exception
+    with open_store(demo_db) as db:
+        projects = db.projects().set_index("name")["id"]
+    second = int(projects["Second projet"])
+    assert at.selectbox(key="sidebar_project").value == second
+    at.button(key="FormSubmitter:new_assessment-Ouvrir l'évaluation").click().run()
+    assert not at.exception
+    with open_store(demo_db) as db:
+        assert len(db.assessments(second)) == 1
+        assert db.assessments(int(projects["Premier projet"])).empty

@@ -32,7 +32,7 @@ def _hotspots(db, assessment_id: int) -> pd.DataFrame:
 def _assessment(db, *, status: str, open_hotspots: bool = False, agreed: bool = False) -> dict:
     """A demo assessment of that status with at least two respondents (and what is asked)."""
     for row in db.assessments().itertuples():
-        if row.status != status or row.n_respondents < 2:
+        if row.status != status or row.n_respondents < 2 or row.grid != "cooperation":
             continue
         spots = _hotspots(db, row.id)
         if open_hotspots and (~spots["resolved"]).sum() == 0:
@@ -63,7 +63,12 @@ def test_crossview_shows_each_view_the_hotspots_and_the_consensus_form(db):
     spots = _hotspots(db, assessment_id)
     assert int(_metric(at, "Points de désaccord")) == len(spots)
     assert int(_metric(at, "Tranchés par consensus")) == int(spots["resolved"].sum())
-    assert _metric(at, "Accord moyen").endswith("%")
+    (listed,) = [d for d in at.dataframe if "agreement" in d.value.columns]
+    assert (listed.value["agreement"] < 100).all()  # a listed disagreement never reads 100 %
+    criteria = assessment_results(db, assessment_id).one("criteria", assessment_id)
+    considered = criteria[criteria["n"] >= 3]
+    share = 1 - len(spots) / len(considered)
+    assert _metric(at, "Points en accord") == f"{int(share * 100 + 1e-9)} %"
     assert len(at.get("plotly_chart")) == 3  # heatmap, radar by role, spread of answers
     table = at.dataframe[0].value
     assert len(table) == len(spots)
@@ -169,7 +174,7 @@ def test_one_respondent_is_not_enough_to_cross_views():
     at = app_test(PAGE, **selection)
     assert not at.exception
     assert "il faut au moins deux répondant·es pour croiser les regards" in _infos(at)
-    assert at.get("page_link")[0].proto.page == "auto-evaluation"
+    assert at.main.get("page_link")[0].proto.page == "auto-evaluation"
     assert not at.get("plotly_chart") and not at.subheader
 
 
@@ -185,7 +190,7 @@ def test_an_empty_database_points_to_the_self_assessment():
     at = app_test(PAGE)
     assert not at.exception
     assert "Choisissez un projet" in _infos(at)
-    assert at.get("page_link")[0].proto.page == "auto-evaluation"
+    assert at.main.get("page_link")[0].proto.page == "auto-evaluation"
     assert not at.get("plotly_chart")
 
 

@@ -46,7 +46,7 @@ def test_an_empty_database_says_to_create_a_project_first():
     assert any("il faut d'abord un projet" in i for i in infos)
     assert any("Rien à exporter" in i for i in infos)
     assert any("rien à sauvegarder" in i for i in infos)
-    assert [link.proto.page for link in at.get("page_link")][:1] == ["auto-evaluation"]
+    assert [link.proto.page for link in at.main.get("page_link")][:1] == ["auto-evaluation"]
     assert any("python -m coopscore demo" in c.value for c in at.caption)
     assert not at.file_uploader
     # the blank questionnaire needs no database
@@ -117,7 +117,7 @@ def test_a_valid_csv_is_previewed_then_imported_in_one_go(demo_db):
     assert dict(zip(zoe["item"], zoe["value"])) == {"S01.V01": "2", "S01.V02": "3"}
     assert f"{len(answers)} réponses de {len(respondents)} personnes" in at.success[0].value
     assert at.file_uploader[0].value == []  # a fresh uploader for the next files
-    assert "resultats" in [link.proto.page for link in at.get("page_link")]
+    assert "resultats" in [link.proto.page for link in at.main.get("page_link")]
 
 
 def test_broken_files_list_every_problem_and_leave_the_database_unchanged(demo_db):

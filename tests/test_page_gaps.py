@@ -159,12 +159,20 @@ def test_without_gap_the_page_says_so_and_points_to_the_next_phase(demo_db):
         assert f"**{section.number}. {section.title}**" in text
 
 
-def test_a_project_without_phase_has_no_target_to_measure_gaps_against():
+def test_without_phase_or_profile_gaps_use_the_point_appui_threshold_and_offer_methods():
     project_id, assessment_id = new_assessment(phase=None, answers={"S01.V01": "0"})
     at = app_test(PAGE, project_id=project_id, assessment_id=assessment_id)
     assert not at.exception
-    assert any("la phase du projet n'est pas renseignée" in i.value for i in at.info)
-    assert not at.button
+    assert any("Ni phase ni profil" in i.value and "« Point d'appui » (75)" in i.value
+               for i in at.info)
+    assert any(e.label.startswith("Étape 1 ") and "écart de 75 points" in e.label
+               for e in at.expander)
+    adds = [b for b in at.button if b.label == ADD]
+    assert adds, "the weak stage's methods are offered"
+    adds[0].click().run()
+    assert not at.exception
+    with open_store(__import__("os").environ["COOPSCORE_DB"]) as db:
+        assert len(db.actions(assessment_id=assessment_id)) == 1
 
 
 def test_a_failed_addition_is_a_french_message_and_adds_nothing(demo_db, with_gaps):

@@ -110,3 +110,29 @@ def test_selecting_a_project_not_yet_assessed_opens_its_self_assessment(demo_db)
     assert at.session_state["project_id"] == int(row["project"])
     assert at.title[0].value == "Auto-évaluation"
     assert any("pas encore de réponse" in i.value for i in at.info)
+
+
+def test_projects_are_ranked_by_risk_and_say_why(demo_db):
+    at = app_test(PAGE)
+    table = _table(at)
+    scored = table[table["score"].notna()]
+    assert scored["n_flags"].tolist() == sorted(scored["n_flags"], reverse=True)
+    assert table["score"].isna().tolist() == sorted(table["score"].isna())  # unassessed last
+    first = table.iloc[0]
+    assert first["risk"].startswith(f"{first['n_flags']} point")
+    assert first["risk"].endswith(".")
+
+
+def test_a_programme_profile_is_inherited_by_its_projects(demo_db):
+    at = app_test(PAGE)
+    at.selectbox(key="portfolio_profile_programme").set_value("leader").run()
+    at.selectbox(key="portfolio_profile_leader").set_value("bilan_fin_de_projet").run()
+    assert not at.exception
+    assert any("applique désormais" in s.value for s in at.success)
+    table = _table(at)
+    leader = table[(table["programme"] == "leader") & table["score"].notna()]
+    others = table[(table["programme"] != "leader") & table["score"].notna()]
+    assert set(leader["profile_label"]) == {"Bilan de fin de projet"}
+    assert "Bilan de fin de projet" not in set(others["profile_label"])
+    with open_store(demo_db) as db:
+        assert db.programme_profiles() == {"leader": "bilan_fin_de_projet"}

@@ -25,7 +25,7 @@ def _trace_names(chart) -> list[str]:
 
 
 def _page_links(at) -> list[str]:
-    return [link.proto.label for link in at.get("page_link")]
+    return [link.proto.label for link in at.main.get("page_link")]
 
 
 def new_assessment(phase: str | None = "emergence", answers: dict[str, str] | None = None,
@@ -184,3 +184,44 @@ def test_unknown_ids_from_the_url_fall_back_to_choosing_a_project(demo_db):
     at = app_test(PAGE, project_id=999_999, assessment_id=999_999)
     assert not at.exception
     assert "Choisissez un projet" in at.info[0].value
+
+
+def test_choosing_a_profile_changes_the_targets_and_is_stored(demo_db):
+    project_id, assessment_id = new_assessment(
+        phase="emergence", answers={"S13.V04": "0", "S01.V04": "3"})
+    at = app_test(PAGE, project_id=project_id, assessment_id=assessment_id)
+    assert not at.exception
+    assert any("Cibles de la phase « Émergence »" in i.value for i in at.info)
+    assert _metrics(at)["Alertes critiques"] == "0"  # S13.V04 is « à venir » in Émergence
+    assert any(e.label.startswith("À venir (") for e in at.expander)
+    targets = at.dataframe[0].value["target"]
+    assert targets.isna().sum() == 14  # only S01, S02 aim at something in Émergence
+    at.selectbox(key=f"profile_of_{assessment_id}").set_value("bilan_fin_de_projet").run()
+    assert not at.exception
+    assert any("Cibles du profil « Bilan de fin de projet »" in i.value for i in at.info)
+    assert set(at.dataframe[0].value["target"]) == {75.0}
+    assert _metrics(at)["Alertes critiques"] == "1"  # S13 now has a target: S13.V04 alerts
+    with open_store(demo_db) as db:
+        assert db.assessment_context([assessment_id]).iloc[0]["own_profile"] == \
+            "bilan_fin_de_projet"
+
+
+def test_without_phase_the_page_says_the_point_appui_threshold_is_the_target(demo_db):
+    project_id, assessment_id = new_assessment(phase=None, answers={"S01.V01": "1"})
+    at = app_test(PAGE, project_id=project_id, assessment_id=assessment_id)
+    assert not at.exception
+    assert any("Ni phase ni profil" in i.value and "« Point d'appui » (75)" in i.value
+               for i in at.info)
+    assert set(at.dataframe[0].value["target"]) == {75.0}
+
+
+def test_a_value_agreed_in_consensus_is_marked(demo_db):
+    project_id, assessment_id = new_assessment(phase="emergence", answers={"S01.V04": "0"})
+    with open_store(demo_db) as db:
+        db.set_agreed(assessment_id, "S01.V04", "1", rationale="décidé en séance")
+    at = app_test(PAGE, project_id=project_id, assessment_id=assessment_id)
+    assert not at.exception
+    (warning,) = at.warning
+    assert "valeur retenue en consensus" in warning.value
+    assert any("1 valeur retenue en consensus" in c.value and "S01.V04" in c.value
+               for c in at.caption)

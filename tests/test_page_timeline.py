@@ -146,7 +146,7 @@ def test_a_single_campaign_invites_a_progress_review(db):
     assert not at.exception
     assert "une seule évaluation : ouvrez un point d'étape pour suivre l'évolution" \
         in _infos(at).lower()
-    assert at.get("page_link")[0].proto.page == "auto-evaluation"
+    assert at.main.get("page_link")[0].proto.page == "auto-evaluation"
     assert not at.get("plotly_chart")
 
 
@@ -171,5 +171,5 @@ def test_a_project_without_assessment_and_an_empty_database():
     at = app_test(PAGE, project_id=project)
     assert not at.exception
     assert "pas encore d'évaluation" in _infos(at)
-    assert at.get("page_link")[0].proto.page == "auto-evaluation"
+    assert at.main.get("page_link")[0].proto.page == "auto-evaluation"
     assert not at.get("plotly_chart")

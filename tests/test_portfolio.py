@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import openpyxl
@@ -16,7 +18,7 @@ from coopscore import portfolio
 from coopscore.portfolio import (
     NOT_ASSESSED, band_ranges, comparison_table, default_comparison, filter_portfolio,
     flag_threshold, grid_results, latest_assessments, neutralise_formulas, portfolio_figures,
-    portfolio_table, short_text, stage_labels, stage_matrix, stage_quartiles, to_csv, to_xlsx,
+    portfolio_table, risk_order, short_text, stage_labels, stage_matrix, stage_quartiles, to_csv, to_xlsx,
     unique_labels, wrapped_text,
 )
 from coopscore.results import Results, score_assessments
@@ -314,3 +316,78 @@ def test_csv_export_is_utf8_with_bom_and_neutralised():
     data = to_csv(pd.DataFrame({"Projet": ["=1+1", "Écoles"]}))
     assert data.startswith("\ufeff".encode())
     assert data.decode("utf-8-sig").splitlines() == ["Projet", "'=1+1", "Écoles"]
+
+
+# --- risk: phase-aware, with profiles (golden case tests/cases/portfolio_risk) -------------
+
+RISK_CASE = Path(__file__).resolve().parent / "cases" / "portfolio_risk"
+
+
+def test_golden_portfolio_risk_order(tmp_path, cooperation):
+    import csv
+    import json
+
+    import yaml
+
+    case = yaml.safe_load((RISK_CASE / "case.yaml").read_text(encoding="utf-8"))
+    expected = json.loads((RISK_CASE / "risk.json").read_text(encoding="utf-8"))
+    db = open_store(tmp_path / "risk.db")
+    territory = db.create_territory("Pays du cas")
+    assessments = {}
+    for project in case["projects"]:
+        pid = db.create_project(project["name"], territory,
+                                programme=project.get("programme", "leader"),
+                                phase=project["phase"])
+        if project.get("programme_profile"):
+            db.set_programme_profile(project["programme"], project["programme_profile"])
+        if project.get("assessed", True):
+            assessments[project["name"]] = db.create_assessment(pid, "cooperation", "Campagne")
+    respondents = {}
+    with open(RISK_CASE / "answers.csv", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            assessment = assessments[row["assessment"]]
+            if assessment not in respondents:
+                respondents[assessment] = db.add_respondent(assessment, row["respondent"],
+                                                            row["role"])
+            db.save_answer(assessment, respondents[assessment], row["item"], row["value"])
+    table = risk_order(portfolio_table(
+        db.projects(), grid_results(score_assessments(db), "cooperation")))
+    assert table["name"].tolist() == expected["order"]
+    by_name = table.set_index("name")
+    texts = {item.id: item.text for item in cooperation.criteria()}
+    for name in expected["order"]:
+        row = by_name.loc[name]
+        assert row["n_flags"] == expected["n_flags"][name], name
+        assert row["n_upcoming"] == expected["n_upcoming"][name], name
+        gap, score = expected["mean_gap"][name], expected["score"][name]
+        assert (math.isnan(row["mean_gap"]) if gap is None else round(row["mean_gap"], 1) == gap)
+        assert (math.isnan(row["score"]) if score is None else round(row["score"], 1) == score)
+        wanted = re.sub(r"\{([^}]+)\}", lambda m: texts[m.group(1)], expected["risk"][name])
+        assert row["risk"] == wanted, name
+    assert by_name.loc["Charlie", "profile"] == "appel_cooperation"
+    db.close()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.floats(0, 75), st.floats(0, 100)),
+                min_size=1, max_size=12))
+def test_risk_order_never_puts_a_project_with_fewer_alerts_first(rows):
+    table = pd.DataFrame({"n_flags": [r[0] for r in rows], "mean_gap": [r[1] for r in rows],
+                          "score": [r[2] for r in rows]})
+    ordered = risk_order(table)
+    flags = ordered["n_flags"].tolist()
+    assert flags == sorted(flags, reverse=True)
+    for (f1, g1), (f2, g2) in zip(zip(flags, ordered["mean_gap"]),
+                                  zip(flags[1:], ordered["mean_gap"][1:])):
+        if f1 == f2:
+            assert round(g1, 1) >= round(g2, 1)
+
+
+def test_a_risk_sentence_uses_its_own_numbers():
+    sentence = portfolio.risk_reason(scored=True, n_flags=2, flag_texts=["a", "b"],
+                                     mean_gap=11.6, phase="Émergence", profile=None)
+    assert sentence == ("2 points critiques attendus à sa phase (Émergence) sous le seuil : "
+                        "« a » ; « b » ; écart moyen de 12 points à la cible.")
+    assert portfolio.risk_reason(scored=True, n_flags=0, flag_texts=[], mean_gap=12.4,
+                                 phase="Émergence", profile=None) == \
+        "Écart moyen de 12 points à la cible de sa phase (Émergence)."

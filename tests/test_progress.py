@@ -109,3 +109,25 @@ def test_swapping_the_campaigns_negates_every_change(pairs):
         assert (math.isnan(one) and math.isnan(other)) or one == pytest.approx(-other)
     swapped = {"progressed": "slipped", "slipped": "progressed"}
     assert [swapped.get(x, x) for x in forward["trend"]] == backward["trend"].tolist()
+
+
+def test_what_is_drawn_as_a_decline_of_ten_is_listed_as_one():
+    # 60.2 → 50.7 is −9.5 in raw points; read as whole points it is 60 → 51, −9: stable,
+    # and the bar says −9 too (never a « −10 » bar left out of « Ce qui a reculé »).
+    stages = pd.DataFrame({"assessment": [1, 1, 2, 2], "section_id": ["S01", "S02"] * 2,
+                           "score": [60.2, 60.5, 50.7, 50.4]})
+    changes = progress.stage_changes(stages, 1, 2)
+    assert changes["change"].tolist() == [-9.0, -11.0]
+    assert changes["trend"].tolist() == ["stable", "slipped"]
+    assert progress.slipped(changes)["section_id"].tolist() == ["S02"]
+
+
+@given(st.floats(0, 100), st.floats(0, 100))
+def test_a_listed_decline_is_exactly_a_bar_of_minus_ten_or_less(before, after):
+    stages = pd.DataFrame({"assessment": [1, 2], "section_id": ["S01", "S01"],
+                           "score": [before, after]})
+    changes = progress.stage_changes(stages, 1, 2)
+    drawn = f"{changes['change'].iloc[0]:+.0f}"  # how charts.change_bars writes the bar
+    listed = not progress.slipped(changes).empty
+    assert listed == (int(drawn) <= -progress.DECLINE_POINTS)
+    assert progress.whole_points(62.5) == 63 and progress.whole_points(-9.5) == -10

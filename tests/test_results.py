@@ -195,3 +195,26 @@ def test_refreshed_portfolio_of_an_emptied_grid_drops_it(db, refreshed):
     state, _ = refresh_portfolio(db, *refreshed)
     _assert_same_portfolio(state, score_assessments(db))
     assert ("dialogue", "1.0") not in state
+
+
+def test_respondent_results_read_one_persons_answers_only(store_case):
+    db, assessment = store_case.store, store_case.assessment
+    alice, bruno = store_case.respondents["Alice"], store_case.respondents["Bruno"]
+    db.save_answer(assessment, alice, "S01.V01", "0")
+    db.save_answer(assessment, bruno, "S01.V01", "3")
+    from coopscore.results import respondent_results
+
+    mine = respondent_results(db, assessment, alice).one("criteria", assessment)
+    theirs = respondent_results(db, assessment, bruno).one("criteria", assessment)
+    row = lambda frame: frame[frame["item"] == "S01.V01"].iloc[0]  # noqa: E731
+    assert float(row(mine)["value"]) == 0.0
+    assert float(row(theirs)["value"]) == 3.0
+    assert int(row(mine)["n"]) == 1
+
+
+def test_the_profile_in_force_sets_the_targets_of_the_results(store_case):
+    case = store_case
+    case.store.set_programme_profile("leader", "bilan_fin_de_projet")
+    results = assessment_results(case.store, case.assessment)
+    assert set(results.scores.stages["target"]) == {75.0}
+    assert results.scores.context["profile"].astype(str).tolist() == ["bilan_fin_de_projet"]

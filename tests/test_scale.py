@@ -73,7 +73,7 @@ def test_role_spellings_ignore_case_accents_and_punctuation():
 def test_default_targets_come_from_data():
     targets = load_scale().targets
     assert (targets.passed, targets.current, targets.later) == (75.0, 50.0, None)
-    assert targets.unknown_phase is None
+    assert targets.unknown_phase == 75.0  # « point_appui » in scale.yaml: that band's threshold
     assert targets.without_phases == 50.0
 
 

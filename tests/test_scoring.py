@@ -94,7 +94,8 @@ def test_median_of_an_even_team_is_the_mean_of_the_two_middle_answers():
 
 @pytest.mark.parametrize("values, hotspot", [
     (("1", "3", "3"), True),    # spread of 2 among 3 answers
-    (("1", "2", "3"), True),
+    (("1", "2", "3"), False),   # spread of 2 but all within 1 level of the median: agreement 1
+    (("0", "2", "3", "3"), True),  # 0 is 2.5 away from the median 2.5
     (("1", "2", "2"), False),   # spread of 1
     (("0", "3"), False),        # only 2 answers
     (("0", "3", "na"), False),  # « na » is not an answer on the scale
@@ -265,11 +266,31 @@ def test_targets_follow_the_current_phase(cooperation):
     assert scores.phases["target"].tolist()[:3] == [75.0, 75.0, 50.0]
 
 
-def test_without_a_phase_a_phased_grid_has_no_target(cooperation):
+def test_without_phase_or_profile_every_target_is_the_point_appui_threshold(cooperation):
     scores = score(team(("A", "elu", "S01.V01", "0")), cooperation)
-    assert scores.stages["target"].isna().all()
-    assert scores.stages["gap"].isna().all()
-    assert len(recommend(scores, cooperation)) == 0
+    threshold = next(band.min for band in SCALE.bands if band.id == "point_appui")
+    assert scores.stages["target"].tolist() == [threshold] * len(cooperation.sections)
+    assert row(scores.stages, section_id="S01")["gap"] == threshold
+    assert set(recommend(scores, cooperation)["section_id"]) == {"S01"}
+
+
+def test_a_critical_point_of_a_later_phase_is_upcoming_not_an_alert(cooperation):
+    answers = team(("A", "elu", "S01.V04", "0"), ("A", "elu", "S05.V01", "0"),
+                   ("A", "elu", "S13.V04", "1"), ("A", "elu", "S08.V02", "3"))
+    scores = score(answers, cooperation, assessments=context(phase="emergence"))
+    assert scores.flags["item"].tolist() == ["S01.V04"]
+    # S02.V05 (current phase, unanswered) is neither; S08.V02 is met (3), so not upcoming
+    assert scores.upcoming["item"].astype(str).tolist() == ["S05.V01", "S10.V06", "S13.V04"]
+    assert scores.overall["n_flags"].tolist() == [1]
+
+
+def test_a_profile_target_turns_a_later_critical_point_into_an_alert(cooperation):
+    answers = team(("A", "elu", "S16.V01", "0"), ("A", "elu", "S13.V04", "0"),
+                   ("A", "elu", "S10.V06", "1"))
+    scores = score(answers, cooperation, assessments=context(profile="appel_cooperation"))
+    # appel_cooperation sets targets up to projet_commun (S10) and S16, none on S13.
+    assert scores.flags["item"].tolist() == ["S10.V06"]
+    assert "S13.V04" in scores.upcoming["item"].astype(str).tolist()
 
 
 def test_a_named_profile_sets_the_targets(cooperation):
@@ -368,7 +389,7 @@ def test_recommendations_are_deterministic_over_a_portfolio(cooperation):
     pd.testing.assert_frame_equal(first, second)
     assert first.groupby("assessment")["rank"].apply(list).map(
         lambda ranks: ranks == list(range(1, len(ranks) + 1))).all()
-    assert set(first["assessment"]) == {"P0", "P1", "P2"}  # P3 has no phase, hence no target
+    assert set(first["assessment"]) == {"P0", "P1", "P2", "P3"}  # P3: the default target
 
 
 # --- input errors -----------------------------------------------------------------------
@@ -584,3 +605,19 @@ def test_a_portfolio_scores_like_its_assessments_one_by_one(answers):
             pd.testing.assert_frame_equal(mine.astype({"assessment": str}),
                                           theirs.astype({"assessment": str}),
                                           check_dtype=False, check_categorical=False)
+
+
+@PROPERTY
+@given(st.lists(st.sampled_from(["0", "1", "2", "3"]), min_size=1, max_size=12))
+def test_a_listed_disagreement_always_has_agreement_below_one(values):
+    answers = team(*[(f"R{k}", "elu", "S01.V01", v) for k, v in enumerate(values)])
+    criterion = row(score(answers, TINY).criteria, item="S01.V01")
+    if criterion["hotspot"]:
+        assert criterion["agreement"] < 1
+        assert criterion["max"] - criterion["min"] >= SCALE.hotspot_spread
+        assert criterion["n"] >= SCALE.hotspot_min_answers
+    levels = sorted(int(v) for v in values)
+    median = (levels[(len(levels) - 1) // 2] + levels[len(levels) // 2]) / 2
+    away = any(abs(level - median) > SCALE.agreement_within for level in levels)
+    assert bool(criterion["hotspot"]) == (away and len(levels) >= SCALE.hotspot_min_answers
+                                          and levels[-1] - levels[0] >= SCALE.hotspot_spread)

@@ -399,10 +399,21 @@ def test_grid_items_changed_under_the_same_version_are_refused(store_case, tmp_p
     grid_file = tmp_path / "tiny.yaml"
     grid_file.write_text(TINY_GRID_YAML, encoding="utf-8")
     case.store.create_assessment(case.project, grid_file, "Diagnostic initial")
-    # A wording fix under the same version is fine...
-    grid_file.write_text(TINY_GRID_YAML.replace("premier point", "premier point reformulé"),
-                         encoding="utf-8")
+    # A wording fix outside the items (a title) under the same version is fine...
+    retitled = TINY_GRID_YAML.replace("title: Première étape", "title: Première étape reformulée")
+    assert retitled != TINY_GRID_YAML
+    grid_file.write_text(retitled, encoding="utf-8")
     case.store.create_assessment(case.project, grid_file, "Atelier")
+    # ...an item's text or weight is not: other projects' answers would change meaning.
+    before = case.store.dump()
+    grid_file.write_text(retitled.replace("premier point", "premier point reformulé")
+                         .replace("weight: 2", "weight: 50"), encoding="utf-8")
+    with pytest.raises(StoreError, match="modifie 2 élément") as caught:
+        case.store.create_assessment(case.project, grid_file, "Point d'étape")
+    assert caught.value.problems == [
+        "« S01.V01 » : son texte n'est plus celui de la version enregistrée.",
+        "« S01.V02 » : son poids n'est plus celui de la version enregistrée."]
+    assert case.store.dump() == before
     # ...a new item is not: old answers would silently change meaning.
     grid_file.write_text(TINY_GRID_YAML.replace(
         "      - {id: S01.V02, text: second point, weight: 2}\n",
@@ -654,3 +665,56 @@ def test_four_processes_writing_500_answers_each_lose_nothing(store_case):
     assert len(answers) == 2000
     mine = respondents[respondents["name"].str.startswith("P")]
     assert sorted(mine["n_answers"]) == [100] * 20
+
+
+# --- target profiles ---------------------------------------------------------------------
+
+
+def test_an_assessment_profile_wins_over_its_programme_profile(store_case):
+    case = store_case
+    db = case.store
+    assert db.assessment_context([case.assessment]).iloc[0]["profile"] is None
+    db.set_programme_profile("leader", "bilan_fin_de_projet")
+    row = db.assessment_context([case.assessment]).iloc[0]
+    assert (row["profile"], row["own_profile"], row["programme_profile"]) == \
+        ("bilan_fin_de_projet", None, "bilan_fin_de_projet")
+    db.set_assessment_profile(case.assessment, "appel_cooperation")
+    assert db.assessment_context([case.assessment]).iloc[0]["profile"] == "appel_cooperation"
+    db.set_assessment_profile(case.assessment, None)
+    db.set_programme_profile("leader", None)
+    assert db.assessment_context([case.assessment]).iloc[0]["profile"] is None
+    assert db.programme_profiles() == {}
+
+
+def test_a_programme_profile_of_another_grid_is_not_inherited(store_case):
+    case = store_case
+    dialogue = case.store.create_assessment(case.project, "dialogue", "Leviers")
+    case.store.set_programme_profile("leader", "appel_cooperation")
+    assert case.store.assessment_context([dialogue]).iloc[0]["profile"] is None
+
+
+def test_profiles_move_the_revision_so_portfolios_rescore(store_case):
+    case = store_case
+    db = case.store
+
+    def revision() -> int:
+        revisions = db.assessment_revisions().set_index("assessment")["revision"]
+        return int(revisions[case.assessment])
+
+    start = revision()
+    db.set_programme_profile("leader", "bilan_fin_de_projet")
+    assert revision() == start + 1
+    db.set_assessment_profile(case.assessment, "appel_cooperation")
+    assert revision() == start + 2
+
+
+def test_a_bad_profile_is_refused_in_french_and_changes_nothing(store_case):
+    case = store_case
+    with pytest.raises(StoreError, match="Profil de cibles « nope » inconnu"):
+        case.store.set_assessment_profile(case.assessment, "nope")
+    with pytest.raises(StoreError, match="écrit pour une autre grille"):
+        case.store.set_assessment_profile(case.assessment, "dialogue_socle")
+    with pytest.raises(StoreError):
+        case.store.set_programme_profile("inconnu", "bilan_fin_de_projet")
+    assert case.store.assessment_context([case.assessment]).iloc[0]["profile"] is None
+    assert case.store.programme_profiles() == {}

@@ -1,0 +1,59 @@
+"""Anonymous assessments: names hidden from team views, per-role views only for groups of 3+.
+
+The choice is made when the assessment is opened (`Store.create_assessment(anonymous=...)`)
+and can change only while nobody has answered: people answered under the promise they read.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .errors import StoreError
+from .i18n import t
+from .store import Store
+
+# Below this many people, a role's average reveals what each of them answered.
+MIN_PEOPLE_PER_ROLE = 3
+
+
+def set_anonymous(store: Store, assessment_id: int, anonymous: bool) -> None:
+    """Change an assessment's anonymity, allowed only while it has no answer.
+
+    Raises:
+        NotFoundError: unknown assessment. StoreError: closed, or answers already given.
+    """
+    with store.transaction():
+        store.require_open(assessment_id)
+        answered = store._one("SELECT COUNT(*) AS n FROM answers WHERE assessment_id = ?",
+                              [int(assessment_id)])["n"]
+        current = store.assessment(assessment_id).anonymous
+        if answered and bool(anonymous) != current:
+            raise StoreError(t("anonymity.locked", count=answered))
+        store.conn.execute("UPDATE assessments SET anonymous = ? WHERE id = ?",
+                           [int(bool(anonymous)), int(assessment_id)])
+
+
+def display_names(respondents: pd.DataFrame, anonymous: bool) -> dict[int, str]:
+    """{respondent id: the name a team view shows}: « Répondant·e 3 » when anonymous.
+
+    Args:
+        respondents: `Store.respondents()` of one assessment (columns id, name); numbers
+            follow the order people were added, so they stay put as others join.
+    """
+    ordered = respondents.sort_values("id")
+    if not anonymous:
+        return {int(rid): str(name) for rid, name in zip(ordered["id"], ordered["name"])}
+    return {int(rid): t("anonymity.respondent", number=number)
+            for number, rid in enumerate(ordered["id"], start=1)}
+
+
+def roles_shown(respondents: pd.DataFrame, anonymous: bool) -> list[str]:
+    """The roles a per-role view may show: all of them, or only those of 3+ people if anonymous."""
+    counts = respondents["role"].value_counts()
+    return [str(role) for role, n in counts.items()
+            if not anonymous or n >= MIN_PEOPLE_PER_ROLE]
+
+
+def role_view_allowed(respondents: pd.DataFrame, role: str, anonymous: bool) -> bool:
+    """Whether one role's own view (its radar, its mean) may be shown."""
+    return role in roles_shown(respondents, anonymous)

@@ -1,0 +1,197 @@
+"""Suivi des réponses: who has answered how much and when (never what), their personal links,
+and adding people one by one or as a list."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import streamlit as st
+
+from coopscore import links
+from coopscore.errors import CoopscoreError
+from coopscore.i18n import t
+from ui import flash, french_date, load_scale, show_flashes, store
+
+st.title(t("followup.title"))
+db = store()
+assessment_id = st.session_state.get("assessment_id")
+if assessment_id is None:
+    st.info(t("followup.pick_assessment"))
+    st.stop()
+
+assessment = db.assessment(assessment_id)
+scale = load_scale()
+roles = {role.id: role.label for role in scale.roles}
+URL_PATH = "suivi-reponses"  # this page's url_path in app.py
+
+
+def app_base() -> str | None:
+    """The address people reach the app at: $COOPSCORE_BASE_URL, else this browser's one."""
+    if os.environ.get(links.BASE_URL_VARIABLE) or not st.context.url:
+        return None
+    return st.context.url.rstrip("/").removesuffix("/" + URL_PATH)
+
+
+BASE = app_base()
+ISSUED_KEY = f"_issued_links_{assessment_id}"
+CONFIRM_KEY = f"_confirm_new_links_{assessment_id}"
+
+
+def keep_issued(issued: list[links.IssuedLink]) -> None:
+    """Links are shown once (only their hash is stored): keep this session's for display."""
+    kept = {link.respondent_id: link for link in st.session_state.get(ISSUED_KEY, [])}
+    kept.update({link.respondent_id: link for link in issued})
+    st.session_state[ISSUED_KEY] = list(kept.values())
+
+
+def run(action, *args, success: str | None = None) -> object:
+    try:
+        result = action(*args)
+    except CoopscoreError as error:
+        flash(str(error), "error")
+        return None
+    if success:
+        flash(success)
+    return result
+
+
+def new_links(respondent_ids: list[int]) -> None:
+    issued = run(lambda: [links.issue_link(db, rid, BASE) for rid in respondent_ids])
+    if issued is not None:
+        keep_issued(issued)
+        flash(t("followup.links_issued", count=len(issued)))
+    st.session_state.pop(CONFIRM_KEY, None)
+
+
+def revoke(respondent_id: int, name: str) -> None:
+    if run(links.revoke_link, db, respondent_id) is not None:
+        st.session_state[ISSUED_KEY] = [link for link in st.session_state.get(ISSUED_KEY, [])
+                                        if link.respondent_id != respondent_id]
+        flash(t("followup.revoked", name=name))
+    st.session_state.pop(CONFIRM_KEY, None)
+
+
+frame = links.followup(db, assessment_id)
+st.caption(t("followup.intro", label=assessment.label))
+if assessment.is_closed:
+    st.warning(t("followup.closed"), icon=":material/lock:")
+elif assessment.closes_on:
+    st.info(t("followup.closes_on", date=french_date(assessment.closes_on)))
+
+if frame.empty:
+    st.info(t("followup.empty"))
+else:
+    remind = frame[frame["to_remind"]]
+    left, middle, right = st.columns(3)
+    left.metric(t("followup.metric_people"), len(frame))
+    middle.metric(t("followup.metric_complete"), int(frame["complete"].sum()))
+    right.metric(t("followup.metric_remind"), len(remind))
+    shown = pd.DataFrame({
+        "name": frame["name"],
+        "role": frame["role"].map(roles).fillna(frame["role"]),
+        "organisation": frame["organisation"].fillna(""),
+        "progress": frame["answered"] / frame["total"].where(frame["total"] > 0, 1),
+        "answered": [t("followup.answered", answered=a, total=n)
+                     for a, n in zip(frame["answered"], frame["total"])],
+        "last_answer": [french_date(v)[:10] if v else t("followup.never")
+                        for v in frame["last_answer_at"]],
+        "link": [t("followup.link_active") if v else t("followup.link_none")
+                 for v in frame["has_link"]],
+        "state": [t("followup.to_remind") if v else t("followup.complete")
+                  for v in frame["to_remind"]],
+    })
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        "name": t("followup.col_name"), "role": t("followup.col_role"),
+        "organisation": t("followup.col_organisation"),
+        "progress": st.column_config.ProgressColumn(t("followup.col_progress"),
+                                                    min_value=0.0, max_value=1.0, format="percent"),
+        "answered": t("followup.col_answered"), "last_answer": t("followup.col_last"),
+        "link": t("followup.col_link"), "state": t("followup.col_state")})
+
+show_flashes()
+
+# --- links: shown once, so « show » means « issue a new one » ---------------------------
+if not frame.empty and not assessment.is_closed:
+    st.subheader(t("followup.links_heading"))
+    st.caption(t("followup.links_explained"))
+    names = dict(zip(frame["respondent"], frame["name"]))
+    without = [int(r) for r in frame.loc[~frame["has_link"], "respondent"]]
+    remind_ids = [int(r) for r in frame.loc[frame["to_remind"], "respondent"]]
+    buttons = st.columns(3)
+    buttons[0].button(t("followup.issue_missing", count=len(without)), disabled=not without,
+                      key="followup_issue_missing", icon=":material/add_link:",
+                      on_click=new_links, args=(without,))
+    buttons[1].button(t("followup.issue_remind", count=len(remind_ids)),
+                      disabled=not remind_ids, key="followup_issue_remind",
+                      icon=":material/autorenew:",
+                      on_click=lambda: st.session_state.update({CONFIRM_KEY: "remind"}))
+    chosen = buttons[2].selectbox(t("followup.person"), list(names), format_func=names.get,
+                                  index=None, placeholder=t("followup.person_placeholder"),
+                                  key=f"followup_person_{assessment_id}")
+    if chosen is not None:
+        one, two = st.columns(2)
+        one.button(t("followup.new_link_for", name=names[chosen]), key="followup_new_one",
+                   icon=":material/autorenew:",
+                   on_click=lambda: st.session_state.update({CONFIRM_KEY: int(chosen)}))
+        two.button(t("followup.revoke_for", name=names[chosen]), key="followup_revoke_one",
+                   icon=":material/link_off:", on_click=revoke, args=(int(chosen), names[chosen]))
+    pending = st.session_state.get(CONFIRM_KEY)
+    if pending is not None:
+        targets = remind_ids if pending == "remind" else [pending]
+        with_link = [names[r] for r in targets if r in names and r not in without]
+        st.warning(t("followup.confirm_new_links", count=len(targets),
+                     names=", ".join(with_link) or "—"), icon=":material/warning:")
+        yes, no = st.columns(2)
+        yes.button(t("followup.confirm"), type="primary", key="followup_confirm",
+                   on_click=new_links, args=(targets,))
+        no.button(t("followup.cancel"), key="followup_cancel",
+                  on_click=lambda: st.session_state.pop(CONFIRM_KEY, None))
+
+    issued = [link for link in st.session_state.get(ISSUED_KEY, []) if link.respondent_id in names]
+    if issued:
+        st.markdown(f"**{t('followup.issued_heading', count=len(issued))}**")
+        for link in issued:
+            st.markdown(t("followup.issued_line", name=link.name, role=roles.get(link.role, link.role)))
+            st.code(link.url, language=None)
+        csv_col, xlsx_col = st.columns(2)
+        csv_col.download_button(t("followup.download_csv"), links.links_csv(issued),
+                                file_name="liens-personnels.csv", mime="text/csv",
+                                icon=":material/download:", on_click="ignore")
+        xlsx_col.download_button(
+            t("followup.download_xlsx"), links.links_xlsx(issued),
+            file_name="liens-personnels.xlsx", icon=":material/download:", on_click="ignore",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+# --- adding people ----------------------------------------------------------------------
+if not assessment.is_closed:
+    st.subheader(t("followup.add_heading"))
+    one_tab, list_tab = st.tabs([t("followup.add_one"), t("followup.add_list")])
+    with one_tab, st.form(f"followup_add_one_{assessment_id}", clear_on_submit=True):
+        name = st.text_input(t("followup.col_name"))
+        role = st.selectbox(t("followup.col_role"), list(roles), format_func=roles.get)
+        organisation = st.text_input(t("followup.col_organisation"))
+        if st.form_submit_button(t("followup.add_submit"), type="primary"):
+            try:
+                link = links.add_respondent_with_link(db, assessment_id, name, role,
+                                                      organisation, BASE)
+            except CoopscoreError as error:
+                st.error(str(error))  # next to the form that caused it; nothing written
+            else:
+                keep_issued([link])
+                flash(t("followup.added", name=link.name))
+                st.rerun()
+    with list_tab, st.form(f"followup_add_list_{assessment_id}"):
+        st.caption(t("followup.list_help"))
+        text = st.text_area(t("followup.list_label"), placeholder=t("followup.list_placeholder"))
+        upload = st.file_uploader(t("followup.list_file"), type=["csv", "txt"])
+        if st.form_submit_button(t("followup.add_list_submit"), type="primary"):
+            try:
+                source = links.decode_list(upload.getvalue()) if upload is not None else text
+                added = links.add_respondent_list(db, assessment_id, source, BASE)
+            except CoopscoreError as error:
+                st.error(str(error))  # every bad line, next to the list; nobody added
+            else:
+                keep_issued(added)
+                flash(t("followup.added_list", count=len(added)))
+                st.rerun()

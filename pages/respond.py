@@ -1,0 +1,34 @@
+"""Répondre: the only page a personal link opens — that person's questionnaire, nothing else."""
+
+import streamlit as st
+
+from coopscore import links
+from coopscore.errors import LinkError
+from coopscore.i18n import t
+from ui import LINK_TOKEN_KEY, load_scale, store
+
+db = store()
+try:
+    target = links.resolve(db, st.session_state.get(LINK_TOKEN_KEY))
+except LinkError as error:
+    st.title(t("respond.title"))
+    st.warning(str(error), icon=":material/link_off:")
+    st.stop()
+
+person, assessment = target.respondent, target.assessment
+role = load_scale().role_label(person.role)
+st.title(t("respond.heading", project=target.project_name, label=assessment.label))
+st.info(t("respond.banner", name=person.name, role=role), icon=":material/person:")
+
+REVIEW_KEY = f"_respond_review_{person.id}"
+answered, total = links.respondent_progress(db, assessment.id, person.id)
+if total and answered >= total and not st.session_state.get(REVIEW_KEY):
+    st.success(t("respond.thanks", name=person.name), icon=":material/task_alt:")
+    st.caption(t("respond.thanks_detail"))
+    st.button(t("respond.review"), key="respond_review",
+              on_click=lambda: st.session_state.update({REVIEW_KEY: True}))
+    st.stop()
+
+from questionnaire import questionnaire_ui  # noqa: E402 - only for a valid link
+
+questionnaire_ui(assessment.id, person.id)

@@ -1,0 +1,243 @@
+"""The questionnaire of one respondent: stage navigation, items, saving, progress, feedback.
+
+Shared by the Auto-évaluation page and the personal-link page. Every answer is written the
+moment it is given, under the respondent whose questionnaire is drawn (the respondent id is
+in each widget's key and callback arguments). Widget values change only in callbacks or
+before the widget is created (see docs: Streamlit widget state).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from coopscore.answering import first_unfinished, minutes_left, stage_progress
+from coopscore.errors import CoopscoreError
+from coopscore.gaps import french_number, recommendation_table, weak_points
+from coopscore.grid import Grid, Item
+from coopscore.i18n import t
+from coopscore.results import respondent_results
+from coopscore.scale import Scale
+from ui import load_scale, store
+
+# the levels read as one ordered row; the answers that are not levels (na, not_yet, unknown)
+# start a row of their own, set apart by a rule
+_NON_LEVEL_STYLE = """<style>
+[class*='st-key-crit_'] [class*='st-key-value_'], [class*='st-key-meth_'] [class*='st-key-value_'] {
+  width: 100%; }
+[class*='st-key-crit_'] [role='radiogroup'], [class*='st-key-meth_'] [role='radiogroup'] {
+  display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 0.5rem 1rem;
+  align-items: start; }
+[class*='st-key-crit_'] [role='radiogroup'] > div:nth-child(n+5) {
+  border-top: 1px dashed #929292; padding-top: 0.4rem; }
+[class*='st-key-meth_'] [role='radiogroup'] > div:nth-child(4) {
+  border-left: 1px dashed #929292; padding-left: 1rem; }
+@media (max-width: 640px) {
+  [class*='st-key-crit_'] [role='radiogroup'], [class*='st-key-meth_'] [role='radiogroup'] {
+    grid-template-columns: repeat(2, minmax(0, 1fr)); } }
+</style>"""
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _own_results(db_path: str, revision: tuple[int, int], assessment_id: int, respondent_id: int):
+    return respondent_results(store(), assessment_id, respondent_id)
+
+
+def _stage_key(assessment_id: int, respondent_id: int) -> str:
+    return f"stage_{assessment_id}_{respondent_id}"
+
+
+def _go_to(stage_key: str, section_id: str) -> None:
+    """Button callback: move to another stage (runs before the stage widget is created)."""
+    st.session_state[stage_key] = section_id
+    st.session_state["_questionnaire_scroll"] = True
+
+
+def _save(assessment_id: int, respondent_id: int, item_id: str) -> None:
+    """Widget callback: write this respondent's answer (and comment) to this item at once."""
+    value = st.session_state.get(f"value_{assessment_id}_{respondent_id}_{item_id}")
+    comment = st.session_state.get(f"comment_{assessment_id}_{respondent_id}_{item_id}")
+    if value is None:
+        if comment:
+            st.toast(t("app.assess_comment_needs_answer"), icon=":material/warning:")
+        return
+    try:
+        store().save_answer(assessment_id, respondent_id, item_id, value,
+                            comment if comment is not None else None)
+    except CoopscoreError as error:  # a French message next to the answer, not at the top
+        st.toast(str(error), icon=":material/error:")
+
+
+def item_ui(item: Item, scale: Scale, assessment_id: int, respondent_id: int,
+            answers: dict[str, tuple[str, str | None]], read_only: bool) -> None:
+    key = f"{assessment_id}_{respondent_id}_{item.id}"
+    stored_value, stored_comment = answers.get(item.id, (None, None))
+    criterion = item.kind == "criterion"
+    options = [*scale.levels, *scale.non_levels] if criterion else list(scale.method_answers)
+    values = [a.value for a in options]
+    labels = {a.value: (f"{a.value} · {a.label}" if a.level is not None and criterion
+                        else a.label) for a in options}
+    with st.container(border=True, key=f"{'crit' if criterion else 'meth'}_{key}"):
+        badges = ""
+        if item.critical:
+            badges += " :orange-badge[" + t("app.badge_critical") + "]"
+        if item.cte:
+            badges += " :blue-badge[" + t("app.badge_cte") + "]"
+        st.markdown(f"**{item.text}**{badges}")
+        if item.children:
+            st.markdown("\n".join(f"- {child.text}" for child in item.children))
+        st.radio(
+            t("app.assess_answer_label", id=item.id), values, format_func=labels.get,
+            captions=[a.description for a in options], horizontal=True,
+            index=values.index(stored_value) if stored_value in values else None,
+            key=f"value_{key}", on_change=_save, args=(assessment_id, respondent_id, item.id),
+            disabled=read_only, label_visibility="collapsed",
+        )
+        st.text_input(t("app.assess_comment"), value=stored_comment or "", key=f"comment_{key}",
+                      on_change=_save, args=(assessment_id, respondent_id, item.id),
+                      disabled=read_only, placeholder=t("app.assess_comment_placeholder"))
+
+
+def _overview_ui(grid: Grid, progress: pd.DataFrame) -> None:
+    """Done marks and counts of every stage, outside any widget label (labels stay fixed)."""
+    badges = []
+    for (_, row), section in zip(progress.iterrows(), grid.sections, strict=True):
+        if row["complete"]:
+            badges.append(":green-badge[" + t("questionnaire.stage_done_badge",
+                                             number=section.number) + "]")
+        else:
+            badges.append(":gray-badge[" + t("questionnaire.stage_todo_badge",
+                                            number=section.number, done=int(row["done"]),
+                                            total=int(row["total"])) + "]")
+    st.markdown(f"{t('questionnaire.stages_overview')} : " + " ".join(badges))
+
+
+def feedback_ui(grid: Grid, scale: Scale, assessment_id: int, respondent_id: int,
+                section_id: str) -> None:
+    """This person's weak points at a stage and the grid's methods for them."""
+    db = store()
+    results = _own_results(str(db.path), db.revision(), assessment_id, respondent_id)
+    stage = results.one("stages", assessment_id)
+    stage = stage[stage["section_id"] == section_id]
+    st.markdown(f"#### {t('questionnaire.feedback_heading')}")
+    score = None if stage.empty or pd.isna(stage["score"].iloc[0]) else float(stage["score"].iloc[0])
+    target = None if stage.empty or pd.isna(stage["target"].iloc[0]) else float(stage["target"].iloc[0])
+    if score is None:
+        st.caption(t("questionnaire.feedback_unscored"))
+        return
+    if target is None:
+        st.caption(t("questionnaire.feedback_no_target"))
+        return
+    numbers = {"score": french_number(score, 0), "target": french_number(target, 0)}
+    if score >= target:
+        st.success(t("questionnaire.feedback_strong", **numbers), icon=":material/check_circle:")
+        return
+    st.warning(t("questionnaire.feedback_score", **numbers), icon=":material/trending_up:")
+    weak = weak_points(results.one("criteria", assessment_id), grid, scale, [section_id])
+    if not weak.empty:
+        st.markdown(f"**{t('questionnaire.feedback_weak')}**\n\n" + "\n".join(
+            "- " + t("questionnaire.feedback_weak_item", text=row["text"],
+                     value=row["value_label"], target=row["target_label"])
+            for _, row in weak.iterrows()))
+    methods = recommendation_table(results.recommendations_for(assessment_id), grid, scale)
+    methods = methods[methods["section_id"] == section_id]
+    if methods.empty:
+        st.caption(t("questionnaire.feedback_no_method"))
+        return
+    lines = []
+    for _, row in methods.iterrows():
+        lines.append(f"- {row['text']}")
+        lines.extend("  " * (s.depth + 1) + f"- {s.text}" for s in row["sub_items"])
+    st.markdown(f"**{t('questionnaire.feedback_methods')}**\n\n" + "\n".join(lines))
+
+
+def _scroll_to_top() -> None:
+    """After a stage change, bring the top of the stage into view and focus for the keyboard."""
+    st.html("""<script>setTimeout(() => {
+      const top = document.getElementById('questionnaire-top');
+      if (top) { top.scrollIntoView({block: 'start'}); top.focus({preventScroll: true}); }
+    }, 150);</script>""", unsafe_allow_javascript=True)
+
+
+def questionnaire_ui(assessment_id: int, respondent_id: int) -> None:
+    """Draw one respondent's questionnaire: stage choice, items, prev/next, progress, feedback.
+
+    Args:
+        assessment_id: the assessment answered (read-only when closed).
+        respondent_id: the person every answer drawn here is saved under.
+    """
+    db = store()
+    scale = load_scale()
+    assessment = db.assessment(assessment_id)
+    project = db.project(assessment.project_id)
+    grid = db.grid_of(assessment_id)
+    mine = db.answers(assessment_id)
+    mine = mine[mine["respondent"] == respondent_id]
+    answers = {row["item"]: (row["value"], row["comment"] if isinstance(row["comment"], str) else None)
+               for _, row in mine.iterrows()}
+    progress = stage_progress(grid, project.cte, set(answers))
+    done, total = int(progress["done"].sum()), int(progress["total"].sum())
+    sections = {s.id: s for s in grid.sections}
+    ids = list(sections)
+    label = grid.label("section")
+    stage_key = _stage_key(assessment_id, respondent_id)
+    if st.session_state.get(stage_key) not in sections:  # before the widget exists: allowed
+        st.session_state[stage_key] = first_unfinished(progress)
+
+    with st.container(key="questionnaire"):
+        st.html(_NON_LEVEL_STYLE)
+        st.markdown('<div id="questionnaire-top" tabindex="-1"></div>', unsafe_allow_html=True)
+        if st.session_state.pop("_questionnaire_scroll", False):
+            _scroll_to_top()
+        estimate = (t("questionnaire.time_left", minutes=minutes_left(total - done))
+                    if done < total else t("questionnaire.all_done"))
+        st.progress(done / total if total else 0.0,
+                    text=t("questionnaire.progress", done=done, total=total) + " · " + estimate)
+        _overview_ui(grid, progress)
+        # fixed options and labels: the widget stays the same widget while answers come in
+        section_id = st.selectbox(
+            t("questionnaire.stage_nav"), ids, key=stage_key,
+            format_func=lambda s: t("questionnaire.stage_option", label=label,
+                                    number=sections[s].number, title=sections[s].title))
+        section = sections[section_id]
+        read_only = assessment.status == "closed"
+        if read_only:
+            st.info(t("app.assess_closed"))
+
+        st.subheader(f"{label} {section.number} — {section.title}")
+        phase = grid.phase_of(section.id)
+        if phase:
+            st.caption(t("app.reference_phase", phase=phase.title))
+        st.markdown(f"*{scale.question}*")
+        if not section.criteria:
+            st.info(t("app.assess_no_criteria"))
+        else:
+            st.caption(t("questionnaire.non_levels_hint"))
+        for item in section.criteria:
+            if project.cte or not item.cte:
+                item_ui(item, scale, assessment_id, respondent_id, answers, read_only)
+        methods = [m for m in section.methods if project.cte or not m.cte]
+        if methods:
+            st.markdown(f"#### {grid.label('methods')}")
+            st.markdown(f"*{scale.method_question}*")
+            for item in methods:
+                item_ui(item, scale, assessment_id, respondent_id, answers, read_only)
+
+        row = progress[progress["section"] == section_id].iloc[0]
+        if row["complete"]:
+            st.caption(":material/check_circle: " + t("questionnaire.stage_done"))
+            feedback_ui(grid, scale, assessment_id, respondent_id, section_id)
+        else:
+            st.caption(t("questionnaire.stage_left", left=int(row["total"] - row["done"])))
+            st.caption(t("questionnaire.feedback_pending"))
+
+        position = ids.index(section_id)
+        previous, _, following = st.columns([1, 2, 1])
+        if position > 0:
+            previous.button(t("app.assess_previous"), icon=":material/arrow_back:",
+                            key=f"previous_{assessment_id}_{respondent_id}",
+                            on_click=_go_to, args=(stage_key, ids[position - 1]))
+        if position < len(ids) - 1:
+            following.button(t("app.assess_next"), icon=":material/arrow_forward:",
+                             type="primary", key=f"next_{assessment_id}_{respondent_id}",
+                             on_click=_go_to, args=(stage_key, ids[position + 1]))

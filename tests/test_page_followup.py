@@ -1,0 +1,114 @@
+"""Suivi des réponses: progress per person without answers, links, adding people."""
+
+from __future__ import annotations
+
+import pytest
+
+from coopscore import links
+from coopscore.errors import RevokedLinkError
+from coopscore.store import open_store
+
+from .conftest import ROOT
+
+PAGE = "pages/followup.py"
+
+
+def _campaign(path):
+    with open_store(path) as db:
+        territory = db.create_territory("Pays Suivi")
+        project = db.create_project("Projet suivi", territory, phase="emergence")
+        assessment = db.create_assessment(project, "cooperation", "Diagnostic")
+        anne = db.add_respondent(assessment, "Anne", "elu")
+        db.add_respondent(assessment, "Bruno", "technicien")
+        db.save_answer(assessment, anne, "S01.V01", "3", "très confidentiel")
+    return project, assessment
+
+
+def _page(path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("COOPSCORE_DB", str(path))
+    project, assessment = _campaign(path)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params.update(projet=str(project), evaluation=str(assessment))
+    at.run()
+    at.switch_page(PAGE).run()
+    return at, assessment
+
+
+def _button(at, start):
+    return next(b for b in at.button if b.label.startswith(start))
+
+
+def test_followup_lists_progress_and_never_answers(tmp_path, monkeypatch):
+    at, _ = _page(tmp_path / "db.sqlite", monkeypatch)
+    assert not at.exception
+    assert at.title[0].value == "Suivi des réponses"
+    table = at.dataframe[0].value
+    assert list(table["name"]) == ["Anne", "Bruno"]
+    assert list(table["answered"]) == ["1/116", "0/116"]
+    assert list(table["state"]) == ["à relancer", "à relancer"]
+    assert "très confidentiel" not in table.to_string()
+    assert {m.label: m.value for m in at.metric}["À relancer"] == "2"
+
+
+def test_missing_links_are_created_shown_once_and_work(tmp_path, monkeypatch):
+    path = tmp_path / "db.sqlite"
+    at, assessment = _page(path, monkeypatch)
+    _button(at, "Créer les liens manquants").click().run()
+    assert not at.exception
+    urls = [c.value for c in at.code]
+    assert len(urls) == 2 and all("/?lien=" in u for u in urls)
+    with open_store(path) as db:
+        assert links.resolve(db, urls[0].split("lien=")[1]).respondent.name == "Anne"
+
+
+def test_regenerating_asks_for_confirmation_then_kills_the_old_link(tmp_path, monkeypatch):
+    path = tmp_path / "db.sqlite"
+    at, assessment = _page(path, monkeypatch)
+    _button(at, "Créer les liens manquants").click().run()
+    old = at.code[0].value.split("lien=")[1]
+    _button(at, "Nouveaux liens pour les personnes à relancer").click().run()
+    assert "cesseront de fonctionner" in at.warning[0].value
+    with open_store(path) as db:
+        assert links.resolve(db, old)  # nothing done before confirming
+    _button(at, "Oui, créer").click().run()
+    assert not at.exception
+    with open_store(path) as db, pytest.raises(RevokedLinkError):
+        links.resolve(db, old)
+
+
+def test_a_bad_list_shows_every_line_and_adds_nobody(tmp_path, monkeypatch):
+    path = tmp_path / "db.sqlite"
+    at, assessment = _page(path, monkeypatch)
+    at.text_area[0].input("Chloé ; partenaire\nDenis ; roi\nAnne ; elu")
+    _button(at, "Ajouter la liste").click().run()
+    assert not at.exception
+    message = at.error[0].value
+    assert "ligne 2 : rôle « roi » inconnu" in message
+    assert "ligne 3 : « Anne » répond déjà" in message
+    with open_store(path) as db:
+        assert len(db.respondents(assessment)) == 2
+
+
+def test_a_good_list_adds_people_with_their_links(tmp_path, monkeypatch):
+    path = tmp_path / "db.sqlite"
+    at, assessment = _page(path, monkeypatch)
+    at.text_area[0].input("Chloé ; partenaire ; PNR\nDenis ; financeur")
+    _button(at, "Ajouter la liste").click().run()
+    assert not at.exception
+    assert any("2 personne(s) ajoutée(s)" in s.value for s in at.success)
+    assert len(at.code) == 2
+    with open_store(path) as db:
+        assert list(db.respondents(assessment)["name"]) == ["Anne", "Bruno", "Chloé", "Denis"]
+
+
+def test_one_person_added_by_the_form(tmp_path, monkeypatch):
+    path = tmp_path / "db.sqlite"
+    at, assessment = _page(path, monkeypatch)
+    at.text_input[0].input("Emma")
+    _button(at, "Ajouter et créer").click().run()
+    assert not at.exception
+    assert any("Emma a été ajouté·e" in s.value for s in at.success)
+    with open_store(path) as db:
+        assert "Emma" in set(db.respondents(assessment)["name"])

@@ -1,0 +1,73 @@
+"""Répondre: what a personal link opens — one person's questionnaire, or a French refusal."""
+
+from __future__ import annotations
+
+import pytest
+
+from coopscore import links
+from coopscore.store import open_store
+
+from .conftest import ROOT
+
+
+def _campaign(path):
+    with open_store(path) as db:
+        territory = db.create_territory("Pays Secret")
+        project = db.create_project("Projet confidentiel", territory, phase="emergence")
+        assessment = db.create_assessment(project, "cooperation", "Diagnostic")
+        other = db.create_project("Autre projet visible", territory)
+        db.create_assessment(other, "cooperation", "Autre")
+        issued = links.add_respondent_with_link(db, assessment, "Anne", "elu")
+    return assessment, issued
+
+
+def _open(token):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["lien"] = token
+    return at.run()
+
+
+def _everything_shown(at) -> str:
+    return " ".join(str(e.value) for kind in ("title", "markdown", "info", "warning", "error",
+                                               "success", "caption") for e in getattr(at, kind))
+
+
+@pytest.mark.parametrize("how", ["unknown", "revoked", "closed"])
+def test_a_dead_link_shows_a_french_message_and_nothing_else(tmp_path, monkeypatch, how):
+    path = tmp_path / "db.sqlite"
+    monkeypatch.setenv("COOPSCORE_DB", str(path))
+    assessment, issued = _campaign(path)
+    with open_store(path) as db:
+        if how == "revoked":
+            links.revoke_link(db, issued.respondent_id)
+        elif how == "closed":
+            db.close_assessment(assessment)
+    at = _open("faux-jeton" if how == "unknown" else issued.token)
+    assert not at.exception
+    expected = {"unknown": "aucun questionnaire", "revoked": "n'est plus valable",
+                "closed": "est close"}[how]
+    assert expected in at.warning[0].value
+    shown = _everything_shown(at)
+    assert "Projet confidentiel" not in shown and "Autre projet" not in shown
+    assert not at.sidebar.selectbox and not at.selectbox and not at.button
+    assert not at.radio and not at.text_input
+
+
+def test_a_complete_questionnaire_ends_on_thanks_and_can_be_reviewed(tmp_path, monkeypatch):
+    path = tmp_path / "db.sqlite"
+    monkeypatch.setenv("COOPSCORE_DB", str(path))
+    assessment, issued = _campaign(path)
+    with open_store(path) as db:
+        asked = links._asked_items(db, assessment)
+        db.save_answers([{"assessment_id": assessment, "respondent_id": issued.respondent_id,
+                          "item": item, "value": "na"} for item in asked])
+    at = _open(issued.token)
+    assert not at.exception
+    assert "Vous répondez en tant que **Anne** (élu·e)" in at.info[0].value
+    assert "Merci, Anne" in at.success[0].value
+    assert "Projet confidentiel — Diagnostic" == at.title[0].value
+    assert "Autre projet" not in _everything_shown(at)
+    assert not at.sidebar.selectbox
+    assert [b.label for b in at.button] == ["Revoir ou modifier mes réponses"]
