@@ -59,14 +59,17 @@ def store() -> store_module.Store:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _scored(db_path: str, revision: tuple[int, int], assessment_ids: tuple[int, ...] | None):
+def _scored(db_path: str, revision: tuple[int, int], assessment_ids: tuple[int, ...] | None,
+            language: str = i18n.DEFAULT_LANGUAGE):
+    # `language` is part of the cache key: results carry texts (band labels, item texts).
     return results_module.score_assessments(store(), assessment_ids)
 
 
 def results_for(assessment_id: int) -> results_module.Results:
     """Scores and recommendations of one assessment, cached until the data changes."""
     db = store()
-    (results,) = _scored(str(db.path), db.revision(), (int(assessment_id),)).values()
+    (results,) = _scored(str(db.path), db.revision(), (int(assessment_id),),
+                         i18n.current_language()).values()
     return results
 
 
@@ -379,7 +382,7 @@ def campaign_results(assessment_ids: list[int] | tuple[int, ...]
     if not ids:
         return {}
     db = store()
-    return _scored(str(db.path), db.revision(), ids)
+    return _scored(str(db.path), db.revision(), ids, i18n.current_language())
 
 
 # --- the targets in force (Résultats, Écarts et recommandations) ---------------------------
