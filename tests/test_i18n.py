@@ -326,8 +326,10 @@ def test_reference_page_in_english_shows_the_english_grid():
     i18n.use_language(None)
 
 
-@pytest.mark.parametrize("page", ["pages/results.py", "pages/gaps.py", "pages/crossview.py",
-                                  "pages/plan.py", "pages/portfolio.py"])
+@pytest.mark.parametrize("page", ["pages/assess.py", "pages/results.py", "pages/gaps.py",
+                                  "pages/plan.py", "pages/crossview.py", "pages/compare.py",
+                                  "pages/timeline.py", "pages/portfolio.py", "pages/data.py",
+                                  "pages/followup.py"])
 def test_team_and_funder_pages_render_in_english(demo_db, page):
     at = _english(page, project_id=1, assessment_id=1)
     assert at.session_state["language"] == "en"
