@@ -25,7 +25,12 @@ from coopscore import store as store_module
 from coopscore.errors import CoopscoreError
 from coopscore.i18n import t
 
-load_grid = st.cache_data(show_spinner=False)(grid_module.load_grid)
+_load_grid = st.cache_data(show_spinner=False)(grid_module.load_grid)
+
+
+def load_grid(id_or_path: str) -> grid_module.Grid:
+    """A shipped grid, its texts in the session's language (scores never depend on it)."""
+    return _load_grid(id_or_path, language=i18n.current_language())
 available_grids = st.cache_data(show_spinner=False)(grid_module.available_grids)
 load_scale = st.cache_resource(show_spinner=False)(scale_module.load_scale)
 
@@ -54,14 +59,17 @@ def store() -> store_module.Store:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _scored(db_path: str, revision: tuple[int, int], assessment_ids: tuple[int, ...] | None):
+def _scored(db_path: str, revision: tuple[int, int], assessment_ids: tuple[int, ...] | None,
+            language: str = i18n.DEFAULT_LANGUAGE):
+    # `language` is part of the cache key: results carry texts (band labels, item texts).
     return results_module.score_assessments(store(), assessment_ids)
 
 
 def results_for(assessment_id: int) -> results_module.Results:
     """Scores and recommendations of one assessment, cached until the data changes."""
     db = store()
-    (results,) = _scored(str(db.path), db.revision(), (int(assessment_id),)).values()
+    (results,) = _scored(str(db.path), db.revision(), (int(assessment_id),),
+                         i18n.current_language()).values()
     return results
 
 
@@ -374,7 +382,7 @@ def campaign_results(assessment_ids: list[int] | tuple[int, ...]
     if not ids:
         return {}
     db = store()
-    return _scored(str(db.path), db.revision(), ids)
+    return _scored(str(db.path), db.revision(), ids, i18n.current_language())
 
 
 # --- the targets in force (Résultats, Écarts et recommandations) ---------------------------

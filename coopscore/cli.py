@@ -64,6 +64,12 @@ def _grid_list(args: argparse.Namespace) -> int:
 
 def _grid_export(args: argparse.Namespace) -> int:
     grid = grid_module.load_grid(args.grid)
+    if args.lang and args.lang != grid.language:
+        offered = grid_module.translation_languages(grid.id)
+        if args.lang not in offered:
+            raise grid_module.GridError(t("grid.unknown_language", lang=args.lang, grid=grid.id,
+                                          valid=", ".join([grid.language, *offered])))
+        grid = grid_module.translated(grid, args.lang)
     if args.format == "json":
         text = json.dumps(grid.to_dict(), ensure_ascii=False, indent=2) + "\n"
     else:
@@ -96,6 +102,7 @@ def _add_grid_commands(subparsers: argparse._SubParsersAction) -> None:
     export.add_argument("grid", help=_help("cli.help_grid_id"))
     export.add_argument("--format", choices=("json", "csv"), default="json")
     export.add_argument("--output", "-o", help=_help("cli.help_output"))
+    export.add_argument("--lang", help=_help("cli.help_grid_lang"))
     export.set_defaults(func=_grid_export)
     check = grid_sub.add_parser("check", help=_help("cli.help_grid_check"))
     check.add_argument("path", help=_help("cli.help_grid_path"))

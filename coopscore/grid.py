@@ -8,11 +8,12 @@ the file, and a user's own grid file goes through the same checks.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,6 +24,8 @@ from .errors import GridError
 from .i18n import t
 
 GRIDS_DIR = Path(__file__).resolve().parent.parent / "data" / "grids"
+# Translations of the shipped grids: data/grids/i18n/<language>/<grid id>.yaml, keyed by item id.
+TRANSLATIONS_DIR = GRIDS_DIR / "i18n"
 
 ItemKind = Literal["criterion", "method"]
 
@@ -649,14 +652,107 @@ def read_grid_text(id_or_path: str | Path, folder: Path | str = GRIDS_DIR) -> tu
         raise GridError(t("grid.file_not_found", file=f"{path} ({error.strerror})")) from None
 
 
-def load_grid(id_or_path: str | Path, folder: Path | str = GRIDS_DIR) -> Grid:
+def load_grid(id_or_path: str | Path, folder: Path | str = GRIDS_DIR, *,
+              language: str | None = None) -> Grid:
     """Load and validate a grid by id (a file of data/grids/) or by path.
+
+    Args:
+        language: read the grid's texts in this language (see `translated`); None keeps
+            the grid's own language.
 
     Raises:
         GridError: unknown id, unreadable file, or every problem of an invalid file.
     """
     path, text = read_grid_text(id_or_path, folder)
-    return parse_grid(text, filename=path.name)
+    grid = parse_grid(text, filename=path.name)
+    return translated(grid, language) if language else grid
+
+
+# --- translations of a grid ----------------------------------------------------------
+
+
+def translation_languages(grid_id: str, folder: Path | str = TRANSLATIONS_DIR) -> list[str]:
+    """The languages a shipped grid is translated into (its own language not included)."""
+    root = Path(folder)
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / f"{grid_id}.yaml").is_file())
+
+
+def grid_translation(grid_id: str, language: str,
+                     folder: Path | str = TRANSLATIONS_DIR) -> dict[str, Any] | None:
+    """The raw translation file of a grid in a language (None when there is none)."""
+    return _read_translation(str(Path(folder) / language / f"{grid_id}.yaml"))
+
+
+@functools.cache
+def _read_translation(path: str) -> dict[str, Any] | None:
+    # Shipped files, read once per process like the message catalogues.
+    if not Path(path).is_file():
+        return None
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+
+
+def translation_ids(translation: dict[str, Any]) -> dict[str, set[str]]:
+    """The ids a translation file gives a text for, by kind (to compare with a grid's)."""
+    return {kind: {str(key) for key in (translation.get(kind) or {})}
+            for kind in ("sections", "items", "critical", "phases", "situations", "footnotes")}
+
+
+def translated(grid: Grid, language: str | None, folder: Path | str = TRANSLATIONS_DIR) -> Grid:
+    """A copy of `grid` whose texts are in `language`, for reading only.
+
+    Ids, kinds, weights, phases' sections, CTE and critical flags are the grid's own, so a
+    score never depends on the language it is read in; only texts change (the critical
+    reason too, which is an annotation). The grid itself comes back when `language` is its
+    own, or when no translation of this grid id and version exists; an id the translation
+    lacks keeps its original text.
+    """
+    if not language or language == grid.language:
+        return grid
+    data = grid_translation(grid.id, language, folder)
+    if data is None or str(data.get("version", "")) != grid.version:
+        return grid
+    items = {str(k): str(v) for k, v in (data.get("items") or {}).items()}
+    reasons = {str(k): str(v) for k, v in (data.get("critical") or {}).items()}
+    sections = {str(k): v or {} for k, v in (data.get("sections") or {}).items()}
+    phases = {str(k): str(v) for k, v in (data.get("phases") or {}).items()}
+    situations = {str(k): str(v) for k, v in (data.get("situations") or {}).items()}
+    footnotes = {str(k): str(v) for k, v in (data.get("footnotes") or {}).items()}
+
+    def item_in(item: Item) -> Item:
+        critical = item.critical
+        if critical is not None:
+            critical = reasons.get(item.id, critical)
+        return replace(item, text=items.get(item.id, item.text), critical=critical,
+                       children=tuple(item_in(child) for child in item.children))
+
+    def section_in(section: Section) -> Section:
+        texts = sections.get(section.id, {})
+        headings = tuple(texts.get("headings") or section.headings)
+        if len(headings) != len(section.headings):
+            headings = section.headings
+        link_texts = texts.get("links") or {}
+        return replace(
+            section, title=str(texts.get("title") or section.title), headings=headings,
+            criteria=tuple(item_in(i) for i in section.criteria),
+            methods=tuple(item_in(i) for i in section.methods),
+            links=tuple(Link(link.to, str(link_texts.get(link.to, link.text)))
+                        for link in section.links),
+        )
+
+    return replace(
+        grid,
+        title=str(data.get("title") or grid.title),
+        short_title=str(data.get("short_title") or grid.short_title),
+        language=language,
+        labels={**grid.labels, **{str(k): str(v) for k, v in (data.get("labels") or {}).items()}},
+        footnotes=tuple(NamedText(f.id, footnotes.get(f.id, f.text)) for f in grid.footnotes),
+        phases=tuple(Phase(p.id, phases.get(p.id, p.title), p.sections) for p in grid.phases),
+        situations=tuple(NamedText(s.id, situations.get(s.id, s.text)) for s in grid.situations),
+        situations_intro=str(data.get("situations_intro") or grid.situations_intro),
+        sections=tuple(section_in(s) for s in grid.sections),
+    )
 
 
 def changed_items(old: Grid, new: Grid) -> list[tuple[str, str]]:

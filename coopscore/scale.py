@@ -9,6 +9,7 @@ threshold: it reads them here.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -21,11 +22,36 @@ import yaml
 
 from .errors import ScaleError
 from .grid import Grid
-from .i18n import t
+from .i18n import current_language, t
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 SCALE_PATH = DATA_DIR / "scale.yaml"
 PROFILES_PATH = DATA_DIR / "profiles.yaml"
+# Translations of the shipped scale's texts: data/i18n/<language>/scale.yaml, keyed by the
+# answer values, band ids and role ids (the French texts stay in data/scale.yaml).
+TRANSLATIONS_DIR = DATA_DIR / "i18n"
+
+
+@functools.cache
+def scale_translation(language: str) -> dict[str, Any]:
+    """The raw translation of data/scale.yaml's texts in `language` ({} when there is none)."""
+    path = TRANSLATIONS_DIR / language / "scale.yaml"
+    if not path.is_file():
+        return {}
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def _in_language(own: str, own_language: str, group: str, key: str, name: str) -> str:
+    """A scale text in the session's language: the file's own text, or its translation."""
+    language = current_language()
+    if not group or language == own_language:
+        return own
+    entry = (scale_translation(language).get(group) or {}).get(key)
+    if isinstance(entry, dict) and entry.get(name):
+        return str(entry[name])
+    if isinstance(entry, str) and name == "label":
+        return entry
+    return own
 
 AnswerKind = Literal["criterion", "method"]
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -40,10 +66,22 @@ class Answer:
     """
 
     value: str
-    label: str
-    description: str = ""
+    own_label: str
+    own_description: str = ""
     level: int | None = None
     not_applicable: bool = False
+    group: str = ""  # levels, non_levels or method_answers: where its translation is found
+    language: str = "fr"  # the language of the scale file's own texts
+
+    @property
+    def label(self) -> str:
+        """The answer's label in the session's language."""
+        return _in_language(self.own_label, self.language, self.group, self.value, "label")
+
+    @property
+    def description(self) -> str:
+        return _in_language(self.own_description, self.language, self.group, self.value,
+                            "description")
 
 
 @dataclass(frozen=True)
@@ -51,9 +89,19 @@ class Band:
     """A reading of a 0–100 score: every score ≥ `min` (and below the next band) falls here."""
 
     id: str
-    label: str
+    own_label: str
     min: float
-    description: str = ""
+    own_description: str = ""
+    language: str = "fr"
+
+    @property
+    def label(self) -> str:
+        """The band's label in the session's language."""
+        return _in_language(self.own_label, self.language, "bands", self.id, "label")
+
+    @property
+    def description(self) -> str:
+        return _in_language(self.own_description, self.language, "bands", self.id, "description")
 
 
 @dataclass(frozen=True)
@@ -61,8 +109,14 @@ class Role:
     """A respondent's role in the project (« élu·e », « technicien·ne »...)."""
 
     id: str
-    label: str
+    own_label: str
     aliases: tuple[str, ...] = ()
+    language: str = "fr"
+
+    @property
+    def label(self) -> str:
+        """The role's label in the session's language."""
+        return _in_language(self.own_label, self.language, "roles", self.id, "label")
 
 
 @dataclass(frozen=True)
@@ -80,10 +134,10 @@ class Targets:
 class Scale:
     """Everything that turns raw answers into scores, as read from data/scale.yaml."""
 
-    question: str
+    own_question: str
     levels: tuple[Answer, ...]
     non_levels: tuple[Answer, ...]
-    method_question: str
+    own_method_question: str
     method_answers: tuple[Answer, ...]
     bands: tuple[Band, ...]
     targets: Targets = field(default_factory=Targets)
@@ -94,6 +148,16 @@ class Scale:
     flag_below: float = 2.0
     critical_factor: float = 2.0
     path: str = ""
+    language: str = "fr"
+
+    @property
+    def question(self) -> str:
+        """The question asked about a criterion, in the session's language."""
+        return _in_language(self.own_question, self.language, "questions", "criterion", "label")
+
+    @property
+    def method_question(self) -> str:
+        return _in_language(self.own_method_question, self.language, "questions", "method", "label")
 
     @property
     def max_level(self) -> int:
@@ -173,7 +237,7 @@ class Scale:
         answers = (*self.levels, *self.non_levels) if kind == "criterion" else self.method_answers
         accepted: dict[str, str] = {}
         for answer in answers:
-            for spelling in (answer.label, answer.value):
+            for spelling in (answer.own_label, answer.label, answer.value):
                 accepted[fold_key(spelling)] = answer.value
         return accepted
 
@@ -181,7 +245,7 @@ class Scale:
         """Accepted spellings (folded) of each role -> role id."""
         accepted: dict[str, str] = {}
         for role in self.roles:
-            for spelling in (*role.aliases, role.label, role.id):
+            for spelling in (*role.aliases, role.own_label, role.label, role.id):
                 accepted[fold_key(spelling)] = role.id
         return accepted
 
@@ -294,8 +358,8 @@ def _read_yaml(path: Path) -> Any:
                          [t("scale.yaml_syntax", file=path.name, detail=str(exc))]) from None
 
 
-def _answers(read: _Reader, nodes: list, where: str, *, levels: bool,
-             level_key: bool = False) -> tuple[Answer, ...]:
+def _answers(read: _Reader, nodes: list, where: str, *, levels: bool, group: str,
+             language: str, level_key: bool = False) -> tuple[Answer, ...]:
     answers = []
     for position, node in enumerate(nodes):
         node = read.mapping(node, f"{where}[{position}]")
@@ -315,9 +379,10 @@ def _answers(read: _Reader, nodes: list, where: str, *, levels: bool,
                 if isinstance(level, bool) or not isinstance(level, int):
                     read.add("bad_level", where=here, value=level)
                     level = None
-        answers.append(Answer(value=value, label=read.text(node, "label", here),
-                              description=read.text(node, "description", here, required=False),
-                              level=level, not_applicable=node.get("not_applicable") is True))
+        answers.append(Answer(value=value, own_label=read.text(node, "label", here),
+                              own_description=read.text(node, "description", here, required=False),
+                              level=level, not_applicable=node.get("not_applicable") is True,
+                              group=group, language=language))
     return tuple(answers)
 
 
@@ -331,15 +396,18 @@ def parse_scale(raw: Any, filename: str = "scale.yaml") -> Scale:
     raw = read.mapping(raw, "scale")
     criterion = read.mapping(raw.get("criterion"), "criterion")
     method = read.mapping(raw.get("method"), "method")
+    language = str(raw.get("language") or "fr")
     levels = _answers(read, read.sequence(criterion.get("levels"), "criterion.levels"),
-                      "criterion.levels", levels=True)
+                      "criterion.levels", levels=True, group="levels", language=language)
     non_level_nodes = criterion.get("non_levels") or []
     if not isinstance(non_level_nodes, list):
         read.add("not_a_list", where="criterion.non_levels")
         non_level_nodes = []
-    non_levels = _answers(read, non_level_nodes, "criterion.non_levels", levels=False)
+    non_levels = _answers(read, non_level_nodes, "criterion.non_levels", levels=False,
+                          group="non_levels", language=language)
     method_answers = _answers(read, read.sequence(method.get("answers"), "method.answers"),
-                              "method.answers", levels=False, level_key=True)
+                              "method.answers", levels=False, level_key=True,
+                              group="method_answers", language=language)
     criterion_values = [a.value for a in (*levels, *non_levels)]
     for value in {v for v in criterion_values if criterion_values.count(v) > 1}:
         read.add("duplicate_answer", value=value, where="criterion")
@@ -363,10 +431,11 @@ def parse_scale(raw: Any, filename: str = "scale.yaml") -> Scale:
         here = f"bands[{position}]"
         node = read.mapping(node, here)
         band_id = read.text(node, "id", here)
-        bands.append(Band(id=band_id, label=read.text(node, "label", here),
+        bands.append(Band(id=band_id, own_label=read.text(node, "label", here),
                           min=read.number(node, "min", here, 0.0) or 0.0,
-                          description=read.text(node, "description", here, required=False)))
-    for key in ("id", "label"):
+                          own_description=read.text(node, "description", here, required=False),
+                          language=language))
+    for key in ("id", "own_label"):
         seen = [getattr(b, key) for b in bands]
         for value in {v for v in seen if seen.count(v) > 1}:
             read.add("duplicate_answer", value=value, where="bands")
@@ -396,16 +465,16 @@ def parse_scale(raw: Any, filename: str = "scale.yaml") -> Scale:
         if role_id and not _ID.match(role_id):
             read.add("bad_answer_id", where=here, value=role_id)
         aliases = node.get("aliases") or []
-        roles.append(Role(id=role_id, label=read.text(node, "label", here),
-                          aliases=tuple(str(a) for a in aliases)))
+        roles.append(Role(id=role_id, own_label=read.text(node, "label", here),
+                          aliases=tuple(str(a) for a in aliases), language=language))
     role_ids = [r.id for r in roles]
     for role_id in {r for r in role_ids if role_ids.count(r) > 1}:
         read.add("duplicate_answer", value=role_id, where="roles")
 
     scale = Scale(
-        question=read.text(criterion, "question", "criterion"),
+        own_question=read.text(criterion, "question", "criterion"),
         levels=levels, non_levels=non_levels,
-        method_question=read.text(method, "question", "method"),
+        own_method_question=read.text(method, "question", "method"), language=language,
         method_answers=method_answers, bands=tuple(bands), targets=targets, roles=tuple(roles),
         agreement_within=read.number(team, "agreement_within", "team", 1.0, high=max_level) or 0.0,
         hotspot_spread=read.number(team, "hotspot_spread", "team", 2.0, high=max_level) or 0.0,

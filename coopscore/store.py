@@ -45,7 +45,7 @@ from . import failures, fsutil
 from . import grid as grid_module
 from .errors import NotFoundError, StoreError
 from .grid import Grid
-from .i18n import t
+from .i18n import current_language, t
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_DB_PATH = DATA_DIR / "coopscore.db"
@@ -361,12 +361,12 @@ def answer_vocabulary() -> AnswerVocabulary:
                             method_values=scale.method_values(), roles=scale.role_ids())
 
 
-def _read_labelled_list(filename: str, key: str) -> dict[str, str]:
-    data = yaml.safe_load((DATA_DIR / filename).read_text(encoding="utf-8"))
-    return {str(entry["id"]): str(entry["label"]) for entry in data[key]}
-
-
 @functools.cache
+def _read_ids(filename: str, key: str) -> tuple[str, ...]:
+    data = yaml.safe_load((DATA_DIR / filename).read_text(encoding="utf-8"))
+    return tuple(str(entry["id"]) for entry in data[key])
+
+
 @functools.cache
 def _profiles() -> dict:
     """The named target profiles of data/profiles.yaml, by id."""
@@ -376,14 +376,20 @@ def _profiles() -> dict:
 
 
 def programmes() -> dict[str, str]:
-    """Funding programmes {id: French label}, from data/programmes.yaml, in file order."""
-    return _read_labelled_list("programmes.yaml", "programmes")
+    """Funding programmes {id: label in the session's language}, ids from data/programmes.yaml.
+
+    Labels are the catalogue's `labels.programme_<id>` (data/locales/<lang>/labels.yaml).
+    """
+    return {pid: t(f"labels.programme_{pid}") for pid in _read_ids("programmes.yaml", "programmes")}
 
 
-@functools.cache
 def action_statuses() -> dict[str, str]:
-    """Action plan statuses {id: French label}, from data/action_statuses.yaml."""
-    return _read_labelled_list("action_statuses.yaml", "statuses")
+    """Action plan statuses {id: label in the session's language}, first one for a new action.
+
+    Ids from data/action_statuses.yaml; labels are the catalogue's `labels.action_status_<id>`.
+    """
+    return {sid: t(f"labels.action_status_{sid}")
+            for sid in _read_ids("action_statuses.yaml", "statuses")}
 
 
 @functools.cache
@@ -870,7 +876,9 @@ class Store:
             NotFoundError: unknown assessment.
         """
         assessment = self.assessment(assessment_id)
-        return self._stored_grid(assessment.grid, assessment.grid_version)
+        # Texts in the session's language; ids, weights and flags, hence scores, unchanged.
+        return grid_module.translated(self._stored_grid(assessment.grid, assessment.grid_version),
+                                      current_language())
 
     def _stored_grid(self, grid_id: str, version: str) -> Grid:
         cached = self._grids.get((grid_id, version))
