@@ -147,21 +147,17 @@ def navigation_ui(pages: dict[str, list]) -> None:
         st.divider()
 
 
-def language_ui(selector: bool = True) -> str:
+def language_ui() -> str:
     """The session's language: from ``?lang=`` on arrival, then the sidebar's choice; set for this run.
 
-    Args:
-        selector: draw the choice in the sidebar (not for a personal link, which has no sidebar).
+    The language is chosen on arrival with ``?lang=en`` and kept for the session. (An in-app
+    selector was tried: after a change of language, the next rerun drew nothing in the sidebar,
+    in AppTest and in Chromium alike; left for later, see the closing note of issue 11.)
     """
     choices = i18n.languages()
-    if "language" not in st.session_state:
+    if st.session_state.get("language") not in choices:
         asked = st.query_params.get("lang")
         st.session_state["language"] = asked if asked in choices else i18n.use_language(None)
-    if selector and len(choices) > 1:
-        i18n.use_language(st.session_state["language"])
-        with st.sidebar:
-            st.selectbox(t("app.language"), choices, key="language",
-                         format_func=lambda code: t(f"app.language_{code}"))
     language = i18n.use_language(st.session_state["language"])
     if language == i18n.DEFAULT_LANGUAGE:
         st.query_params.pop("lang", None)
