@@ -302,8 +302,9 @@ def test_kill_during_demo_leaves_all_or_nothing(tmp_path):
     db = tmp_path / "c.db"
     make_demo(db)
     before = dump(db)
-    # Killed while the 200 projects are being written (several seconds of work).
-    code = _kill_after(["demo", "--projects", "200"], db, delay=4.0)
+    # Killed while 2,000 projects are being made and written (about 10 s of work on an idle
+    # machine, far more on a busy one; 200 projects could end before the kill when idle).
+    code = _kill_after(["demo", "--projects", "2000"], db, delay=3.0)
     assert code == -signal.SIGKILL
     assert dump(db) == before
     with sqlite3.connect(db) as conn:
