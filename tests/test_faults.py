@@ -313,13 +313,15 @@ def test_kill_during_demo_leaves_all_or_nothing(tmp_path):
 
 def test_kill_during_backup_leaves_no_partial_file(tmp_path):
     db = tmp_path / "c.db"
-    make_demo(db, projects=60)
+    make_demo(db, projects=300)
     with open_store(db) as store:
         counts = store.counts()
     out = tmp_path / "out"
     out.mkdir()
     killed = 0
-    for attempt, delay in enumerate((1.2, 1.6, 2.0, 2.4, 2.8)):
+    # From just after start-up to well into the copy: on an idle machine a backup of 60 projects
+    # ended before the first kill (1.2 s); some delays must land inside the backup's work.
+    for attempt, delay in enumerate((0.4, 0.6, 0.8, 1.0, 1.3, 1.6, 2.0, 2.4, 2.8)):
         target = out / f"b{attempt}.db"
         if _kill_after(["backup", str(target)], db, delay) == -signal.SIGKILL:
             killed += 1
