@@ -80,5 +80,7 @@ def test_no_serious_accessibility_violation_and_own_title_and_lang(warm_server, 
                and v["id"] not in KNOWN_EXCEPTIONS]
     assert serious == [], [(v["id"], v["nodes"][0]["target"], v["nodes"][0]["failureSummary"])
                            for v in serious]
+    # The app sets lang from a script element; give it a moment to run after the page drew.
+    page.wait_for_function("document.documentElement.lang === 'fr'", timeout=10_000)
     assert page.evaluate("document.documentElement.lang") == "fr"
     assert page.title() == t("app.page_title", page=t(PAGES[path]))
