@@ -663,6 +663,50 @@ def _add_campaign_commands(subparsers: argparse._SubParsersAction) -> None:
     _add_db_argument(update)
     update.set_defaults(func=_project_update)
 
+# --- report: the fiche de maturité, the portfolio report (PDF) -------------------------
+
+
+def _report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import report, store
+
+    target = Path(args.output)
+    if target.is_dir():  # said before any work, and nothing is written
+        raise CoopscoreError(t("report.path_is_folder", path=target))
+    if not target.parent.is_dir():
+        raise CoopscoreError(t("report.no_folder", folder=target.parent))
+    with store.open_store(args.db) as database:
+        if args.assessment is not None:
+            assessment = database.assessment(args.assessment)
+            project = database.project(assessment.project_id)
+            data = report.fiche_pdf(database, args.assessment, consent=args.consent)
+            report.write_pdf(target, data)
+            print(t("report.fiche_written", project=project.name, label=assessment.label,
+                    path=target))
+            return 0
+        table, grid = report.portfolio_table_for(database, args.grid, programme=args.programme)
+        data = report.portfolio_pdf(table, grid, scope=report.portfolio_scope(args.programme))
+        report.write_pdf(target, data)
+    print(t("report.portfolio_written", projects=len(table), grid=grid.id, path=target))
+    return 0
+
+
+def _add_report_commands(subparsers: argparse._SubParsersAction) -> None:
+    from .report import CONSENT_LEVELS
+
+    parser = subparsers.add_parser("report", help=_help("report.help_report"))
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--assessment", type=_row_id, help=_help("report.help_assessment"))
+    which.add_argument("--portfolio", action="store_true", help=_help("report.help_portfolio"))
+    parser.add_argument("--programme", help=_help("report.help_programme"))
+    parser.add_argument("--grid", default="cooperation", help=_help("report.help_grid"))
+    parser.add_argument("--consent", choices=CONSENT_LEVELS, help=_help("report.help_consent"))
+    parser.add_argument("--output", "-o", required=True, help=_help("report.help_output"))
+    _add_db_argument(parser)
+    parser.set_defaults(func=_report)
+
+
 # --- access: grant, list, revoke ---------------------------------------------------
 
 
@@ -747,7 +791,7 @@ COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_backup_commands,
     _add_score_commands,
     _add_campaign_commands,
-
+    _add_report_commands,
     _add_access_commands,
 ]
 
