@@ -358,25 +358,31 @@ def _gap_blocks(table: pd.DataFrame, results: Results, assessment_id: int, grid:
     recommendations = recommendation_table(results.recommendations_for(assessment_id), grid,
                                            scale, actions)
     shown = ranking.head(TOP_GAPS)
-    blocks.append({"kind": "para", "text": t(
-        "report.gaps_intro", shown=fmt.integer(len(shown)),
-        total=fmt.plural(len(ranking), "report.stages_below", section=section))})
+    total = fmt.plural(len(ranking), "report.stages_below", section=section)
+    blocks.append({"kind": "para", "text": t("report.gaps_intro", shown=fmt.integer(len(shown)),
+                                             total=total) if len(shown) < len(ranking)
+                   else t("report.gaps_intro_all", total=total)})
     items = []
     for row in shown.itertuples():
         mine = recommendations[recommendations["section_id"] == row.section_id]
         entries = []
+        # a stage's methods share its « parce que » (the criteria below target): said once,
+        # above them; a method's own note only when it differs (a stage scored on its methods)
+        shared = mine["because_note"].iloc[0] if len(mine) and \
+            mine["because_note"].nunique() == 1 else None
         for rec in mine.head(METHODS_PER_STAGE).itertuples():
-            note = t("report.because", because=rec.because_note)
+            notes = [] if shared else [t("report.because", because=rec.because_note)]
             if rec.in_plan:
-                note += " · " + t("report.in_plan")
-            entries.append({"text": rec.text, "note": note})
+                notes.append(t("report.in_plan"))
+            entries.append({"text": rec.text, "note": " · ".join(notes) or None})
         if len(mine) > METHODS_PER_STAGE:
             entries.append({"text": fmt.plural(len(mine) - METHODS_PER_STAGE,
                                                "report.more_methods")})
         items.append({
             "title": row.stage, "band": row.band,
             "lines": [t("report.gap_line", score=fmt.number(row.score),
-                        target=fmt.number(row.target), gap=fmt.number(row.gap))],
+                        target=fmt.number(row.target), gap=fmt.number(row.gap))]
+            + ([{"label": t("report.because_label"), "text": shared}] if shared else []),
             "list": entries or [t("report.no_method_left")]})
     blocks.append({"kind": "entries", "items": items})
     return blocks
