@@ -302,7 +302,8 @@ def _export(args: argparse.Namespace) -> int:
             database.project(project_id)
             ids += list(database.assessments(project_id)["id"])
         target = exchange.export_file(database, args.path, ids if (args.assessment or args.project)
-                                      else None, fmt=args.format, table=args.table)
+                                      else None, fmt=args.format, table=args.table,
+                                      dialect=args.csv)
     print(t("exchange.exported", path=target))
     return 0
 
@@ -310,15 +311,19 @@ def _export(args: argparse.Namespace) -> int:
 def _template(args: argparse.Namespace) -> int:
     from . import exchange, store
 
-    project = assessment = None
+    project = assessment = cte = None
     if args.assessment is not None:
         with store.open_store(args.db) as database:
             campaign = database.assessment(args.assessment)
             grid = database.grid_of(args.assessment)
-            project, assessment = database.project(campaign.project_id).name, campaign.label
+            record = database.project(campaign.project_id)
+            project, assessment, cte = record.name, campaign.label, record.cte
     else:
         grid = grid_module.load_grid(args.grid)
-    data = exchange.questionnaire_bytes(grid, project=project, assessment=assessment)
+    # a .pdf asks for the paper version of the same questionnaire
+    make = exchange.questionnaire_pdf if str(args.output).lower().endswith(".pdf") \
+        else exchange.questionnaire_bytes
+    data = make(grid, project=project, assessment=assessment, cte=cte)
     write_atomic(args.output, data)
     print(t("exchange.template_written", path=args.output, grid=grid.id, version=grid.version))
     return 0
@@ -349,6 +354,8 @@ def _add_exchange_commands(subparsers: argparse._SubParsersAction) -> None:
                         help=_help("exchange.help_export_project"))
     export.add_argument("--format", choices=EXPORT_FORMATS, help=_help("exchange.help_export_format"))
     export.add_argument("--table", default="answers", help=_help("exchange.help_export_table"))
+    export.add_argument("--csv", choices=("fr", "comma"), default="fr",
+                        help=_help("exchange.help_export_csv"))
     _add_db_argument(export)
     export.set_defaults(func=_export)
 
