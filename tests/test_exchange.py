@@ -685,7 +685,7 @@ def test_the_questionnaire_workbook_is_print_ready(cooperation):
         assert "&P" in sheet.oddFooter.right.text
     stage = book.worksheets[1]
     assert stage.page_setup.orientation == "landscape"
-    assert stage.print_title_rows == "1:3"  # title and column headers on every page
+    assert stage.print_title_rows == "$1:$3"  # title and column headers on every page
     assert stage["B5"].alignment.wrap_text
 
 
