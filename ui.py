@@ -444,7 +444,15 @@ PRINT_CSS = """
   [data-testid="stStatusWidget"], [data-testid="stDownloadButton"], [data-testid="stButton"],
   [data-testid="stPageLink"], [data-testid="stElementToolbar"], [data-testid="stDataFrame"],
   [data-testid="stSelectbox"], [data-testid="stMultiSelect"], [data-testid="stCheckbox"],
-  [data-testid="stSegmentedControl"], [data-testid="stToggle"] { display: none !important; }
+  [data-testid="stSegmentedControl"], [data-testid="stToggle"], [data-testid="stToast"],
+  [data-testid="stToastContainer"] { display: none !important; }
+  /* flex columns ignore break-inside: the page's blocks print as plain blocks */
+  [data-testid="stVerticalBlock"] { display: block !important; }
+  [data-testid="stVerticalBlock"] > * { margin-bottom: 0.6rem; }
+  [data-testid="stElementContainer"], [data-testid="stHtml"], .coopscore-print-only {
+    width: 100% !important; max-width: 100% !important; }
+  [data-testid="stElementContainer"]:has([data-testid="stPlotlyChart"]) {
+    break-inside: avoid; page-break-inside: avoid; }
   .coopscore-print-only { display: block !important; }
   html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-testid="stMain"],
   [data-testid="stMainBlockContainer"] {
