@@ -445,9 +445,10 @@ PRINT_CSS = """
   [data-testid="stPageLink"], [data-testid="stElementToolbar"], [data-testid="stDataFrame"],
   [data-testid="stSelectbox"], [data-testid="stMultiSelect"], [data-testid="stCheckbox"],
   [data-testid="stSegmentedControl"], [data-testid="stToggle"], [data-testid="stToast"],
-  [data-testid="stToastContainer"] { display: none !important; }
+  [data-testid="stToastContainer"], [data-testid="stDialog"] { display: none !important; }
   /* flex columns ignore break-inside: the page's blocks print as plain blocks */
-  [data-testid="stVerticalBlock"] { display: block !important; }
+  [data-testid="stVerticalBlock"], [data-testid="stMain"], [data-testid="stAppViewContainer"] {
+    display: block !important; }
   [data-testid="stVerticalBlock"] > * { margin-bottom: 0.6rem; }
   [data-testid="stElementContainer"], [data-testid="stHtml"], .coopscore-print-only {
     width: 100% !important; max-width: 100% !important; }

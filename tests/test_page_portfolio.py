@@ -63,7 +63,7 @@ def test_every_project_is_listed_with_its_figures(demo_db):
     flagged = table[table["n_flags"] > 0].iloc[0]
     assert flagged["flags"] and flagged["programme_label"] and flagged["phase_label"]
     assert [b.label for b in at.get("download_button")] == [
-        "Rapport de portefeuille (PDF)", "Télécharger (CSV)", "Télécharger (Excel)"]
+        "Télécharger (CSV)", "Télécharger (Excel)", "Rapport de portefeuille (PDF)"]
 
 
 def test_the_critical_filter_keeps_only_flagged_projects(demo_db):
