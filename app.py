@@ -4,7 +4,8 @@ import streamlit as st
 
 from coopscore.i18n import t
 from coopscore.links import LINK_PARAMETER
-from ui import LINK_TOKEN_KEY, language_ui, navigation_ui, sidebar_selection_ui
+from ui import (LINK_TOKEN_KEY, language_ui, navigation_ui, print_styles_ui,
+                sidebar_selection_ui)
 
 st.set_page_config(page_icon=":material/hub:", layout="wide")
 personal_link = bool(st.query_params.get(LINK_PARAMETER) or st.session_state.get(LINK_TOKEN_KEY))
@@ -74,4 +75,5 @@ st.set_page_config(page_title=t("app.page_title", page=getattr(navigation, "titl
 st.html(f"<script>document.documentElement.lang = {language!r};</script>",
         unsafe_allow_javascript=True)
 sidebar_selection_ui()
+print_styles_ui()
 navigation.run()
