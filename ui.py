@@ -24,6 +24,7 @@ from coopscore import scale as scale_module
 from coopscore import store as store_module
 from coopscore.errors import CoopscoreError
 from coopscore.i18n import t
+from coopscore.markup import escape_markdown
 
 _load_grid = st.cache_data(show_spinner=False)(grid_module.load_grid)
 
@@ -305,6 +306,13 @@ def sidebar_selection_ui() -> Selection:
 # --- messages --------------------------------------------------------------------------
 
 
+def md(key: str, **values: object) -> str:
+    """`t()` for text shown as markdown: the values people typed (names of projects and
+    people, labels, comments, rationales) escaped, so that they read exactly as typed."""
+    return t(key, **{name: escape_markdown(value) if isinstance(value, str) else value
+                     for name, value in values.items()})
+
+
 def flash(message: str, kind: str = "success", slot: str = "") -> None:
     """Keep a message for the next run (callbacks run before the page draws).
 
@@ -355,18 +363,18 @@ def scored_assessment_ui() -> tuple[store_module.Project, store_module.Assessmen
         st.stop()
     project = db.project(project_id)
     if assessment_id is None:
-        st.info(t("team.pick_assessment", project=project.name))
+        st.info(md("team.pick_assessment", project=project.name))
         st.page_link("pages/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
         st.stop()
     assessment = db.assessment(assessment_id)
     results = results_for(assessment_id)
     grid = results.grid
     status = f" · {t('team.closed')}" if assessment.is_closed else ""
-    st.caption(t("team.context", project=project.name, label=assessment.label,
+    st.caption(md("team.context", project=project.name, label=assessment.label,
                  date=french_date(assessment.date), grid=grid.short_title or grid.title) + status)
     overall = results.one("overall", assessment_id)
     if overall.empty or int(overall["n_answered"].iloc[0]) == 0:
-        st.info(t("team.no_answer", label=assessment.label))
+        st.info(md("team.no_answer", label=assessment.label))
         st.page_link("pages/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
         st.stop()
     if int(overall["n_respondents"].iloc[0]) == 1:

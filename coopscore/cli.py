@@ -335,7 +335,8 @@ def _import(args: argparse.Namespace) -> int:
     with store.open_store(args.db) as database:
         result = exchange.import_answers(
             database, args.files, args.assessment, project_id=args.project, grid_id=args.grid,
-            label=args.label, date=args.date, dry_run=args.dry_run)
+            label=args.label, date=args.date, dry_run=args.dry_run,
+            allow_other_assessment=args.allow_other_assessment)
     key = "exchange.checked" if result.dry_run else "exchange.imported"
     print(t(key, answers=result.answers, respondents=result.respondents,
             assessment=result.assessment_id, label=result.label,
@@ -375,6 +376,8 @@ def _add_exchange_commands(subparsers: argparse._SubParsersAction) -> None:
     importing.add_argument("--label", help=_help("exchange.help_import_label"))
     importing.add_argument("--date", help=_help("exchange.help_import_date"))
     importing.add_argument("--dry-run", action="store_true", help=_help("exchange.help_import_dry_run"))
+    importing.add_argument("--allow-other-assessment", action="store_true",
+                           help=_help("exchange.help_import_allow_other"))
     _add_db_argument(importing)
     importing.set_defaults(func=_import)
 

@@ -642,6 +642,7 @@ class _ReadFile:
     name: str
     answers: pd.DataFrame | None
     problems: list[str]
+    other_assessment: bool = False  # refused only because it names another assessment
 
 
 def _is_questionnaire(data: bytes) -> bool:
@@ -885,6 +886,7 @@ def _read_one(source: Source, grid: Grid, scale: Scale, limits: Limits,
             problems = [t("exchange.other_assessment",
                           found=_shown_id(answers["assessment"].iloc[0]),
                           expected=assessment_id)]
+            return _ReadFile(name, None, problems, other_assessment=True)
         else:
             for column in ("respondent", "organisation", "comment"):
                 answers[column] = answers[column].map(restore)
@@ -963,7 +965,10 @@ def import_answers(store: Store, sources: Sequence[Source], assessment_id: int |
     valid = [read for read in files if read.answers is not None]
     problems += _conflicts_between_files(valid)
     if problems:
-        raise AnswersError(t("exchange.import_failed", count=len(problems)), problems)
+        error = AnswersError(t("exchange.import_failed", count=len(problems)), problems)
+        # the files a person may confirm (allow_other_assessment) rather than correct
+        error.other_assessment_files = [read.name for read in files if read.other_assessment]
+        raise error
 
     answers = pd.concat([read.answers.assign(file=read.name) for read in valid],
                         ignore_index=True)

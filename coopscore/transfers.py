@@ -45,6 +45,8 @@ class ImportCheck:
         message: the French summary (« Rien n'a été importé : 3 problème(s)… » on failure).
         problems: every problem, each naming its file and line (empty when ready).
         result: the dry run's counts (answers, respondents) when ready, else None.
+        other_assessment_files: the files refused only because their `assessment` column
+            names another assessment (a person may confirm them: allow_other_assessment).
         preview: one row per person: respondent, role (id), organisation, files (names,
             comma-separated), answers (rows to write), replaced (answers already stored
             for that person and item, which the import replaces), new (not yet a
@@ -54,6 +56,7 @@ class ImportCheck:
     message: str
     problems: list[str] = field(default_factory=list)
     result: exchange.ImportResult | None = None
+    other_assessment_files: list[str] = field(default_factory=list)
     preview: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PREVIEW_COLUMNS))
 
     @property
@@ -119,7 +122,9 @@ def check_import(store: Store, sources: Sequence[exchange.Source],
                                          dry_run=True, scale=scale,
                                          allow_other_assessment=allow_other_assessment)
     except CoopscoreError as error:
-        return ImportCheck(error.message, list(error.problems))
+        return ImportCheck(error.message, list(error.problems),
+                           other_assessment_files=list(getattr(error, "other_assessment_files",
+                                                               [])))
     return ImportCheck(t("exchange.checked", answers=result.answers,
                          respondents=result.respondents),
                        result=result, preview=_preview(store, result.rows, assessment_id))

@@ -15,7 +15,7 @@ from coopscore.i18n import t
 from coopscore.scale import Scale
 from coopscore.store import programmes
 from questionnaire import questionnaire_ui
-from ui import flash, guarded, load_grid, load_scale, select, show_flashes, store
+from ui import flash, guarded, load_grid, load_scale, md, select, show_flashes, store
 
 
 # --- creation forms -------------------------------------------------------------------
@@ -49,7 +49,7 @@ def new_project_ui(expanded: bool) -> None:
                     flash(t("app.assess_territory_missing"), "error")
                     st.rerun()
                 project_id = guarded(db.create_project, name, territory_id, programme, phase, cte,
-                                     success=t("app.assess_project_created", name=name.strip()))
+                                     success=md("app.assess_project_created", name=name.strip()))
                 if project_id is not None:
                     select(project_id)
                 st.rerun()
@@ -79,7 +79,7 @@ def edit_project_ui(project) -> None:
                 except CoopscoreError as error:
                     st.error(str(error))  # under the form; nothing changed
                 else:
-                    flash(t("app.assess_project_saved", name=name.strip(),
+                    flash(md("app.assess_project_saved", name=name.strip(),
                             phase=phases.get(phase) or t("app.assess_phase_unknown")),
                           slot=form)
                     st.rerun()
@@ -101,7 +101,7 @@ def new_assessment_ui(project_id: int, expanded: bool) -> None:
             if st.form_submit_button(t("app.assess_create_assessment"), type="primary"):
                 assessment_id = guarded(db.create_assessment, project_id, grid_id, label, day,
                                         anonymous=anonymous,
-                                        success=t("app.assess_assessment_created", label=label)
+                                        success=md("app.assess_assessment_created", label=label)
                                         + (" " + t("app.assess_anonymous_created")
                                            if anonymous else ""))
                 if assessment_id is not None:
@@ -130,7 +130,7 @@ def _add_respondent(assessment_id: int) -> None:
         st.session_state[f"{form}_message"] = ("error", str(error))
         return
     st.session_state[f"{form}_message"] = (
-        "success", t("app.assess_respondent_added", name=str(name).strip()))
+        "success", md("app.assess_respondent_added", name=str(name).strip()))
     st.session_state["respondent_id"] = respondent_id
     st.session_state[_respondent_key(assessment_id)] = respondent_id  # widget not drawn yet
 
@@ -151,7 +151,7 @@ def respondent_ui(assessment_id: int, scale: Scale) -> int | None:
         st.session_state[key] = None
     if current in people:
         name, role = people[current]
-        st.info(t("questionnaire.answering_as", name=name, role=role), icon=":material/person:")
+        st.info(md("questionnaire.answering_as", name=name, role=role), icon=":material/person:")
     if people:
         st.selectbox(t("questionnaire.change_person") if current in people
                      else t("app.assess_respondent"), list(people), index=None,
@@ -195,7 +195,7 @@ project = db.project(project_id)
 edit_project_ui(project)
 new_assessment_ui(project_id, expanded=assessment_id is None)
 if assessment_id is None:
-    st.info(t("app.assess_pick_assessment", project=project.name))
+    st.info(md("app.assess_pick_assessment", project=project.name))
     st.stop()
 
 respondent_id = respondent_ui(assessment_id, scale)

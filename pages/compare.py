@@ -9,12 +9,13 @@ import streamlit as st
 from coopscore import charts
 from coopscore.grid import Grid
 from coopscore.i18n import t
+from coopscore.markup import escape_markdown
 from coopscore.portfolio import (
     band_ranges, comparison_table, default_comparison, grid_results, left_out, phase_titles,
     portfolio_table, stage_labels, stage_matrix, stage_quartiles, unique_labels,
 )
 from coopscore.results import Results
-from ui import grid_choice_ui, load_scale, portfolio_results, store
+from ui import grid_choice_ui, load_scale, md, portfolio_results, store
 
 ASSESS_PAGE = "pages/assess.py"
 
@@ -53,7 +54,7 @@ def radars_ui(results: Results, scored: pd.DataFrame, matrix: pd.DataFrame,
     st.plotly_chart(figure, key="compare_radars")
     if any(label.replace("<br>", " ") != name for label, name in zip(labels, scored["name"])):
         st.caption(t("readings.radar_names", names=" ; ".join(
-            f"{k}. {name}" for k, name in enumerate(scored["name"], start=1))))
+            f"{k}\\. {escape_markdown(name)}" for k, name in enumerate(scored["name"], start=1))))
 
 
 def left_out_ui(projects: pd.DataFrame, grid: Grid) -> None:
@@ -62,7 +63,7 @@ def left_out_ui(projects: pd.DataFrame, grid: Grid) -> None:
     if missing.empty:
         return
     with st.expander(t("readings.left_out_heading", count=len(missing))):
-        st.markdown("\n".join(t("readings.left_out_line", name=row.name, reason=row.reason)
+        st.markdown("\n".join(md("readings.left_out_line", name=row.name, reason=row.reason)
                                for row in missing.itertuples()))
 
 

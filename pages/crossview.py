@@ -20,7 +20,7 @@ from coopscore.markup import escape_markdown
 from coopscore.results import Results
 from coopscore.scale import Scale
 from coopscore.store import Assessment
-from ui import flash, guarded, load_scale, results_for, show_flashes, store
+from ui import flash, guarded, load_scale, md, results_for, show_flashes, store
 
 ASSESS_PAGE = "pages/assess.py"
 ITEM_WIDTH = 70  # characters of a point of vigilance's text in lists
@@ -310,7 +310,7 @@ def agreed_ui(results: Results, assessment: Assessment, scale: Scale) -> None:
                 t("facilitation.agreed_item", id=row.item, text=text),
                 t("facilitation.agreed_value", value=value_label(grid, scale, row.item, row.value),
                   median=number(medians.get(row.item))),
-                t("facilitation.agreed_rationale", rationale=row.rationale) if row.rationale
+                md("facilitation.agreed_rationale", rationale=row.rationale) if row.rationale
                 else t("facilitation.agreed_no_rationale"),
             ]))
             info.caption(t("facilitation.agreed_date",
@@ -331,7 +331,7 @@ assessment = selected_assessment_ui()
 if assessment is None:
     st.stop()
 project = store().project(assessment.project_id)
-st.caption(t("facilitation.crossview_question", project=project.name, assessment=t(
+st.caption(md("facilitation.crossview_question", project=project.name, assessment=t(
     "facilitation.campaign_label", label=assessment.label,
     date=dt.date.fromisoformat(assessment.date).strftime("%d/%m/%Y"))))
 scale = load_scale()

@@ -18,10 +18,8 @@ from coopscore import exchange, transfers
 from coopscore.answers import MAX_FILE_BYTES
 from coopscore.i18n import t
 from coopscore.store import Assessment, Project, Store
-from ui import (
-    available_grids, flash, french_date, guarded, load_grid, load_scale, select, show_flashes,
-    store,
-)
+from ui import (available_grids, flash, french_date, guarded, load_grid, load_scale, md, select,
+                show_flashes, store)
 
 ASSESS_PAGE = "pages/assess.py"
 RESULTS_PAGE = "pages/results.py"
@@ -29,6 +27,7 @@ UPLOAD_ROUND = "data_upload_round"
 CHECKED = "_data_import_check"
 IMPORTED = "_data_imported"
 TARGET = "data_import_target"
+ALLOW_OTHER = "data_import_allow_other_"  # + the files' digest
 EXPORT_FORMATS = ("xlsx", "zip", "json")
 UPLOAD_LIMIT_MB = MAX_FILE_BYTES // 1024 // 1024  # the import's own limit, shown by the widget
 _MARKDOWN_SIGNS = re.compile(r"([\\`*_\[\]<>$~|#])")
@@ -63,12 +62,12 @@ def import_target_ui(db: Store, project: Project, assessment: Assessment | None
     if assessment is not None and not assessment.is_closed:
         options.append("selected")
     options.append("new")
-    labels = {"new": t("data_page.target_new", project=project.name)}
+    labels = {"new": md("data_page.target_new", project=project.name)}
     if assessment is not None:
-        labels["selected"] = t("data_page.target_selected", label=assessment.label,
+        labels["selected"] = md("data_page.target_selected", label=assessment.label,
                                date=french_date(assessment.date))
     if assessment is not None and assessment.is_closed:
-        st.caption(t("data_page.target_closed", label=assessment.label))
+        st.caption(md("data_page.target_closed", label=assessment.label))
     choice = st.radio(t("data_page.target_label"), options, format_func=labels.get, key=TARGET)
     if choice == "selected":
         return {"assessment_id": assessment.id}, assessment.label
@@ -204,9 +203,21 @@ def import_ui(db: Store, project: Project | None, assessment: Assessment | None)
         return
     target, label = chosen
     sources = [(upload.name, upload.getvalue()) for upload in files]
+    # a confirmation holds for these very files only
+    allow_key = ALLOW_OTHER + hashlib.sha256(b"".join(
+        name.encode("utf-8") + hashlib.sha256(data).digest() for name, data in sources)).hexdigest()
+    allowed = bool(st.session_state.get(allow_key))
+    if allowed:
+        target = {**target, "allow_other_assessment": True}
     check = checked(db, sources, target)
     if not check.ready:
         problems_ui(check, [name for name, _ in sources])
+    if "assessment_id" in target and (allowed or check.other_assessment_files):
+        st.checkbox(t("data_page.allow_other", label=plain(label),
+                      files=", ".join(plain(n) for n in check.other_assessment_files)
+                      or t("data_page.allow_other_these")),
+                    key=allow_key, help=t("data_page.allow_other_help"))
+    if not check.ready:
         return
     preview_ui(check, label)
     if st.button(t("data_page.import_button"), type="primary", icon=":material/upload:",
@@ -243,7 +254,7 @@ def questionnaire_ui(db: Store, project: Project | None, assessment: Assessment 
                 sections=len(grid.sections), criteria=len(grid.criteria()),
                 criteria_word=grid.label("criteria").lower(), methods=len(grid.methods()))
     if same_grid:
-        caption += " " + t("data_page.questionnaire_version_of", label=assessment.label)
+        caption += " " + md("data_page.questionnaire_version_of", label=assessment.label)
     st.caption(caption)
     # the selected project's CTE status decides whether CTE-only items are asked at all
     cte = project.cte if project is not None else None

@@ -13,7 +13,8 @@ from coopscore import links
 from coopscore.errors import CoopscoreError
 from coopscore.format import plural
 from coopscore.i18n import t
-from ui import flash, french_date, load_scale, show_flashes, store
+from coopscore.markup import escape_markdown
+from ui import flash, french_date, load_scale, md, show_flashes, store
 
 st.title(t("followup.title"))
 db = store()
@@ -70,12 +71,12 @@ def revoke(respondent_id: int, name: str) -> None:
     if run(links.revoke_link, db, respondent_id) is not None:
         st.session_state[ISSUED_KEY] = [link for link in st.session_state.get(ISSUED_KEY, [])
                                         if link.respondent_id != respondent_id]
-        flash(t("followup.revoked", name=name))
+        flash(md("followup.revoked", name=name))
     st.session_state.pop(CONFIRM_KEY, None)
 
 
 frame = links.followup(db, assessment_id)
-st.caption(t("followup.intro", label=assessment.label))
+st.caption(md("followup.intro", label=assessment.label))
 if assessment.is_closed:
     st.warning(t("followup.closed"), icon=":material/lock:")
 elif assessment.closes_on:
@@ -133,17 +134,17 @@ if not frame.empty and not assessment.is_closed:
                                   key=f"followup_person_{assessment_id}")
     if chosen is not None:
         one, two = st.columns(2)
-        one.button(t("followup.new_link_for", name=names[chosen]), key="followup_new_one",
+        one.button(md("followup.new_link_for", name=names[chosen]), key="followup_new_one",
                    icon=":material/autorenew:",
                    on_click=lambda: st.session_state.update({CONFIRM_KEY: int(chosen)}))
-        two.button(t("followup.revoke_for", name=names[chosen]), key="followup_revoke_one",
+        two.button(md("followup.revoke_for", name=names[chosen]), key="followup_revoke_one",
                    icon=":material/link_off:", on_click=revoke, args=(int(chosen), names[chosen]))
     pending = st.session_state.get(CONFIRM_KEY)
     if pending is not None:
         targets = remind_ids if pending == "remind" else [pending]
         with_link = [names[r] for r in targets if r in names and r not in without]
-        st.warning(t("followup.confirm_new_links", count=len(targets),
-                     names=", ".join(with_link) or "—"), icon=":material/warning:")
+        st.warning(md("followup.confirm_new_links", count=len(targets),
+                      names=", ".join(with_link) or "—"), icon=":material/warning:")
         yes, no = st.columns(2)
         yes.button(t("followup.confirm"), type="primary", key="followup_confirm",
                    on_click=new_links, args=(targets,))
@@ -154,7 +155,7 @@ if not frame.empty and not assessment.is_closed:
     if issued:
         st.markdown(f"**{t('followup.issued_heading', count=len(issued))}**")
         for link in issued:
-            st.markdown(t("followup.issued_line", name=link.name, role=roles.get(link.role, link.role)))
+            st.markdown(md("followup.issued_line", name=link.name, role=roles.get(link.role, link.role)))
             st.code(link.url, language=None)
         csv_col, xlsx_col = st.columns(2)
         csv_col.download_button(t("followup.download_csv"), links.links_csv(issued),
@@ -197,7 +198,7 @@ def _remove(respondent_id: int, name: str) -> None:
     else:
         st.session_state[ISSUED_KEY] = [link for link in st.session_state.get(ISSUED_KEY, [])
                                         if link.respondent_id != respondent_id]
-        flash(t("followup.removed", name=name), slot=CAMPAIGN)
+        flash(md("followup.removed", name=name), slot=CAMPAIGN)
     st.session_state.pop(REMOVE_KEY, None)
 
 
@@ -232,17 +233,16 @@ else:
                               format_func=people.get, key=f"followup_remove_{assessment_id}",
                               placeholder=t("followup.person_placeholder"))
         if chosen is not None:
-            st.button(t("followup.remove_for", name=people[chosen]), key="followup_remove",
+            st.button(md("followup.remove_for", name=people[chosen]), key="followup_remove",
                       icon=":material/person_remove:",
                       on_click=lambda: st.session_state.update({REMOVE_KEY: int(chosen)}))
         pending = st.session_state.get(REMOVE_KEY)
         if pending in people:
-            count = int(answered[pending])
-            st.warning(plural(count, "followup.confirm_remove", name=people[pending]) if count
-                       else t("followup.confirm_remove_none", name=people[pending]),
-                       icon=":material/warning:")
+            count, name = int(answered[pending]), escape_markdown(people[pending])
+            st.warning(plural(count, "followup.confirm_remove", name=name) if count
+                       else t("followup.confirm_remove_none", name=name), icon=":material/warning:")
             yes, no = st.columns(2)
-            yes.button(t("followup.confirm_remove_yes", name=people[pending]), type="primary",
+            yes.button(md("followup.confirm_remove_yes", name=people[pending]), type="primary",
                        key="followup_remove_yes", on_click=_remove,
                        args=(int(pending), people[pending]))
             no.button(t("followup.cancel"), key="followup_remove_no",
@@ -265,7 +265,7 @@ if not assessment.is_closed:
                 st.error(str(error))  # next to the form that caused it; nothing written
             else:
                 keep_issued([link])
-                flash(t("followup.added", name=link.name))
+                flash(md("followup.added", name=link.name))
                 st.rerun()
     with list_tab, st.form(f"followup_add_list_{assessment_id}"):
         st.caption(t("followup.list_help"))

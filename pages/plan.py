@@ -10,7 +10,7 @@ from coopscore.exchange import csv_bytes
 from coopscore.i18n import t
 from coopscore.plan import plan_changes, plan_table
 from coopscore.store import action_statuses
-from ui import flash, guarded, show_flashes, store
+from ui import flash, guarded, md, show_flashes, store
 
 st.title(t("app.plan_title"))
 show_flashes()
@@ -25,7 +25,7 @@ project = db.project(project_id)
 grid = db.grid_of(assessment_id) if assessment_id is not None else None
 statuses = action_statuses()
 actions = db.actions(project_id=project_id)
-st.caption(t("app.plan_intro", project=project.name))
+st.caption(md("app.plan_intro", project=project.name))
 
 if actions.empty:
     st.info(t("app.plan_empty"))

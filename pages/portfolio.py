@@ -19,10 +19,8 @@ from coopscore.portfolio import (
 )
 from coopscore.scale import Scale, load_profiles
 from coopscore.store import programmes
-from ui import (
-    flash, grid_choice_ui, load_scale, portfolio_results, printable_table_ui, select, show_flashes,
-    store,
-)
+from ui import (flash, grid_choice_ui, load_scale, md, portfolio_results, printable_table_ui, select,
+                show_flashes, store)
 
 ASSESS_PAGE = "pages/assess.py"
 RESULTS_PAGE = "pages/results.py"
@@ -141,7 +139,7 @@ def reasons_ui(shown: pd.DataFrame) -> None:
     if at_risk.empty:
         return
     st.subheader(t("targets.reasons_heading", count=len(at_risk)))
-    st.markdown("\n".join(t("targets.reason_line", name=row.name, reason=row.risk)
+    st.markdown("\n".join(md("targets.reason_line", name=row.name, reason=row.risk)
                            for row in at_risk.itertuples()))
 
 
@@ -151,7 +149,7 @@ def open_project(row: pd.Series) -> None:
     if pd.isna(row["score"]):
         assessment_id = None if pd.isna(row["assessment"]) else int(row["assessment"])
         select(project_id, assessment_id)
-        flash(t("portfolio.opened_unassessed", name=row["name"]), "info")
+        flash(md("portfolio.opened_unassessed", name=row["name"]), "info")
         st.switch_page(ASSESS_PAGE)
     select(project_id, int(row["assessment"]))
     st.switch_page(RESULTS_PAGE)

@@ -5,7 +5,7 @@ import streamlit as st
 from coopscore import links
 from coopscore.errors import LinkError
 from coopscore.i18n import t
-from ui import LINK_TOKEN_KEY, load_scale, store
+from ui import LINK_TOKEN_KEY, load_scale, md, store
 
 db = store()
 try:
@@ -17,13 +17,13 @@ except LinkError as error:
 
 person, assessment = target.respondent, target.assessment
 role = load_scale().role_label(person.role)
-st.title(t("respond.heading", project=target.project_name, label=assessment.label))
-st.info(t("respond.banner", name=person.name, role=role), icon=":material/person:")
+st.title(md("respond.heading", project=target.project_name, label=assessment.label))
+st.info(md("respond.banner", name=person.name, role=role), icon=":material/person:")
 
 REVIEW_KEY = f"_respond_review_{person.id}"
 answered, total = links.respondent_progress(db, assessment.id, person.id)
 if total and answered >= total and not st.session_state.get(REVIEW_KEY):
-    st.success(t("respond.thanks", name=person.name), icon=":material/task_alt:")
+    st.success(md("respond.thanks", name=person.name), icon=":material/task_alt:")
     st.caption(t("respond.thanks_detail"))
     st.button(t("respond.review"), key="respond_review",
               on_click=lambda: st.session_state.update({REVIEW_KEY: True}))

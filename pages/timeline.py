@@ -16,7 +16,7 @@ from coopscore import charts, progress
 from coopscore.grid import Grid
 from coopscore.i18n import t
 from coopscore.labels import band_ranges, stage_labels
-from ui import campaign_results, load_scale, show_flashes, store
+from ui import campaign_results, load_scale, md, show_flashes, store
 
 ASSESS_PAGE = "pages/assess.py"
 
@@ -54,7 +54,7 @@ def campaigns_ui() -> pd.DataFrame | None:
     campaigns = progress.campaigns(every, grid_id)
     project = db.project(project_id)
     grid = db.grid_of(int(campaigns["id"].iloc[-1]))
-    st.caption(t("facilitation.timeline_question", project=project.name, grid=grid.short_title))
+    st.caption(md("facilitation.timeline_question", project=project.name, grid=grid.short_title))
     others = len(every) - len(campaigns)
     if others:
         st.caption(t("facilitation.timeline_other_grid", count=others))

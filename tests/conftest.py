@@ -177,3 +177,11 @@ def deferred_downloads(monkeypatch) -> dict:
 
     monkeypatch.setattr(MediaFileManager, "add_deferred", record)
     return recorded
+
+
+def rendered(text: str) -> str:
+    """What CommonMark shows of markdown source with backslash escapes (user text escaped by
+    coopscore.markup reads as typed)."""
+    import re
+
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text).replace("  \n", "\n").replace("\u00a0", " ")

@@ -155,3 +155,23 @@ def test_report_needs_an_assessment_or_the_portfolio(capsys, tmp_path):
     except SystemExit as stop:
         assert stop.code == 2
     assert "--assessment" in capsys.readouterr().err
+
+
+def test_import_of_another_assessments_file_needs_the_flag(demo_db, tmp_path):
+    from coopscore.exchange import export_bytes
+    from coopscore.store import open_store
+
+    with open_store(demo_db) as db:
+        source = int(db.answers().iloc[0]["assessment"])
+        project = db.assessment(source).project_id
+        target = db.create_assessment(project, db.assessment(source).grid, "Reprise")
+        path = tmp_path / "ancienne.csv"
+        path.write_bytes(export_bytes(db, "csv", [source]))
+        expected = len(db.answers(source))
+    common = ["import", str(path), "--assessment", str(target), "--db", str(demo_db)]
+    assert main(common) == 2
+    with open_store(demo_db) as db:
+        assert db.answers(target).empty
+    assert main([*common, "--allow-other-assessment"]) == 0
+    with open_store(demo_db) as db:
+        assert len(db.answers(target)) == expected

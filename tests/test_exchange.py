@@ -598,7 +598,9 @@ def test_a_file_naming_another_assessment_is_a_problem_to_confirm_in_the_data_pa
     assert refused.problems == [
         f"export.csv, le fichier est celui de l'évaluation n° {case.assessment} (colonne "
         f"assessment), or vous importez dans l'évaluation n° {copy} ; vérifiez que c'est le bon "
-        "fichier, ou videz la colonne assessment pour importer ces réponses ici."]
+        "fichier. Si c'est voulu, confirmez-le (case à cocher sous la liste, ou "
+        "--allow-other-assessment en ligne de commande) ou videz la colonne assessment."]
+    assert refused.other_assessment_files == ["export.csv"]
     confirmed = check_import(case.store, [("export.csv", data)], copy, allow_other_assessment=True)
     assert confirmed.ready and confirmed.result.answers == 12
 

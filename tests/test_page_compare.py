@@ -7,7 +7,7 @@ import json
 
 from coopscore.store import open_store
 
-from .conftest import app_test
+from .conftest import app_test, rendered
 
 PAGE = "pages/compare.py"
 
@@ -128,7 +128,7 @@ def test_projects_left_out_are_named_with_why_and_switching_grid_updates_them(de
     at = app_test(PAGE)
     assert not at.exception
     (expander,) = [e for e in at.expander if e.label.startswith("Projets hors comparaison")]
-    text = "\n".join(m.value for m in expander.markdown)
+    text = rendered("\n".join(m.value for m in expander.markdown))
     assert "évalué sur une autre grille : « " in text
     grid_control = next(w for w in at.get("button_group") if w.key == "compare_grid")
     grid_control.set_value("dialogue").run()

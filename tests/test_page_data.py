@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from coopscore.store import open_store
 
-from .conftest import FILES, app_test
+from .conftest import FILES, app_test, rendered
 
 PAGE = "pages/data.py"
 SECTIONS = ["1. Importer des réponses", "2. Questionnaire vierge pour un atelier", "3. Exporter",
@@ -180,6 +180,35 @@ def test_a_closed_assessment_is_not_offered_as_the_target(demo_db):
         closed = db.assessments().query("status == 'closed'").iloc[0]
     at = app_test(PAGE, project_id=int(closed["project"]), assessment_id=int(closed["id"]))
     assert not at.exception
-    assert at.radio(key="data_import_target").options == [
+    assert [rendered(o) for o in at.radio(key="data_import_target").options] == [
         f"Dans une nouvelle évaluation du projet « {closed['project_name']} »"]
     assert any("est clôturée" in c.value for c in at.caption)
+
+
+def test_a_file_of_another_assessment_is_imported_only_once_confirmed(demo_db):
+    from coopscore.exchange import export_bytes
+
+    with open_store(demo_db) as db:
+        project_id, source = _open_assessment(db)
+        data = export_bytes(db, "csv", [source])
+        expected = len(db.answers(source))
+        assessment_id = db.create_assessment(project_id, "cooperation", "Reprise")
+        before = db.dump()
+    at = app_test(PAGE, project_id=project_id, assessment_id=assessment_id)
+    _upload(at, ("ancienne.csv", data))
+    assert not at.exception
+    assert any(f"celui de l'évaluation n° {source}" in m for m in _markdown(at).split("\n"))
+    assert not [b for b in at.button if b.key == "data_import_button"]
+    (confirm,) = [c for c in at.checkbox if c.label.startswith("Je confirme")]
+    assert "ancienne.csv" in confirm.label and "« Reprise »" in confirm.label
+    with open_store(demo_db) as db:
+        assert db.dump() == before
+    confirm.check().run()
+    assert not at.exception
+    assert "prêtes à importer" in at.success[0].value
+    with open_store(demo_db) as db:
+        assert db.dump() == before, "the check wrote nothing"
+    at.button(key="data_import_button").click().run()
+    assert not at.exception
+    with open_store(demo_db) as db:
+        assert len(db.answers(assessment_id)) == expected

@@ -6,7 +6,7 @@ import pandas as pd
 
 from coopscore.store import open_store
 
-from .conftest import app_test
+from .conftest import app_test, rendered
 
 PAGE = "pages/portfolio.py"
 
@@ -54,7 +54,7 @@ def test_every_project_is_listed_with_its_figures(demo_db):
     assert [s.value for s in at.subheader] == [
         "Répartition des indices globaux", "Projets",
         f"Pourquoi ces {len(at_risk)} projets sont à risque"]
-    reasons = "\n".join(m.value for m in at.markdown)
+    reasons = rendered("\n".join(m.value for m in at.markdown))
     assert all(f"**{row.name}** — {row.risk}" in reasons for row in at_risk.itertuples())
     assert len(at.get("plotly_chart")) == 1
     unassessed = table[table["score"].isna()]

@@ -73,3 +73,40 @@ def test_reference_switches_to_the_dialogue_grid():
     headings = [s.value for s in at.subheader]
     assert headings[2] == "Axe 3 — Agir auprès des élus"
     assert "**Leviers**" in _markdown(at)
+
+
+HOSTILE = "**Gras** :red[rouge] $x^2$ [lien](http://exemple.org) <b>b</b>"
+
+
+def test_names_people_typed_read_as_typed_on_every_page(tmp_path, monkeypatch):
+    """A project, an assessment and a person named with markup: no page reads it as markup."""
+    from coopscore.store import open_store
+
+    from .conftest import app_test
+
+    path = tmp_path / "hostile.db"
+    monkeypatch.setenv("COOPSCORE_DB", str(path))
+    with open_store(path) as db:
+        territory = db.create_territory("Pays " + HOSTILE)
+        project = db.create_project("Projet " + HOSTILE, territory, phase="emergence")
+        assessment = db.create_assessment(project, "cooperation", "Campagne " + HOSTILE)
+        people = [db.add_respondent(assessment, f"{n} {HOSTILE}", "elu") for n in (1, 2, 3)]
+        for person in people:
+            db.save_answer(assessment, person, "S01.V01", "2", "Avis " + HOSTILE)
+            db.save_answer(assessment, person, "S01.V02", str(person % 4))
+    seen = 0
+    for page in ["pages/assess.py", "pages/results.py", "pages/gaps.py", "pages/plan.py",
+                 "pages/followup.py", "pages/crossview.py", "pages/timeline.py",
+                 "pages/compare.py", "pages/portfolio.py", "pages/data.py"]:
+        at = app_test(page, project_id=project, assessment_id=assessment,
+                      respondent_id=people[0])
+        assert not at.exception, page
+        shown = [e.value for kind in ("markdown", "caption", "info", "success", "warning",
+                                      "error", "title", "subheader", "header")
+                 for e in at.get(kind) if isinstance(getattr(e, "value", None), str)]
+        shown += [b.label for b in at.button]
+        for text in shown:
+            assert "**Gras**" not in text and ":red[rouge]" not in text, (page, text)
+            assert "[lien](http" not in text and "$x^2$" not in text, (page, text)
+        seen += sum(r"\*\*Gras\*\*" in text for text in shown)
+    assert seen >= 8, "the names are shown, escaped"
