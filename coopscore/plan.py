@@ -92,3 +92,26 @@ def plan_changes(before: pd.DataFrame, after: pd.DataFrame,
         if fields:
             updates[action_id] = fields
     return updates, deletions
+
+
+def with_changes(table: pd.DataFrame, updates: Mapping[int, Mapping[str, object]],
+                 deletions: list[int], status_labels: Mapping[str, str]) -> pd.DataFrame:
+    """The plan table as it reads with changes not yet saved (the inverse of plan_changes).
+
+    Args:
+        table: `plan_table()` of the stored plan.
+        updates, deletions: what `plan_changes()` found; actions no longer stored are ignored.
+    """
+    shown = table[~table["id"].isin([int(i) for i in deletions])].copy()
+    positions = {int(action_id): index for index, action_id in zip(shown.index, shown["id"])}
+    for action_id, fields in updates.items():
+        index = positions.get(int(action_id))
+        if index is None:
+            continue
+        if "owner" in fields:
+            shown.at[index, "owner"] = fields["owner"] or ""
+        if "due_date" in fields:
+            shown.at[index, "due_date"] = _as_date(fields["due_date"])
+        if "status" in fields:
+            shown.at[index, "status"] = status_labels.get(fields["status"], fields["status"])
+    return shown.reset_index(drop=True)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from coopscore.exchange import csv_bytes
 from coopscore.i18n import t
-from coopscore.plan import plan_changes, plan_table
+from coopscore.plan import plan_changes, plan_table, with_changes
 from coopscore.store import action_statuses
 from ui import flash, guarded, md, show_flashes, store
 
@@ -20,6 +20,16 @@ assessment_id = st.session_state.get("assessment_id")
 if project_id is None:
     st.info(t("app.plan_pick_project"))
     st.stop()
+
+EDITOR = f"plan_editor_{project_id}"
+DRAFT = f"_plan_draft_{project_id}"  # (updates, deletions) not saved yet, kept for the session
+BASE = f"_plan_base_{project_id}"  # the draft this visit's table started from
+
+
+def forget_edits() -> None:
+    for key in (EDITOR, DRAFT, BASE):
+        st.session_state.pop(key, None)
+
 
 project = db.project(project_id)
 grid = db.grid_of(assessment_id) if assessment_id is not None else None
@@ -35,8 +45,17 @@ else:
     columns = st.columns(len(statuses))
     for column, (status_id, label) in zip(columns, statuses.items(), strict=True):
         column.metric(label, int(counts.get(status_id, 0)))
+    # Edits not saved are kept for the session (as changes to the stored plan): leaving the
+    # page and coming back finds them again. The table's base stays the same during a visit
+    # (the editor's deleted rows are positions in it).
+    if EDITOR not in st.session_state:
+        st.session_state[BASE] = st.session_state.get(DRAFT)
+        if st.session_state[BASE]:
+            st.warning(t("app.plan_draft_restored"), icon=":material/history:")
+    kept = st.session_state.get(BASE) or ({}, [])
+    base = with_changes(shown, kept[0], kept[1], statuses)
     edited = st.data_editor(
-        shown, key=f"plan_editor_{project_id}", hide_index=True, num_rows="delete", placeholder="—",
+        base, key=EDITOR, hide_index=True, num_rows="delete", placeholder="—",
         disabled=["id", "action", "section", "because"], width="stretch",
         column_order=["action", "section", "because", "owner", "due_date", "status"],
         column_config={
@@ -52,22 +71,31 @@ else:
     )
     updates, deletions = plan_changes(shown, edited, statuses)
     pending = len(updates) + len(deletions)
+    if pending:
+        st.session_state[DRAFT] = (updates, deletions)
+        # closing or reloading the tab: the browser asks before these edits are lost
+        st.html("<script>window.onbeforeunload = () => true;</script>",
+                unsafe_allow_javascript=True)
+    else:
+        st.session_state.pop(DRAFT, None)
+        st.html("<script>window.onbeforeunload = null;</script>", unsafe_allow_javascript=True)
     save, cancel, info = st.columns([1, 1.6, 2.4], vertical_alignment="center")
     if pending:
         info.warning(t("app.plan_pending", count=pending))
     if save.button(t("app.plan_save"), type="primary", disabled=not pending,
                    icon=":material/save:"):
-        def write() -> None:
+        def write() -> bool:
             with db.transaction():
                 for action_id, fields in updates.items():
                     db.update_action(action_id, **fields)
                 for action_id in deletions:
                     db.delete_action(action_id)
-        guarded(write, success=t("app.plan_saved", count=pending))
-        st.session_state.pop(f"plan_editor_{project_id}", None)
+            return True
+        if guarded(write, success=t("app.plan_saved", count=pending)):
+            forget_edits()  # on failure the edits stay, with the French message
         st.rerun()
     if cancel.button(t("app.plan_cancel"), disabled=not pending, icon=":material/undo:"):
-        st.session_state.pop(f"plan_editor_{project_id}", None)
+        forget_edits()
         st.rerun()
     st.download_button(t("app.plan_download"), csv_bytes(shown),
                        file_name=f"plan-action-projet-{project_id}.csv", mime="text/csv",

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
-from coopscore.plan import plan_changes, plan_table
+from coopscore.plan import plan_changes, plan_table, with_changes
 
 STATUSES = {"todo": "À faire", "in_progress": "En cours", "done": "Fait", "dropped": "Abandonné"}
 
@@ -55,3 +55,21 @@ def test_clearing_a_field_writes_none_and_removed_rows_are_deleted(cooperation):
     updates, deletions = plan_changes(table, edited, STATUSES)
     assert updates == {1: {"owner": None, "due_date": None}}
     assert deletions == [2]
+
+
+def test_changes_kept_for_later_read_back_as_the_same_changes(cooperation):
+    table = plan_table(_actions(), cooperation, STATUSES)
+    updates = {1: {"status": "done", "owner": None}, 2: {"due_date": "2026-05-02"}}
+    shown = with_changes(table, updates, [], STATUSES)
+    assert shown.loc[0, "status"] == "Fait" and shown.loc[0, "owner"] == ""
+    assert shown.loc[1, "due_date"] == dt.date(2026, 5, 2)
+    assert plan_changes(table, shown, STATUSES) == (updates, [])
+    gone = with_changes(table, {2: {"owner": "Paul"}}, [1], STATUSES)
+    assert list(gone["id"]) == [2]
+    assert plan_changes(table, gone, STATUSES) == ({2: {"owner": "Paul"}}, [1])
+
+
+def test_changes_to_actions_no_longer_stored_are_ignored(cooperation):
+    table = plan_table(_actions(), cooperation, STATUSES)
+    shown = with_changes(table, {99: {"owner": "Personne"}}, [98], STATUSES)
+    assert shown.equals(table)
