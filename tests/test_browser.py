@@ -313,7 +313,7 @@ def test_data_page_imports_checked_files_refuses_broken_ones_and_downloads(serve
     uploader = page.locator("[data-testid='stFileUploaderDropzoneInput']")
     uploader.set_input_files([
         {"name": "tableur.csv", "mimeType": "text/csv",
-         "buffer": b"respondent;role;item;value\nZoe;elu;S01.V03;2\n"},
+         "buffer": b"respondent\trole\titem\tvalue\nZoe\telu\tS01.V03\t2\n"},
         {"name": "accents.csv", "mimeType": "text/csv",
          "buffer": "respondent,role,item,value\nZoé,élu,S01.V03,2\n".encode("latin-1")},
         {"name": "photo.png", "mimeType": "image/png",
@@ -329,7 +329,7 @@ def test_data_page_imports_checked_files_refuses_broken_ones_and_downloads(serve
     page.get_by_text("Rien n'a été importé : 7 problème(s) à corriger.").wait_for()
     wait_idle(page)
     main = page.locator("[data-testid='stMain']").inner_text()
-    for expected in ("tableur.csv — 1 problème", "séparées par des points-virgules",
+    for expected in ("tableur.csv — 1 problème", "séparées par des tabulations",
                      "accents.csv — 1 problème", "n'est pas en UTF-8",
                      "photo.png — 1 problème", "ni un CSV ni un classeur .xlsx",
                      "notes.csv — 2 problèmes", "ligne 2 : rôle « maire » inconnu",
