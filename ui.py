@@ -16,13 +16,14 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from coopscore import failures
+from coopscore import access, failures, links, signin
 from coopscore import grid as grid_module
 from coopscore import i18n
 from coopscore import results as results_module
 from coopscore import scale as scale_module
 from coopscore import store as store_module
-from coopscore.errors import CoopscoreError
+from coopscore.access import Actor
+from coopscore.errors import CoopscoreError, LinkError
 from coopscore.i18n import t
 
 _load_grid = st.cache_data(show_spinner=False)(grid_module.load_grid)
@@ -44,7 +45,17 @@ def _open_store(path: str) -> store_module.Store:
     return store_module.open_store(path)
 
 
+def _raw_store() -> store_module.Store:
+    """The whole database: only this module touches it (pages get `store()`, scoped)."""
+    return _store_or_stop()
+
+
 def store() -> store_module.Store:
+    """The database as the session's actor may see it."""
+    return _store_or_stop()
+
+
+def _store_or_stop() -> store_module.Store:
     """The shared, thread-safe Store of this server (COOPSCORE_DB or data/coopscore.db).
 
     A database that cannot be opened (newer version, corrupt, read-only, missing folder)
@@ -135,6 +146,26 @@ def _int_or_none(value: object) -> int | None:
         return int(str(value))
     except (TypeError, ValueError):
         return None
+
+
+OPEN_PAGES_KEY = "_open_pages"
+
+
+def open_pages(paths: list[str]) -> None:
+    """Remember which page files this run's navigation holds (for `page_link`, `can_open`)."""
+    st.session_state[OPEN_PAGES_KEY] = frozenset(paths)
+
+
+def can_open(path: str) -> bool:
+    """Whether the actor's navigation holds this page (« pages/results.py »)."""
+    held = st.session_state.get(OPEN_PAGES_KEY)
+    return held is None or path in held
+
+
+def page_link(path: str, **options) -> None:
+    """A link to another page, drawn only when the actor's navigation holds that page."""
+    if can_open(path):
+        st.page_link(path, **options)
 
 
 def navigation_ui(pages: dict[str, list]) -> None:
@@ -347,12 +378,12 @@ def scored_assessment_ui() -> tuple[store_module.Project, store_module.Assessmen
     assessment_id = st.session_state.get("assessment_id")
     if project_id is None:
         st.info(t("team.pick_project"))
-        st.page_link("pages/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
+        page_link("pages/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
         st.stop()
     project = db.project(project_id)
     if assessment_id is None:
         st.info(t("team.pick_assessment", project=project.name))
-        st.page_link("pages/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
+        page_link("pages/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
         st.stop()
     assessment = db.assessment(assessment_id)
     results = results_for(assessment_id)
@@ -363,7 +394,7 @@ def scored_assessment_ui() -> tuple[store_module.Project, store_module.Assessmen
     overall = results.one("overall", assessment_id)
     if overall.empty or int(overall["n_answered"].iloc[0]) == 0:
         st.info(t("team.no_answer", label=assessment.label))
-        st.page_link("pages/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
+        page_link("pages/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
         st.stop()
     if int(overall["n_respondents"].iloc[0]) == 1:
         st.info(t("team.one_respondent"), icon=":material/person:")
@@ -423,3 +454,102 @@ def _save_assessment_profile(assessment_id: int, key: str, none_label: str) -> N
     store().set_assessment_profile(assessment_id, profile)
     title = none_label if profile is None else scale_module.load_profiles()[profile].title
     flash(t("targets.profile_saved", title=title))
+
+
+# --- who uses this session (docs/access.md) -------------------------------------------------
+
+ACTOR_KEY = "_actor"
+SIGNED_IN_KEY = "_signed_in"  # (issuer, subject) whose sign-in this session recorded
+LINK_TARGET_KEY = "_link_target"
+
+
+def mode() -> str:
+    """`poste` (one computer, no sign-in) or `comptes` (sign-in), from $COOPSCORE_MODE."""
+    return signin.current_mode()
+
+
+def auth_settings() -> dict:
+    """The `[auth]` section of .streamlit/secrets.toml (empty when there is none)."""
+    try:
+        return dict(st.secrets.to_dict().get("auth") or {})
+    except Exception:  # noqa: BLE001 - no secrets file at all: nothing configured
+        return {}
+
+
+def signed_in_identity() -> signin.Identity | None:
+    """The identity of the signed-in person (st.user), or None when nobody is signed in."""
+    if not st.user.is_logged_in:
+        return None
+    return signin.identity(st.user.to_dict())
+
+
+def link_target() -> links.LinkTarget:
+    """The respondent and assessment of this session's personal link (its token is the
+    credential: it is resolved against the whole database, here only).
+
+    Raises:
+        LinkError: unknown, revoked or closed link (its French message says which).
+    """
+    return links.resolve(_raw_store(), st.session_state.get(LINK_TOKEN_KEY))
+
+
+def resolve_actor() -> Actor | None:
+    """Who uses this session, read afresh on every run (a revoked grant ends at once).
+
+    A personal link: its respondent only. `poste` mode: the local user. `comptes` mode: the
+    signed-in person with today's grants; their first run records the sign-in (users table,
+    audit row). None: nobody (not signed in, no grant, or a dead link).
+    """
+    db = _raw_store()
+    actor: Actor | None = None
+    if st.session_state.get(LINK_TOKEN_KEY):
+        try:
+            target = link_target()
+            actor = Actor.respondent(target.respondent.id, target.assessment.id)
+        except LinkError:
+            actor = None
+    elif mode() == "poste":
+        actor = Actor.local()
+    else:
+        who = signed_in_identity()
+        if who is not None:
+            key = (who.issuer, who.subject)
+            if st.session_state.get(SIGNED_IN_KEY) != key:
+                actor = access.actor_for(db, who.issuer, who.subject, who.email, who.name)
+                st.session_state[SIGNED_IN_KEY] = key
+            else:
+                roles = access.roles_for(db, who.email)
+                actor = Actor(roles, issuer=who.issuer, subject=who.subject, email=who.email,
+                              name=who.name) if roles else None
+    st.session_state[ACTOR_KEY] = actor
+    return actor
+
+
+def actor() -> Actor | None:
+    """This run's actor (`resolve_actor` when the router has not read it yet)."""
+    if ACTOR_KEY not in st.session_state:
+        return resolve_actor()
+    return st.session_state[ACTOR_KEY]
+
+
+def role_labels(who: Actor) -> str:
+    """« animation, financeur »: the actor's roles as people read them."""
+    return ", ".join(t(f"signin.role_{role.kind}") for role in who.roles)
+
+
+def account_ui(who: Actor | None) -> None:
+    """The sidebar's first lines: the poste-mode notice, or who is signed in and « Se déconnecter »."""
+    with st.sidebar:
+        if mode() == "poste":
+            st.caption(f":material/computer: {t('signin.poste_banner')}")
+            return
+        person = signed_in_identity()
+        if person is None:
+            return
+        name = person.name or person.email or person.subject
+        shown = f"{name} ({person.email})" if person.email and person.email != name else name
+        if who is not None:
+            shown = f"{shown} · {role_labels(who)}"
+        st.caption(t("signin.signed_in_as", who=shown))
+        if st.button(t("signin.sign_out"), key="sign_out", icon=":material/logout:"):
+            st.logout()

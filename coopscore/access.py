@@ -231,6 +231,24 @@ def allowed(actor: Actor | None, action: str, resource: Resource = GLOBAL) -> bo
                for role in actor.roles)
 
 
+def may_somewhere(actor: Actor | None, action: str) -> bool:
+    """Whether one of the actor's roles lists `action` at all, whatever the object (the router
+    offers a page only to those who may use it somewhere; each object is still checked).
+
+    Raises:
+        KeyError: `action` is not in ACTIONS.
+    """
+    if action not in ACTIONS:
+        raise KeyError(action)
+    return actor is not None and any(action in ROLE_ACTIONS.get(role.kind, ())
+                                     for role in actor.roles)
+
+
+def sees_everything(actor: Actor | None) -> bool:
+    """Whether the actor's scope is the whole database (admin, or the `poste` mode)."""
+    return actor is not None and any(role.kind in ("admin", "local") for role in actor.roles)
+
+
 def denied(action: str, resource: Resource = GLOBAL) -> AccessDenied:
     """The error for a refused action, in French, naming the action and the object."""
     what = t(f"access.action_{action.replace('.', '_')}")

@@ -14,13 +14,13 @@ from coopscore.portfolio import (
     portfolio_table, stage_labels, stage_matrix, stage_quartiles, unique_labels,
 )
 from coopscore.results import Results
-from ui import grid_choice_ui, load_scale, portfolio_results, store
+from ui import grid_choice_ui, load_scale, portfolio_results, store, page_link
 
 ASSESS_PAGE = "pages/assess.py"
 
 
 def go_assess_link() -> None:
-    st.page_link(ASSESS_PAGE, label=t("portfolio.go_assess"), icon=":material/edit_note:")
+    page_link(ASSESS_PAGE, label=t("portfolio.go_assess"), icon=":material/edit_note:")
 
 
 def projects_choice_ui(candidates: pd.DataFrame, grid: Grid) -> list[int]:

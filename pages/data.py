@@ -20,7 +20,7 @@ from coopscore.i18n import t
 from coopscore.store import Assessment, Project, Store
 from ui import (
     available_grids, flash, french_date, guarded, load_grid, load_scale, select, show_flashes,
-    store,
+    store, page_link,
 )
 
 ASSESS_PAGE = "pages/assess.py"
@@ -180,15 +180,15 @@ def import_ui(db: Store, project: Project | None, assessment: Assessment | None)
     st.markdown(t("data_page.import_intro"))
     show_flashes()
     if st.session_state.pop(IMPORTED, None) is not None and assessment is not None:
-        st.page_link(RESULTS_PAGE, label=t("data_page.go_results"), icon=":material/radar:")
+        page_link(RESULTS_PAGE, label=t("data_page.go_results"), icon=":material/radar:")
     if db.projects().empty:
         st.info(t("data_page.import_empty_db"))
-        st.page_link(ASSESS_PAGE, label=t("data_page.go_assess"), icon=":material/edit_note:")
+        page_link(ASSESS_PAGE, label=t("data_page.go_assess"), icon=":material/edit_note:")
         st.caption(t("data_page.demo_hint"))
         return
     if project is None:
         st.info(t("data_page.import_pick_project"))
-        st.page_link(ASSESS_PAGE, label=t("data_page.go_assess"), icon=":material/edit_note:")
+        page_link(ASSESS_PAGE, label=t("data_page.go_assess"), icon=":material/edit_note:")
         return
     chosen = import_target_ui(db, project, assessment)
     files = st.file_uploader(t("data_page.upload_label"), accept_multiple_files=True,
@@ -264,7 +264,7 @@ def export_ui(db: Store, project: Project | None, assessment: Assessment | None)
     everything = db.assessments()
     if everything.empty:
         st.info(t("data_page.export_nothing"))
-        st.page_link(ASSESS_PAGE, label=t("data_page.export_go_assess"),
+        page_link(ASSESS_PAGE, label=t("data_page.export_go_assess"),
                      icon=":material/edit_note:")
         return
     scopes: dict[str, tuple[list[int] | None, int | None, str]] = {}

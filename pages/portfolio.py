@@ -14,7 +14,7 @@ from coopscore.portfolio import (
 )
 from coopscore.scale import Scale, load_profiles
 from coopscore.store import programmes
-from ui import flash, grid_choice_ui, load_scale, portfolio_results, select, show_flashes, store
+from ui import flash, grid_choice_ui, load_scale, portfolio_results, select, show_flashes, store, can_open, page_link
 
 ASSESS_PAGE = "pages/assess.py"
 RESULTS_PAGE = "pages/results.py"
@@ -132,6 +132,8 @@ def reasons_ui(shown: pd.DataFrame) -> None:
 def open_project(row: pd.Series) -> None:
     """Make the row's project the shared selection and show its results (or its assessment)."""
     project_id = int(row["project"])
+    if not can_open(RESULTS_PAGE) or not can_open(ASSESS_PAGE):  # a funder stays here
+        return
     if pd.isna(row["score"]):
         assessment_id = None if pd.isna(row["assessment"]) else int(row["assessment"])
         select(project_id, assessment_id)
@@ -189,7 +191,7 @@ show_flashes()
 projects = store().projects()
 if projects.empty:
     st.info(t("portfolio.empty_database"))
-    st.page_link(ASSESS_PAGE, label=t("portfolio.go_assess"), icon=":material/edit_note:")
+    page_link(ASSESS_PAGE, label=t("portfolio.go_assess"), icon=":material/edit_note:")
     st.stop()
 
 scale = load_scale()

@@ -22,7 +22,7 @@ from coopscore.scale import Scale
 from coopscore.store import Assessment
 from ui import (
     french_date, load_scale, results_for, scored_assessment_ui, show_flashes, store,
-    targets_in_force_ui,
+    targets_in_force_ui, page_link,
 )
 
 
@@ -202,4 +202,4 @@ consensus_ui(results, assessment.id, grid)
 radar_ui(table, previous, grid)
 stage_table_ui(table, grid, scale)
 phases_ui(results, assessment.id, grid)
-st.page_link("pages/gaps.py", label=t("team.go_gaps"), icon=":material/trending_up:")
+page_link("pages/gaps.py", label=t("team.go_gaps"), icon=":material/trending_up:")
