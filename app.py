@@ -11,7 +11,7 @@ from coopscore import access, signin
 from coopscore.i18n import t
 from coopscore.links import LINK_PARAMETER
 from ui import (
-    LINK_TOKEN_KEY, account_ui, auth_settings, language_ui, navigation_ui, open_pages, resolve_actor,
+    LINK_TOKEN_KEY, account_ui, auth_settings, denied_ui, language_ui, navigation_ui, open_pages, resolve_actor,
     sidebar_selection_ui,
 )
 
@@ -113,4 +113,5 @@ navigation_ui(pages)
 st.set_page_config(page_title=t("app.page_title", page=getattr(navigation, "title", "coopscore")))
 set_language_attribute()
 sidebar_selection_ui()
+denied_ui()
 navigation.run()

@@ -17,9 +17,8 @@ from coopscore.gaps import french_number, recommendation_table, weak_points
 from coopscore.grid import Grid, Item
 from coopscore.i18n import t
 from coopscore.markup import escape_markdown
-from coopscore.results import respondent_results
 from coopscore.scale import Scale
-from ui import load_scale, store
+from ui import load_scale, own_results, store
 
 # the levels read as one ordered row; the answers that are not levels (na, not_yet, unknown)
 # start a row of their own, set apart by a rule
@@ -37,11 +36,6 @@ _NON_LEVEL_STYLE = """<style>
   [class*='st-key-crit_'] [role='radiogroup'], [class*='st-key-meth_'] [role='radiogroup'] {
     grid-template-columns: repeat(2, minmax(0, 1fr)); } }
 </style>"""
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _own_results(db_path: str, revision: tuple[int, int], assessment_id: int, respondent_id: int):
-    return respondent_results(store(), assessment_id, respondent_id)
 
 
 def _stage_key(assessment_id: int, respondent_id: int) -> str:
@@ -116,8 +110,7 @@ def _overview_ui(grid: Grid, progress: pd.DataFrame) -> None:
 def feedback_ui(grid: Grid, scale: Scale, assessment_id: int, respondent_id: int,
                 section_id: str) -> None:
     """This person's weak points at a stage and the grid's methods for them."""
-    db = store()
-    results = _own_results(str(db.path), db.revision(), assessment_id, respondent_id)
+    results = own_results(assessment_id, respondent_id)
     stage = results.one("stages", assessment_id)
     stage = stage[stage["section_id"] == section_id]
     st.markdown(f"#### {t('questionnaire.feedback_heading')}")
@@ -171,7 +164,7 @@ def questionnaire_ui(assessment_id: int, respondent_id: int) -> None:
     db = store()
     scale = load_scale()
     assessment = db.assessment(assessment_id)
-    project = db.project(assessment.project_id)
+    project = db.project_of(assessment_id)
     grid = db.grid_of(assessment_id)
     mine = db.answers(assessment_id)
     mine = mine[mine["respondent"] == respondent_id]

@@ -50,9 +50,17 @@ def _raw_store() -> store_module.Store:
     return _store_or_stop()
 
 
-def store() -> store_module.Store:
-    """The database as the session's actor may see it."""
-    return _store_or_stop()
+def store() -> access.ScopedStore:
+    """The database as the session's actor may see it: every list filtered to their scope,
+    every write out of it refused in French (access.ScopedStore). Pages use nothing else.
+
+    Nobody (comptes mode, not signed in) gets nothing: the page stops here.
+    """
+    who = actor()
+    if who is None:
+        st.info(t("signin.sign_in_first"), icon=":material/login:")
+        st.stop()
+    return access.ScopedStore(_store_or_stop(), who)
 
 
 def _store_or_stop() -> store_module.Store:
@@ -73,12 +81,17 @@ def _store_or_stop() -> store_module.Store:
 def _scored(db_path: str, revision: tuple[int, int], assessment_ids: tuple[int, ...] | None,
             language: str = i18n.DEFAULT_LANGUAGE):
     # `language` is part of the cache key: results carry texts (band labels, item texts).
-    return results_module.score_assessments(store(), assessment_ids)
+    return results_module.score_assessments(_raw_store(), assessment_ids)
 
 
 def results_for(assessment_id: int) -> results_module.Results:
-    """Scores and recommendations of one assessment, cached until the data changes."""
-    db = store()
+    """Scores and recommendations of one assessment, cached until the data changes.
+
+    Only for those who read its results whole (its team, animation, admin): anyone else
+    gets « accès refusé » and the page stops.
+    """
+    require_full_results(int(assessment_id))
+    db = _raw_store()
     (results,) = _scored(str(db.path), db.revision(), (int(assessment_id),),
                          i18n.current_language()).values()
     return results
@@ -100,14 +113,60 @@ def _portfolio_holder(db_path: str) -> _Portfolio:
     return _Portfolio()
 
 
-def portfolio_results() -> dict[tuple[str, str], results_module.Results]:
+def portfolio_results(projects: pd.DataFrame | None = None
+                      ) -> dict[tuple[str, str], results_module.Results]:
+    """Scores of the assessments of `projects` (default: every project the actor sees), per
+    (grid, version): only what the actor may see of the shared, kept-up-to-date portfolio.
+    """
+    everything = _all_results()
+    projects = store().projects() if projects is None else projects
+    if access.sees_everything(actor()) and len(projects) == len(_raw_store().projects()):
+        return everything
+    wanted = set(int(i) for i in projects["id"])
+    return {key: results_module.restricted(results, results.context.loc[
+                results.context["project"].astype(int).isin(wanted), "assessment"])
+            for key, results in everything.items()}
+
+
+def peer_assessments(grid_id: str) -> list[int]:
+    """The latest scored assessment of every project on this grid: the peers a comparison
+    sets a project against, as anonymous quartiles only (never named, never one by one)."""
+    from coopscore.portfolio import grid_results, latest_assessments
+
+    results = grid_results(_all_results(), grid_id)
+    if results is None or results.context.empty:
+        return []
+    latest = latest_assessments(results)
+    return [int(i) for i in latest.loc[latest["score"].notna(), "assessment"]]
+
+
+# Fewer peers than this and their quartiles would nearly show each one's scores.
+MIN_PEERS = 5
+
+
+def peer_quartiles(grid_id: str) -> tuple[pd.DataFrame, int] | None:
+    """Quartiles per stage of every project's latest assessment on this grid (the peers,
+    anonymous: never named, never one by one) and their number; None when there are too
+    few peers for the actor to be shown them (those who see everything always are)."""
+    from coopscore.portfolio import grid_results, stage_quartiles
+
+    results = grid_results(_all_results(), grid_id)
+    peers = peer_assessments(grid_id)
+    if results is None or not peers:
+        return None
+    if len(peers) < MIN_PEERS and not access.sees_everything(actor()):
+        return None
+    return stage_quartiles(results, peers), len(peers)
+
+
+def _all_results() -> dict[tuple[str, str], results_module.Results]:
     """Scores of every assessment, per (grid, version), kept up to date.
 
     Nothing is read while the database is unchanged; after a write, only the assessments
     whose revision moved are read and scored again (results.refresh_portfolio). The result
     is shared by every session: do not modify it.
     """
-    db = store()
+    db = _raw_store()
     holder = _portfolio_holder(str(db.path))
     with holder.lock:
         token = db.revision()
@@ -132,6 +191,19 @@ def grid_choice_ui(key: str = "grid") -> grid_module.Grid:
 
 
 # --- shared selection ------------------------------------------------------------------
+
+
+DENIED_KEY = "_denied"  # refusals of this run's selection, shown at the top of the page
+
+
+def _deny(error: Exception) -> None:
+    st.session_state.setdefault(DENIED_KEY, []).append(str(error))
+
+
+def denied_ui() -> None:
+    """« Accès refusé » for an id of the address out of the actor's scope (once)."""
+    for message in st.session_state.pop(DENIED_KEY, []):
+        st.error(message, icon=":material/block:")
 
 
 @dataclass(frozen=True)
@@ -241,11 +313,19 @@ def current_selection(projects: pd.DataFrame,
     project_id = st.session_state.get("project_id")
     assessment_id = st.session_state.get("assessment_id")
     respondent_id = st.session_state.get("respondent_id")
+    # an id out of the actor's scope (a tampered or forwarded address) is refused out loud,
+    # whether it exists or not; those who see everything just lose an unknown id
+    everything = access.sees_everything(db.actor)
     if project_id is not None and project_id not in set(projects["id"]):
+        if not everything:
+            _deny(access.denied("project.view", access.Resource("project", project_id)))
         project_id = assessment_id = respondent_id = None
     if assessment_id is not None:
         assessments = campaigns(project_id) if project_id is not None else pd.DataFrame()
         if assessments.empty or assessment_id not in set(assessments["id"]):
+            if not everything:
+                _deny(access.denied("assessment.view",
+                                    access.Resource("assessment", assessment_id)))
             assessment_id = respondent_id = None
     if respondent_id is not None and assessment_id is not None:
         if respondent_id not in set(db.respondents(assessment_id)["id"]):
@@ -408,8 +488,38 @@ def campaign_results(assessment_ids: list[int] | tuple[int, ...]
     ids = tuple(sorted(int(i) for i in assessment_ids))
     if not ids:
         return {}
-    db = store()
+    for assessment_id in ids:
+        require_full_results(assessment_id)
+    db = _raw_store()
     return _scored(str(db.path), db.revision(), ids, i18n.current_language())
+
+
+def require_full_results(assessment_id: int) -> None:
+    """Stop the page with « accès refusé » unless the actor reads these results whole."""
+    try:
+        store().require_full_results(assessment_id)
+    except CoopscoreError as error:
+        st.error(str(error), icon=":material/block:")
+        st.stop()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _own_results(db_path: str, revision: tuple[int, int], assessment_id: int,
+                 respondent_id: int) -> results_module.Results:
+    return results_module.respondent_results(_raw_store(), assessment_id, respondent_id)
+
+
+def own_results(assessment_id: int, respondent_id: int) -> results_module.Results:
+    """One person's own scores (the questionnaire's feedback), for who may read their answers.
+
+    Raises:
+        AccessDenied: the actor may not read this person's answers.
+    """
+    db = store()
+    resource = access.resource_of(_raw_store(), "respondent", respondent_id)
+    access.require(db.actor, "answers.view", resource)
+    raw = _raw_store()
+    return _own_results(str(raw.path), raw.revision(), int(assessment_id), int(respondent_id))
 
 
 # --- the targets in force (Résultats, Écarts et recommandations) ---------------------------
@@ -435,7 +545,8 @@ def targets_in_force_ui(assessment_id: int, results: results_module.Results, *,
                                 profile=in_force, profiles=scale_module.load_profiles(),
                                 programme_label=programme_label)
     st.info(sentence, icon=":material/flag:")
-    if not selector or not profiles:
+    if not selector or not profiles or not store().may("assessment.edit", "assessment",
+                                                        assessment_id):
         return
     inherited = inherited if inherited in profiles else None
     none_label = (t("targets.profile_inherit", title=profiles[inherited].title) if inherited

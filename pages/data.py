@@ -17,7 +17,8 @@ import streamlit as st
 from coopscore import exchange, transfers
 from coopscore.answers import MAX_FILE_BYTES
 from coopscore.i18n import t
-from coopscore.store import Assessment, Project, Store
+from coopscore.access import ScopedStore as Store
+from coopscore.store import Assessment, Project
 from ui import (
     available_grids, flash, french_date, guarded, load_grid, load_scale, select, show_flashes,
     store, page_link,
@@ -155,7 +156,7 @@ def preview_ui(check: transfers.ImportCheck, label: str) -> None:
 def run_import(db: Store, sources: list[tuple[str, bytes]], target: dict, project: Project
                ) -> None:
     """Write everything in one transaction, say what was written, select the assessment."""
-    result = guarded(exchange.import_answers, db, sources, **target, scale=load_scale())
+    result = guarded(db.import_answers, sources, **target, scale=load_scale())
     st.session_state.pop(CHECKED, None)
     if result is not None:
         assessments = db.assessments(project.id).set_index("id")
@@ -303,7 +304,7 @@ def export_ui(db: Store, project: Project | None, assessment: Assessment | None)
                   version=exchange.EXPORT_FORMAT_VERSION))
     st.download_button(
         t("data_page.export_download"),
-        data=functools.partial(exchange.export_bytes, db, fmt, ids),
+        data=functools.partial(db.export_bytes, fmt, ids),
         file_name=transfers.export_filename(scope, fmt, dt.date.today(), scope_id),
         mime=transfers.MIME_TYPES[fmt], on_click="ignore", icon=":material/download:",
         type="primary", key="data_export_download")
@@ -349,5 +350,6 @@ with st.container(border=True):
     questionnaire_ui(database, selected_project, selected_assessment)
 with st.container(border=True):
     export_ui(database, selected_project, selected_assessment)
-with st.container(border=True):
-    backup_ui(database)
+if database.may("backup"):  # the database file and its path: admin and poste mode only
+    with st.container(border=True):
+        backup_ui(database)

@@ -57,7 +57,7 @@ def run(action, *args, success: str | None = None) -> object:
 
 
 def new_links(respondent_ids: list[int]) -> None:
-    issued = run(lambda: [links.issue_link(db, rid, BASE) for rid in respondent_ids])
+    issued = run(lambda: [db.issue_link(rid, BASE) for rid in respondent_ids])
     if issued is not None:
         keep_issued(issued)
         flash(t("followup.links_issued", count=len(issued)))
@@ -65,14 +65,14 @@ def new_links(respondent_ids: list[int]) -> None:
 
 
 def revoke(respondent_id: int, name: str) -> None:
-    if run(links.revoke_link, db, respondent_id) is not None:
+    if run(db.revoke_link, respondent_id) is not None:
         st.session_state[ISSUED_KEY] = [link for link in st.session_state.get(ISSUED_KEY, [])
                                         if link.respondent_id != respondent_id]
         flash(t("followup.revoked", name=name))
     st.session_state.pop(CONFIRM_KEY, None)
 
 
-frame = links.followup(db, assessment_id)
+frame = db.followup(assessment_id)
 st.caption(t("followup.intro", label=assessment.label))
 if assessment.is_closed:
     st.warning(t("followup.closed"), icon=":material/lock:")
@@ -173,7 +173,7 @@ if not assessment.is_closed:
         organisation = st.text_input(t("followup.col_organisation"))
         if st.form_submit_button(t("followup.add_submit"), type="primary"):
             try:
-                link = links.add_respondent_with_link(db, assessment_id, name, role,
+                link = db.add_respondent_with_link(assessment_id, name, role,
                                                       organisation, BASE)
             except CoopscoreError as error:
                 st.error(str(error))  # next to the form that caused it; nothing written
@@ -188,7 +188,7 @@ if not assessment.is_closed:
         if st.form_submit_button(t("followup.add_list_submit"), type="primary"):
             try:
                 source = links.decode_list(upload.getvalue()) if upload is not None else text
-                added = links.add_respondent_list(db, assessment_id, source, BASE)
+                added = db.add_respondent_list(assessment_id, source, BASE)
             except CoopscoreError as error:
                 st.error(str(error))  # every bad line, next to the list; nobody added
             else:

@@ -188,7 +188,8 @@ def downloads_ui(shown: pd.DataFrame) -> None:
 st.title(t("portfolio.portfolio_title"))
 st.caption(t("portfolio.portfolio_intro"))
 show_flashes()
-projects = store().projects()
+db = store()
+projects = db.portfolio_projects()
 if projects.empty:
     st.info(t("portfolio.empty_database"))
     page_link(ASSESS_PAGE, label=t("portfolio.go_assess"), icon=":material/edit_note:")
@@ -196,9 +197,10 @@ if projects.empty:
 
 scale = load_scale()
 grid = grid_choice_ui(key="portfolio_grid")
-programme_profile_ui(grid.id)
-table = risk_order(portfolio_table(projects, grid_results(portfolio_results(), grid.id),
-                                   phases=phase_titles()))
+if db.may("grids.manage"):
+    programme_profile_ui(grid.id)
+table = risk_order(db.shared_portfolio(portfolio_table(
+    projects, grid_results(portfolio_results(projects), grid.id), phases=phase_titles())))
 shown = filters_ui(table, scale)
 metrics_ui(shown, scale)
 if shown.empty:

@@ -8,6 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from coopscore import access, audit
+from coopscore.portfolio import grid_results, latest_assessments
+from coopscore.results import score_assessments
 from coopscore.store import open_store
 
 from .conftest import ROOT
@@ -156,3 +158,121 @@ def test_a_grant_revoked_mid_session_ends_at_the_next_run(demo_db, monkeypatch):
     at.run()
     assert at.subheader[0].value == "Aucun accès"
     assert not at.sidebar.get("page_link")
+
+
+# --- what each role sees of the data --------------------------------------------------------
+
+
+def _projects_in(db, **where) -> list[dict]:
+    frame = db.projects()
+    for column, value in where.items():
+        frame = frame[frame[column] == value]
+    return frame.to_dict("records")
+
+
+def test_a_team_member_sees_only_their_project(demo_db, monkeypatch):
+    with open_store(demo_db) as db:
+        project = _first_project(db)
+        access.grant(db, "alice@asso.fr", "equipe", "project", project["id"])
+        others = set(db.projects()["name"]) - {project["name"]}
+    at = comptes(monkeypatch, person("s-alice", "alice@asso.fr", "Alice"))
+    (box,) = [b for b in at.sidebar.selectbox if b.key == "sidebar_project"]
+    assert box.options == [project["name"]]
+    box.set_value(project["id"]).run()
+    at.switch_page("pages/results.py").run()
+    assert not at.exception and not at.error
+    assert at.title[0].value == "Résultats"
+    shown = everything_written(at)
+    assert not any(name in shown for name in others)
+
+
+def test_a_team_member_adds_to_their_plan_and_the_log_says_who(demo_db, monkeypatch):
+    with open_store(demo_db) as db:
+        project = _first_project(db)
+        access.grant(db, "alice@asso.fr", "equipe", "project", project["id"])
+    at = comptes(monkeypatch, person("s-alice", "alice@asso.fr", "Alice"))
+    next(b for b in at.sidebar.selectbox if b.key == "sidebar_project").set_value(
+        project["id"]).run()
+    at.switch_page("pages/plan.py").run()
+    at.text_input[0].input("Réunir les élus des deux territoires")
+    next(b for b in at.button if b.label == "Ajouter au plan").click().run()
+    assert not at.exception
+    assert any("Réunir les élus" in s.value for s in at.success)
+    with open_store(demo_db) as db:
+        row = audit.entries(db, action="plan.edit").iloc[0]
+        assert (row["actor"], row["actor_kind"]) == ("alice@asso.fr", "equipe")
+        assert "Réunir les élus" in row["new"]
+
+
+def test_a_tampered_project_in_the_address_is_refused_and_shows_nothing_of_it(
+        demo_db, monkeypatch):
+    with open_store(demo_db) as db:
+        mine, other = _first_project(db), db.projects().iloc[1].to_dict()
+        access.grant(db, "alice@asso.fr", "equipe", "project", mine["id"])
+        other_assessment = int(db.assessments(other["id"])["id"].iloc[0])
+    monkeypatch.setenv("COOPSCORE_MODE", "comptes")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.secrets["auth"] = AUTH
+    at.user = {"is_logged_in": True, "iss": ISSUER, **person("s-alice", "alice@asso.fr")}
+    at.query_params["projet"] = str(other["id"])
+    at.query_params["evaluation"] = str(other_assessment)
+    at.run()
+    assert not at.exception
+    assert f"Accès refusé : vous ne pouvez pas voir ce projet (projet n° {other['id']})." in [
+        e.value for e in at.error]
+    assert other["name"] not in everything_written(at)
+    at.switch_page("pages/results.py").run()
+    assert other["name"] not in everything_written(at)
+    assert "projet" not in at.query_params or at.query_params["projet"] != [str(other["id"])]
+
+
+def test_a_funder_sees_the_portfolio_of_their_programme_only(demo_db, monkeypatch):
+    with open_store(demo_db) as db:
+        programme = _first_project(db)["programme"]
+        theirs = {p["name"] for p in _projects_in(db, programme=programme)}
+        access.grant(db, "compta@region.fr", "financeur", "programme", programme)
+    at = comptes(monkeypatch, person("s-f", "compta@region.fr", "Compta"))
+    at.switch_page("pages/portfolio.py").run()
+    assert not at.exception
+    (table,) = at.dataframe
+    assert set(table.value["name"]) == theirs
+
+
+def test_a_funder_reads_only_what_each_project_shares(demo_db, monkeypatch):
+    with open_store(demo_db) as db:
+        programme = _first_project(db)["programme"]
+        projects = _projects_in(db, programme=programme)
+        access.grant(db, "compta@region.fr", "financeur", "programme", programme)
+        scoped = access.ScopedStore(db, access.Actor.admin("moi@exemple.fr"))
+        shared = projects[0]
+        scoped.set_consent(shared["id"], "etapes")
+    at = comptes(monkeypatch, person("s-f", "compta@region.fr", "Compta"))
+    at.switch_page("pages/portfolio.py").run()
+    table = at.dataframe[0].value.set_index("name")
+    assessed = table[table["score"].notna()]
+    kept = [name for name in assessed.index if name != shared["name"]]
+    assert all(assessed.loc[name, "risk"].startswith("détail non partagé") for name in kept)
+    if shared["name"] in assessed.index:
+        assert not str(assessed.loc[shared["name"], "risk"]).startswith("détail non partagé")
+
+
+def test_a_team_member_compares_against_anonymous_quartiles_only(demo_db, monkeypatch):
+    with open_store(demo_db) as db:
+        scored = db.assessments()
+        project = db.project(int(scored["project"].iloc[0]))
+        access.grant(db, "alice@asso.fr", "equipe", "project", project.id)
+        others = set(db.projects()["name"]) - {project.name}
+        latest = latest_assessments(grid_results(score_assessments(db), "cooperation"))
+        peers = int(latest["score"].notna().sum())
+    at = comptes(monkeypatch, person("s-alice", "alice@asso.fr", "Alice"))
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception
+    (chooser,) = at.multiselect
+    assert chooser.options == [project.name]
+    if not chooser.value:
+        chooser.select(project.id).run()
+    shown = everything_written(at)
+    assert not any(name in shown for name in others)
+    # the peers are counted (every project's latest assessment), never named
+    assert any(f"({peers} projets évalués)" in c.value for c in at.caption)
+    assert peers > 1
