@@ -985,11 +985,13 @@ class ScopedStore:
                         {"project": int(project_id), "grid": str(grid_id), "label": label})
             return new_id
 
-    def close_assessment(self, assessment_id: int) -> None:
+    def close_assessment(self, assessment_id: int, on: Any = None) -> None:
+        """Close now, or on a date (`on`): answers are refused from then on."""
         self._require("assessment.edit", "assessment", assessment_id)
         with self._store.transaction():
-            self._store.close_assessment(assessment_id)
-            self._audit("assessment.edit", f"assessment:{assessment_id}", "draft", "closed")
+            self._store.close_assessment(assessment_id, on)
+            self._audit("assessment.edit", f"assessment:{assessment_id}", "draft",
+                        "closed" if on is None else {"closes_on": str(on)})
 
     def reopen_assessment(self, assessment_id: int) -> None:
         self._require("assessment.edit", "assessment", assessment_id)
