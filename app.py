@@ -90,12 +90,17 @@ PAGES = [
      ":material/account_balance:", "portefeuille", "portfolio.view"),
     (t("data_page.nav_group"), "pages/data.py", t("data_page.nav_title"),
      ":material/database:", "donnees", "export"),
+    (t("access_page.nav_group"), "pages/access.py", t("access_page.title"),
+     ":material/admin_panel_settings:", "acces", ("accounts.manage", "project.consent")),
+    (t("access_page.nav_group"), "pages/audit.py", t("access_page.audit_title"),
+     ":material/history:", "journal", "audit.view"),
 ]
 
 pages: dict[str, list] = {}
 opened: list[str] = []
 for group, path, title, icon, url_path, needs in PAGES:
-    if needs is None or access.may_somewhere(actor, needs):
+    needs = (needs,) if isinstance(needs, str) else needs or ()
+    if not needs or any(access.may_somewhere(actor, action) for action in needs):
         opened.append(path)
         pages.setdefault(group, []).append(
             st.Page(path, title=title, icon=icon, url_path=url_path,

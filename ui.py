@@ -575,7 +575,7 @@ def _save_assessment_profile(assessment_id: int, key: str, none_label: str) -> N
 
 ACTOR_KEY = "_actor"
 SIGNED_IN_KEY = "_signed_in"  # (issuer, subject) whose sign-in this session recorded
-LINK_TARGET_KEY = "_link_target"
+ACTOR_REVISION_KEY = "_actor_revision"  # the database revision the actor was read at
 
 
 def mode() -> str:
@@ -637,12 +637,15 @@ def resolve_actor() -> Actor | None:
                 actor = Actor(roles, issuer=who.issuer, subject=who.subject, email=who.email,
                               name=who.name) if roles else None
     st.session_state[ACTOR_KEY] = actor
+    st.session_state[ACTOR_REVISION_KEY] = db.revision()
     return actor
 
 
 def actor() -> Actor | None:
-    """This run's actor (`resolve_actor` when the router has not read it yet)."""
-    if ACTOR_KEY not in st.session_state:
+    """This run's actor, read again whenever the database has changed since (a grant revoked
+    between two clicks is gone even for a widget callback, which runs before the router)."""
+    if (ACTOR_KEY not in st.session_state
+            or st.session_state.get(ACTOR_REVISION_KEY) != _raw_store().revision()):
         return resolve_actor()
     return st.session_state[ACTOR_KEY]
 

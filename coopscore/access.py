@@ -70,9 +70,10 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "admin": _EVERYTHING,
     "local": _EVERYTHING - {"accounts.manage"},
     "animateur": _EVERYTHING - {"territory.create", "backup", "grids.manage", "audit.view"},
-    "equipe": frozenset({"project.view", "assessment.view", "respondent.view", "answers.view",
-                         "answers.write", "results.view", "plan.view", "plan.edit",
-                         "compare.view"}),
+    # the team chooses what its funders see (« chaque projet choisit », issue 9)
+    "equipe": frozenset({"project.view", "project.consent", "assessment.view",
+                         "respondent.view", "answers.view", "answers.write", "results.view",
+                         "plan.view", "plan.edit", "compare.view"}),
     "financeur": frozenset({"project.view", "results.view", "portfolio.view", "compare.view"}),
     "respondent": frozenset({"assessment.view", "respondent.view", "answers.view",
                              "answers.write"}),
@@ -543,6 +544,27 @@ def revoke(store: Store, email: str, role: str | None = None, *,
         return len(mine)
 
 
+def revoke_grant(store: Store, grant_id: int, *, by: Actor = SYSTEM_ACTOR) -> None:
+    """End one active grant (by its id), if `by` may manage its scope; audited.
+
+    Raises:
+        StoreError: no active grant has this id. AccessDenied: out of `by`'s scope (an
+        unknown id is refused the same way to anyone but an admin).
+    """
+    with store.transaction():
+        row = store._one(f"SELECT {', '.join(GRANT_COLUMNS)} FROM grants WHERE id = ? AND "
+                         "revoked_at IS NULL", [int(grant_id)])
+        resource = grant_resource(store, row["scope_kind"], row["scope_id"]) if row else \
+            Resource("grant", grant_id)
+        require(by, "accounts.manage", resource)
+        if row is None:
+            raise StoreError(t("access.unknown_grant", id=grant_id))
+        store.conn.execute("UPDATE grants SET revoked_at = ? WHERE id = ?", [now(), row["id"]])
+        audit.record(store, by, "accounts.manage", f"grant:{row['id']}",
+                     {"email": row["email"], "role": row["role"],
+                      "scope": f"{row['scope_kind']}:{row['scope_id'] or ''}"}, None)
+
+
 def grants(store: Store, *, email: str | None = None, active_only: bool = True
            ) -> list[dict[str, Any]]:
     """Grants, oldest first (only active ones unless `active_only=False`)."""
@@ -910,6 +932,14 @@ class ScopedStore:
                 self._audit("respondent.create", f"respondent:{link.respondent_id}", None,
                             {"assessment": int(assessment_id)})
             return issued
+
+    def grant(self, email: str, role: str, scope_kind: str = "all", scope_id: Any = None) -> int:
+        """Give a role on a scope to an e-mail address, within the actor's own (`grant`)."""
+        return grant(self._store, email, role, scope_kind, scope_id, by=self.actor)
+
+    def revoke_grant(self, grant_id: int) -> None:
+        """End one grant the actor may manage (`revoke_grant`)."""
+        revoke_grant(self._store, grant_id, by=self.actor)
 
     # writes: checked, delegated, audited in the same transaction
 

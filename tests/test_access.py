@@ -26,8 +26,9 @@ EXPECTED: dict[str, set[str]] = {
         "assessment.delete", "respondent.view", "respondent.create", "respondent.manage",
         "answers.view", "answers.write", "consensus.write", "results.view", "plan.view",
         "plan.edit", "portfolio.view", "compare.view", "import", "export", "accounts.manage"},
-    "equipe": {"project.view", "assessment.view", "respondent.view", "answers.view",
-               "answers.write", "results.view", "plan.view", "plan.edit", "compare.view"},
+    "equipe": {"project.view", "project.consent", "assessment.view", "respondent.view",
+               "answers.view", "answers.write", "results.view", "plan.view", "plan.edit",
+               "compare.view"},
     "financeur": {"project.view", "results.view", "portfolio.view", "compare.view"},
     "respondent": {"assessment.view", "respondent.view", "answers.view", "answers.write"},
 }

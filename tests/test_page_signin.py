@@ -120,7 +120,8 @@ def test_a_team_member_gets_the_team_pages(demo_db, monkeypatch):
     assert not at.exception
     assert nav_labels(at) == ["Accueil", "Référentiel", "Auto-évaluation", "Résultats",
                               "Écarts et recommandations", "Plan d'action",
-                              "Comparer les territoires", "Suivi dans le temps"]
+                              "Comparer les territoires", "Suivi dans le temps",
+                              "Accès et partage"]
     assert any("Alice (alice@asso.fr) · équipe projet" in c.value for c in at.sidebar.caption)
     with open_store(demo_db) as db:
         assert list(audit.entries(db, action="sign_in")["actor"]) == ["alice@asso.fr"]
