@@ -75,11 +75,13 @@ def distribution_ui(shown: pd.DataFrame, scale: Scale) -> None:
 def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
     """The projects, one per row; selecting a row opens that project's results."""
     st.subheader(t("portfolio.table_heading"))
-    st.caption(t("portfolio.table_caption", not_assessed=t("portfolio.not_assessed")))
+    opens = can_open(RESULTS_PAGE) and can_open(ASSESS_PAGE)  # not for a funder
+    st.caption(t("portfolio.table_caption" if opens else "portfolio.table_caption_read_only",
+                 not_assessed=t("portfolio.not_assessed")))
     st.caption(t("targets.risk_order_caption"))
     event = st.dataframe(
         shown.assign(completeness=shown["completeness"] * 100), hide_index=True, width="stretch",
-        key=TABLE_KEY, on_select="rerun", placeholder="—",
+        key=TABLE_KEY, on_select="rerun" if opens else "ignore", placeholder="—",
         height=min(35 * (len(shown) + 1) + 3, 1800),  # every row (up to ~50) without scrolling
         selection_mode="single-row",
         column_order=["name", "score", "band_label", "n_flags", "risk", "mean_gap",
@@ -115,7 +117,7 @@ def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
             "date": st.column_config.DateColumn(t("portfolio.col_date"), format="DD/MM/YYYY"),
         },
     )
-    if event.selection.rows:
+    if opens and event.selection.rows:
         open_project(shown.iloc[event.selection.rows[0]])
 
 
