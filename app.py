@@ -11,8 +11,8 @@ from coopscore import access, signin
 from coopscore.i18n import t
 from coopscore.links import LINK_PARAMETER
 from ui import (
-    LINK_TOKEN_KEY, account_ui, auth_settings, denied_ui, language_ui, navigation_ui, open_pages, resolve_actor,
-    sidebar_selection_ui,
+    LINK_TOKEN_KEY, account_ui, auth_settings, denied_ui, language_ui, navigation_ui,
+    open_pages, print_styles_ui, resolve_actor, sidebar_selection_ui,
 )
 
 st.set_page_config(page_icon=":material/hub:", layout="wide")
@@ -119,4 +119,5 @@ st.set_page_config(page_title=t("app.page_title", page=getattr(navigation, "titl
 set_language_attribute()
 sidebar_selection_ui()
 denied_ui()
+print_styles_ui()
 navigation.run()
