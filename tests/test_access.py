@@ -541,7 +541,8 @@ def test_consensus_deletions_and_access_changes_are_audited(world):
         ("accounts.manage", "grant:1")]
     assert set(log["actor"]) == {"anim@exemple.fr"}
     csv = ScopedStore(world.store, actor_of("admin")).audit_csv().decode("utf-8-sig")
-    assert csv.splitlines()[0] == "id,at,actor_kind,actor,action,object,old,new"
+    # French spreadsheets open it as columns: « ; » between them (exchange.csv_bytes)
+    assert csv.splitlines()[0] == "id;at;actor_kind;actor;action;object;old;new"
     assert "respondent:2" in csv and "Bruno" in csv
     with pytest.raises(AccessDenied):
         scoped.audit_csv()
