@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from coopscore import access, audit, demo
+from coopscore import access, audit, demo, links
 from coopscore.store import open_store
 
 from .conftest import ROOT
@@ -54,8 +54,15 @@ def world(tmp_path_factory) -> dict:
         access.grant(db, "alice@asso.fr", "equipe", "project", mine["id"])
         access.grant(db, "compta@region.fr", "financeur", "programme", programme)
         funded = set(projects.loc[projects["programme"] == programme, "name"])
+        open_ones = db.assessments()
+        open_ones = open_ones[open_ones["status"] == "draft"]
+        assessment = int(open_ones["id"].iloc[0])
+        respondent = int(db.respondents(assessment)["id"].iloc[0])
+        link = links.issue_link(db, respondent, "http://127.0.0.1")
+        project_name = db.project(db.assessment(assessment).project_id).name
     return {"db": path, "mine": mine, "names": set(projects["name"]), "funded": funded,
-            "other": projects.iloc[1].to_dict()}
+            "other": projects.iloc[1].to_dict(), "token": link.token,
+            "link_project": project_name}
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +134,9 @@ def test_an_anonymous_visitor_sees_only_the_sign_in_page_everywhere(
         app, world, browser, screenshots):  # noqa: F811
     context = _context(browser)
     page = context.new_page()
-    for path in ("", "/portefeuille", "/donnees", "/resultats", "/data", "/portfolio",
+    for path in ("", "/accueil", "/referentiel", "/auto-evaluation", "/resultats", "/ecarts",
+                 "/plan-action", "/suivi-reponses", "/regards-croises", "/comparer", "/suivi",
+                 "/portefeuille", "/donnees", "/acces", "/journal", "/data", "/portfolio",
                  f"/?projet={world['mine']['id']}"):
         page.goto(app + path)
         wait_idle(page)
@@ -227,4 +236,24 @@ def test_a_funder_sees_the_portfolio_of_their_programme_only(
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert all(name in text for name in world["funded"])
     assert not any(name in text for name in world["names"] - world["funded"])
+    context.close()
+
+
+def test_a_personal_link_opens_its_questionnaire_without_sign_in_and_nothing_else(
+        app, world, browser, screenshots):  # noqa: F811
+    context = _context(browser)
+    page = context.new_page()
+    page.goto(f"{app}/?lien={world['token']}")
+    wait_idle(page)
+    assert world["link_project"] in page.locator("h1").first.inner_text()
+    assert page.locator("[data-testid='stSidebar']").count() == 0 or \
+        page.locator("[data-testid='stPageLink']").count() == 0
+    page.screenshot(path=str(screenshots / "lien-en-mode-comptes.png"))
+    for path in ("/portefeuille", "/donnees", "/resultats"):  # the same session elsewhere
+        page.goto(f"{app}{path}?lien={world['token']}")
+        wait_idle(page)
+        assert world["link_project"] in page.locator("h1").first.inner_text(), path
+        assert page.locator("[data-testid='stPageLink']").count() == 0, path
+        others = world["names"] - {world["link_project"]}
+        assert not any(name in _body(page) for name in others), path
     context.close()
