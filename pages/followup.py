@@ -13,7 +13,7 @@ from coopscore import links
 from coopscore.errors import CoopscoreError
 from coopscore.format import plural
 from coopscore.i18n import t
-from ui import flash, french_date, load_scale, show_flashes, store
+from ui import flash, french_date, load_scale, mode, show_flashes, store
 
 st.title(t("followup.title"))
 db = store()
@@ -280,4 +280,25 @@ if not assessment.is_closed:
             else:
                 keep_issued(added)
                 flash(t("followup.added_list", count=len(added)))
+                st.rerun()
+
+# --- comptes mode: a team member answers in their own name once signed in ---------------------
+if mode() == "comptes" and not frame.empty and not assessment.is_closed:
+    st.subheader(t("followup.email_heading"))
+    st.caption(t("followup.email_help"))
+    people = dict(zip(frame["respondent"].astype(int), frame["name"], strict=True))
+    with st.form(f"followup_email_{assessment_id}", border=False):
+        who = st.selectbox(t("followup.col_name"), list(people), format_func=people.get,
+                           key=f"followup_email_person_{assessment_id}")
+        address = st.text_input(t("followup.email_label"),
+                                placeholder=t("access_page.email_placeholder"),
+                                key=f"followup_email_address_{assessment_id}")
+        if st.form_submit_button(t("followup.email_submit"), icon=":material/alternate_email:"):
+            try:
+                db.set_respondent_email(who, address)
+            except CoopscoreError as error:
+                st.error(str(error))
+            else:
+                flash(t("followup.email_saved", name=people[who],
+                        email=(address or "").strip().lower() or "—"))
                 st.rerun()
