@@ -25,6 +25,7 @@ $(VENV)/.stamp-test: requirements-test.txt $(VENV)/.stamp-run
 	touch $@
 
 run: $(VENV)/.stamp-run
+	$(PY) -m coopscore mode
 	$(PY) -m coopscore demo --if-empty
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address 127.0.0.1 \
 		--server.headless true --browser.gatherUsageStats false

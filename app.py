@@ -1,16 +1,53 @@
-"""coopscore's Streamlit entry point: page set-up, shared sidebar, then the navigation router."""
+"""coopscore's Streamlit entry point: page set-up, who is using the session, then the router.
+
+The navigation is built from the actor's roles (Streamlit's dynamic navigation): a page the
+actor may not use does not exist for them. In `comptes` mode an anonymous visitor gets the
+sign-in page and nothing else; a personal link opens its questionnaire and nothing else.
+"""
 
 import streamlit as st
 
+from coopscore import access, signin
 from coopscore.i18n import t
 from coopscore.links import LINK_PARAMETER
-from ui import (LINK_TOKEN_KEY, language_ui, navigation_ui, print_styles_ui,
-                sidebar_selection_ui)
+from ui import (
+    LINK_TOKEN_KEY, account_ui, auth_settings, denied_ui, language_ui, navigation_ui,
+    open_pages, print_styles_ui, resolve_actor, sidebar_selection_ui,
+)
 
 st.set_page_config(page_icon=":material/hub:", layout="wide")
 personal_link = bool(st.query_params.get(LINK_PARAMETER) or st.session_state.get(LINK_TOKEN_KEY))
 # A link holder gets no sidebar at all: their language comes from the link (&lang=en).
 language = language_ui()
+
+
+def set_language_attribute() -> None:
+    # Streamlit writes lang="en" whatever the page says: streamlit/streamlit#15726
+    st.html(f"<script>document.documentElement.lang = {language!r};</script>",
+            unsafe_allow_javascript=True)
+
+
+def only_page(path: str, title: str, icon: str, url_path: str) -> None:
+    """Run one page, with no navigation to any other (sign-in, a personal link)."""
+    page = st.navigation([st.Page(path, title=title, icon=icon, default=True,
+                                  url_path=url_path)], position="hidden")
+    st.set_page_config(page_title=t("app.page_title", page=title))
+    set_language_attribute()
+    page.run()
+    st.stop()
+
+
+# The deployment is checked before anything is read: `comptes` without its sign-in settings
+# (cookie_secret first) serves nothing but the French list of what is missing.
+try:
+    mode = signin.current_mode()
+    if mode == "comptes":
+        problems = signin.auth_problems(auth_settings())
+        if problems:
+            raise signin.ConfigError(t("signin.not_ready"), problems)
+except signin.ConfigError as error:
+    st.error(str(error), icon=":material/error:")
+    st.stop()
 
 # A personal link (?lien=TOKEN) opens one page and nothing else: no sidebar, no other page.
 # The token stays with the session even if the address loses it.
@@ -18,62 +55,69 @@ if personal_link:
     st.session_state[LINK_TOKEN_KEY] = (st.session_state.get(LINK_TOKEN_KEY)
                                         or st.query_params.get(LINK_PARAMETER))
     st.query_params[LINK_PARAMETER] = st.session_state[LINK_TOKEN_KEY]
-    respond = st.navigation([st.Page("pages/respond.py", title=t("respond.title"),
-                                     icon=":material/edit_note:", default=True)],
-                            position="hidden")
-    st.set_page_config(page_title=t("app.page_title", page=t("respond.title")))
-    st.html(f"<script>document.documentElement.lang = {language!r};</script>",
-            unsafe_allow_javascript=True)
-    respond.run()
-    st.stop()
+    resolve_actor()
+    only_page("pages/respond.py", t("respond.title"), ":material/edit_note:", "repondre")
 
-pages = {
-    t("app.nav_discover"): [
-        st.Page("pages/home.py", title=t("app.home_title"), icon=":material/home:", default=True),
-        st.Page("pages/reference.py", title=t("app.reference_title"),
-                icon=":material/menu_book:", url_path="referentiel"),
-    ],
-    t("app.nav_team"): [
-        st.Page("pages/assess.py", title=t("app.assess_title"), icon=":material/edit_note:",
-                url_path="auto-evaluation"),
-        st.Page("pages/results.py", title=t("team.results_title"), icon=":material/radar:",
-                url_path="resultats"),
-        st.Page("pages/gaps.py", title=t("team.gaps_title"), icon=":material/trending_up:",
-                url_path="ecarts"),
-        st.Page("pages/plan.py", title=t("app.plan_title"), icon=":material/checklist:",
-                url_path="plan-action"),
-        st.Page("pages/followup.py", title=t("followup.title"), icon=":material/group:",
-                url_path="suivi-reponses"),
-    ],
-    t("facilitation.nav_group"): [
-        st.Page("pages/crossview.py", title=t("facilitation.crossview_title"),
-                icon=":material/diversity_3:", url_path="regards-croises"),
-        st.Page("pages/compare.py", title=t("portfolio.compare_title"),
-                icon=":material/compare_arrows:", url_path="comparer"),
-        st.Page("pages/timeline.py", title=t("facilitation.timeline_title"),
-                icon=":material/timeline:", url_path="suivi"),
-    ],
-    t("portfolio.nav_funders_group"): [
-        st.Page("pages/portfolio.py", title=t("portfolio.portfolio_title"),
-                icon=":material/account_balance:", url_path="portefeuille"),
-    ],
-    t("data_page.nav_group"): [
-        st.Page("pages/data.py", title=t("data_page.nav_title"), icon=":material/database:",
-                url_path="donnees"),
-    ],
-}
+actor = resolve_actor()
+if actor is None:  # comptes mode: not signed in, or signed in without any grant
+    only_page("pages/signin.py", t("signin.page_title"), ":material/login:", "connexion")
+
+# (group, file, title, icon, url path, the action a person needs somewhere to get the page)
+# Every page has its own url path, never its file's name: Streamlit runs the files of pages/
+# by their names (its first multipage API) until st.navigation has been called once.
+PAGES = [
+    (t("app.nav_discover"), "pages/home.py", t("app.home_title"), ":material/home:", "accueil",
+     None),
+    (t("app.nav_discover"), "pages/reference.py", t("app.reference_title"),
+     ":material/menu_book:", "referentiel", None),
+    (t("app.nav_team"), "pages/assess.py", t("app.assess_title"), ":material/edit_note:",
+     "auto-evaluation", "answers.write"),
+    (t("app.nav_team"), "pages/results.py", t("team.results_title"), ":material/radar:",
+     "resultats", "answers.view"),
+    (t("app.nav_team"), "pages/gaps.py", t("team.gaps_title"), ":material/trending_up:",
+     "ecarts", "plan.edit"),
+    (t("app.nav_team"), "pages/plan.py", t("app.plan_title"), ":material/checklist:",
+     "plan-action", "plan.view"),
+    (t("app.nav_team"), "pages/followup.py", t("followup.title"), ":material/group:",
+     "suivi-reponses", "respondent.manage"),
+    (t("facilitation.nav_group"), "pages/crossview.py", t("facilitation.crossview_title"),
+     ":material/diversity_3:", "regards-croises", "consensus.write"),
+    (t("facilitation.nav_group"), "pages/compare.py", t("portfolio.compare_title"),
+     ":material/compare_arrows:", "comparer", "compare.view"),
+    (t("facilitation.nav_group"), "pages/timeline.py", t("facilitation.timeline_title"),
+     ":material/timeline:", "suivi", "answers.view"),
+    (t("portfolio.nav_funders_group"), "pages/portfolio.py", t("portfolio.portfolio_title"),
+     ":material/account_balance:", "portefeuille", "portfolio.view"),
+    (t("data_page.nav_group"), "pages/data.py", t("data_page.nav_title"),
+     ":material/database:", "donnees", "export"),
+    (t("access_page.nav_group"), "pages/access.py", t("access_page.title"),
+     ":material/admin_panel_settings:", "acces", ("accounts.manage", "project.consent")),
+    (t("access_page.nav_group"), "pages/audit.py", t("access_page.audit_title"),
+     ":material/history:", "journal", "audit.view"),
+]
+
+pages: dict[str, list] = {}
+opened: list[str] = []
+for group, path, title, icon, url_path, needs in PAGES:
+    needs = (needs,) if isinstance(needs, str) else needs or ()
+    if not needs or any(access.may_somewhere(actor, action) for action in needs):
+        opened.append(path)
+        pages.setdefault(group, []).append(
+            st.Page(path, title=title, icon=icon, url_path=url_path,
+                    default=path == "pages/home.py"))
 
 # Streamlit's grouped menu nests a <div> in its <ul> (axe: list/listitem): the menu is drawn
 # by navigation_ui instead, with the same pages.
 navigation = st.navigation(pages, position="hidden")
+open_pages(opened)
+account_ui(actor)
 navigation_ui(pages)
-# Each page its own tab title (« Résultats · coopscore »), and the page's language on <html>
-# (Streamlit writes lang="en" whatever the page says: streamlit/streamlit#15726).
+# Each page its own tab title (« Résultats · coopscore »).
 # (getattr: outside a server, e.g. when a spawned process re-imports this script as its main
 # module after an AppTest, the page object has no title.)
 st.set_page_config(page_title=t("app.page_title", page=getattr(navigation, "title", "coopscore")))
-st.html(f"<script>document.documentElement.lang = {language!r};</script>",
-        unsafe_allow_javascript=True)
+set_language_attribute()
 sidebar_selection_ui()
+denied_ui()
 print_styles_ui()
 navigation.run()

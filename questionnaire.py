@@ -18,9 +18,8 @@ from coopscore.gaps import french_number, recommendation_table, weak_points
 from coopscore.grid import Grid, Item
 from coopscore.i18n import t
 from coopscore.markup import escape_markdown
-from coopscore.results import respondent_results
 from coopscore.scale import Scale
-from ui import load_scale, store
+from ui import load_scale, own_results, store
 
 # the levels read as one ordered row; the answers that are not levels (na, not_yet, unknown)
 # start a row of their own, set apart by a rule
@@ -42,11 +41,6 @@ _NON_LEVEL_STYLE = """<style>
 
 COMPACT_KEY = "questionnaire_compact"  # the layout chosen, kept for the session
 CLEAR_KEY = "_questionnaire_clear"  # (assessment, respondent, item) whose answer may be cleared
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _own_results(db_path: str, revision: tuple[int, int], assessment_id: int, respondent_id: int):
-    return respondent_results(store(), assessment_id, respondent_id)
 
 
 def _stage_key(assessment_id: int, respondent_id: int) -> str:
@@ -230,8 +224,7 @@ def _overview_ui(grid: Grid, progress: pd.DataFrame) -> None:
 def feedback_ui(grid: Grid, scale: Scale, assessment_id: int, respondent_id: int,
                 section_id: str) -> None:
     """This person's weak points at a stage and the grid's methods for them."""
-    db = store()
-    results = _own_results(str(db.path), db.revision(), assessment_id, respondent_id)
+    results = own_results(assessment_id, respondent_id)
     stage = results.one("stages", assessment_id)
     stage = stage[stage["section_id"] == section_id]
     st.markdown(f"#### {t('questionnaire.feedback_heading')}")
@@ -285,7 +278,7 @@ def questionnaire_ui(assessment_id: int, respondent_id: int) -> None:
     db = store()
     scale = load_scale()
     assessment = db.assessment(assessment_id)
-    project = db.project(assessment.project_id)
+    project = db.project_of(assessment_id)
     grid = db.grid_of(assessment_id)
     mine = db.answers(assessment_id)
     mine = mine[mine["respondent"] == respondent_id]

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from coopscore import failures
+from coopscore import access, failures, links, signin
 from coopscore import grid as grid_module
 from coopscore import i18n
 from coopscore import results as results_module
 from coopscore import scale as scale_module
 from coopscore import store as store_module
-from coopscore.errors import CoopscoreError
+from coopscore.access import Actor
+from coopscore.errors import CoopscoreError, LinkError
 from coopscore.i18n import t
 from coopscore.markup import escape_markdown
 
@@ -45,7 +46,25 @@ def _open_store(path: str) -> store_module.Store:
     return store_module.open_store(path)
 
 
-def store() -> store_module.Store:
+def _raw_store() -> store_module.Store:
+    """The whole database: only this module touches it (pages get `store()`, scoped)."""
+    return _store_or_stop()
+
+
+def store() -> access.ScopedStore:
+    """The database as the session's actor may see it: every list filtered to their scope,
+    every write out of it refused in French (access.ScopedStore). Pages use nothing else.
+
+    Nobody (comptes mode, not signed in) gets nothing: the page stops here.
+    """
+    who = actor()
+    if who is None:
+        st.info(t("signin.sign_in_first"), icon=":material/login:")
+        st.stop()
+    return access.ScopedStore(_store_or_stop(), who)
+
+
+def _store_or_stop() -> store_module.Store:
     """The shared, thread-safe Store of this server (COOPSCORE_DB or data/coopscore.db).
 
     A database that cannot be opened (newer version, corrupt, read-only, missing folder)
@@ -63,12 +82,17 @@ def store() -> store_module.Store:
 def _scored(db_path: str, revision: tuple[int, int], assessment_ids: tuple[int, ...] | None,
             language: str = i18n.DEFAULT_LANGUAGE):
     # `language` is part of the cache key: results carry texts (band labels, item texts).
-    return results_module.score_assessments(store(), assessment_ids)
+    return results_module.score_assessments(_raw_store(), assessment_ids)
 
 
 def results_for(assessment_id: int) -> results_module.Results:
-    """Scores and recommendations of one assessment, cached until the data changes."""
-    db = store()
+    """Scores and recommendations of one assessment, cached until the data changes.
+
+    Only for those who read its results whole (its team, animation, admin): anyone else
+    gets « accès refusé » and the page stops.
+    """
+    require_full_results(int(assessment_id))
+    db = _raw_store()
     (results,) = _scored(str(db.path), db.revision(), (int(assessment_id),),
                          i18n.current_language()).values()
     return results
@@ -90,14 +114,60 @@ def _portfolio_holder(db_path: str) -> _Portfolio:
     return _Portfolio()
 
 
-def portfolio_results() -> dict[tuple[str, str], results_module.Results]:
+def portfolio_results(projects: pd.DataFrame | None = None
+                      ) -> dict[tuple[str, str], results_module.Results]:
+    """Scores of the assessments of `projects` (default: every project the actor sees), per
+    (grid, version): only what the actor may see of the shared, kept-up-to-date portfolio.
+    """
+    everything = _all_results()
+    projects = store().projects() if projects is None else projects
+    if access.sees_everything(actor()) and len(projects) == len(_raw_store().projects()):
+        return everything
+    wanted = set(int(i) for i in projects["id"])
+    return {key: results_module.restricted(results, results.context.loc[
+                results.context["project"].astype(int).isin(wanted), "assessment"])
+            for key, results in everything.items()}
+
+
+def peer_assessments(grid_id: str) -> list[int]:
+    """The latest scored assessment of every project on this grid: the peers a comparison
+    sets a project against, as anonymous quartiles only (never named, never one by one)."""
+    from coopscore.portfolio import grid_results, latest_assessments
+
+    results = grid_results(_all_results(), grid_id)
+    if results is None or results.context.empty:
+        return []
+    latest = latest_assessments(results)
+    return [int(i) for i in latest.loc[latest["score"].notna(), "assessment"]]
+
+
+# Fewer peers than this and their quartiles would nearly show each one's scores.
+MIN_PEERS = 5
+
+
+def peer_quartiles(grid_id: str) -> tuple[pd.DataFrame, int] | None:
+    """Quartiles per stage of every project's latest assessment on this grid (the peers,
+    anonymous: never named, never one by one) and their number; None when there are too
+    few peers for the actor to be shown them (those who see everything always are)."""
+    from coopscore.portfolio import grid_results, stage_quartiles
+
+    results = grid_results(_all_results(), grid_id)
+    peers = peer_assessments(grid_id)
+    if results is None or not peers:
+        return None
+    if len(peers) < MIN_PEERS and not access.sees_everything(actor()):
+        return None
+    return stage_quartiles(results, peers), len(peers)
+
+
+def _all_results() -> dict[tuple[str, str], results_module.Results]:
     """Scores of every assessment, per (grid, version), kept up to date.
 
     Nothing is read while the database is unchanged; after a write, only the assessments
     whose revision moved are read and scored again (results.refresh_portfolio). The result
     is shared by every session: do not modify it.
     """
-    db = store()
+    db = _raw_store()
     holder = _portfolio_holder(str(db.path))
     with holder.lock:
         token = db.revision()
@@ -124,6 +194,19 @@ def grid_choice_ui(key: str = "grid") -> grid_module.Grid:
 # --- shared selection ------------------------------------------------------------------
 
 
+DENIED_KEY = "_denied"  # refusals of this run's selection, shown at the top of the page
+
+
+def _deny(error: Exception) -> None:
+    st.session_state.setdefault(DENIED_KEY, []).append(str(error))
+
+
+def denied_ui() -> None:
+    """« Accès refusé » for an id of the address out of the actor's scope (once)."""
+    for message in st.session_state.pop(DENIED_KEY, []):
+        st.error(message, icon=":material/block:")
+
+
 @dataclass(frozen=True)
 class Selection:
     project_id: int | None
@@ -136,6 +219,26 @@ def _int_or_none(value: object) -> int | None:
         return int(str(value))
     except (TypeError, ValueError):
         return None
+
+
+OPEN_PAGES_KEY = "_open_pages"
+
+
+def open_pages(paths: list[str]) -> None:
+    """Remember which page files this run's navigation holds (for `page_link`, `can_open`)."""
+    st.session_state[OPEN_PAGES_KEY] = frozenset(paths)
+
+
+def can_open(path: str) -> bool:
+    """Whether the actor's navigation holds this page (« pages/results.py »)."""
+    held = st.session_state.get(OPEN_PAGES_KEY)
+    return held is None or path in held
+
+
+def page_link(path: str, **options) -> None:
+    """A link to another page, drawn only when the actor's navigation holds that page."""
+    if can_open(path):
+        st.page_link(path, **options)
 
 
 def navigation_ui(pages: dict[str, list]) -> None:
@@ -211,11 +314,19 @@ def current_selection(projects: pd.DataFrame,
     project_id = st.session_state.get("project_id")
     assessment_id = st.session_state.get("assessment_id")
     respondent_id = st.session_state.get("respondent_id")
+    # an id out of the actor's scope (a tampered or forwarded address) is refused out loud,
+    # whether it exists or not; those who see everything just lose an unknown id
+    everything = access.sees_everything(db.actor)
     if project_id is not None and project_id not in set(projects["id"]):
+        if not everything:
+            _deny(access.denied("project.view", access.Resource("project", project_id)))
         project_id = assessment_id = respondent_id = None
     if assessment_id is not None:
         assessments = campaigns(project_id) if project_id is not None else pd.DataFrame()
         if assessments.empty or assessment_id not in set(assessments["id"]):
+            if not everything:
+                _deny(access.denied("assessment.view",
+                                    access.Resource("assessment", assessment_id)))
             assessment_id = respondent_id = None
     if respondent_id is not None and assessment_id is not None:
         if respondent_id not in set(db.respondents(assessment_id)["id"]):
@@ -359,12 +470,12 @@ def scored_assessment_ui() -> tuple[store_module.Project, store_module.Assessmen
     assessment_id = st.session_state.get("assessment_id")
     if project_id is None:
         st.info(t("team.pick_project"))
-        st.page_link("pages/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
+        page_link("pages/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
         st.stop()
     project = db.project(project_id)
     if assessment_id is None:
         st.info(md("team.pick_assessment", project=project.name))
-        st.page_link("pages/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
+        page_link("pages/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
         st.stop()
     assessment = db.assessment(assessment_id)
     results = results_for(assessment_id)
@@ -375,7 +486,7 @@ def scored_assessment_ui() -> tuple[store_module.Project, store_module.Assessmen
     overall = results.one("overall", assessment_id)
     if overall.empty or int(overall["n_answered"].iloc[0]) == 0:
         st.info(md("team.no_answer", label=assessment.label))
-        st.page_link("pages/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
+        page_link("pages/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
         st.stop()
     if int(overall["n_respondents"].iloc[0]) == 1:
         st.info(t("team.one_respondent"), icon=":material/person:")
@@ -389,8 +500,38 @@ def campaign_results(assessment_ids: list[int] | tuple[int, ...]
     ids = tuple(sorted(int(i) for i in assessment_ids))
     if not ids:
         return {}
-    db = store()
+    for assessment_id in ids:
+        require_full_results(assessment_id)
+    db = _raw_store()
     return _scored(str(db.path), db.revision(), ids, i18n.current_language())
+
+
+def require_full_results(assessment_id: int) -> None:
+    """Stop the page with « accès refusé » unless the actor reads these results whole."""
+    try:
+        store().require_full_results(assessment_id)
+    except CoopscoreError as error:
+        st.error(str(error), icon=":material/block:")
+        st.stop()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _own_results(db_path: str, revision: tuple[int, int], assessment_id: int,
+                 respondent_id: int) -> results_module.Results:
+    return results_module.respondent_results(_raw_store(), assessment_id, respondent_id)
+
+
+def own_results(assessment_id: int, respondent_id: int) -> results_module.Results:
+    """One person's own scores (the questionnaire's feedback), for who may read their answers.
+
+    Raises:
+        AccessDenied: the actor may not read this person's answers.
+    """
+    db = store()
+    resource = access.resource_of(_raw_store(), "respondent", respondent_id)
+    access.require(db.actor, "answers.view", resource)
+    raw = _raw_store()
+    return _own_results(str(raw.path), raw.revision(), int(assessment_id), int(respondent_id))
 
 
 # --- the targets in force (Résultats, Écarts et recommandations) ---------------------------
@@ -416,7 +557,8 @@ def targets_in_force_ui(assessment_id: int, results: results_module.Results, *,
                                 profile=in_force, profiles=scale_module.load_profiles(),
                                 programme_label=programme_label)
     st.info(sentence, icon=":material/flag:")
-    if not selector or not profiles:
+    if not selector or not profiles or not store().may("assessment.edit", "assessment",
+                                                        assessment_id):
         return
     inherited = inherited if inherited in profiles else None
     none_label = (t("targets.profile_inherit", title=profiles[inherited].title) if inherited
@@ -435,6 +577,108 @@ def _save_assessment_profile(assessment_id: int, key: str, none_label: str) -> N
     store().set_assessment_profile(assessment_id, profile)
     title = none_label if profile is None else scale_module.load_profiles()[profile].title
     flash(t("targets.profile_saved", title=title))
+
+
+# --- who uses this session (docs/access.md) -------------------------------------------------
+
+ACTOR_KEY = "_actor"
+SIGNED_IN_KEY = "_signed_in"  # (issuer, subject) whose sign-in this session recorded
+ACTOR_REVISION_KEY = "_actor_revision"  # the database revision the actor was read at
+
+
+def mode() -> str:
+    """`poste` (one computer, no sign-in) or `comptes` (sign-in), from $COOPSCORE_MODE."""
+    return signin.current_mode()
+
+
+def auth_settings() -> dict:
+    """The `[auth]` section of .streamlit/secrets.toml (empty when there is none)."""
+    try:
+        return dict(st.secrets.to_dict().get("auth") or {})
+    except Exception:  # noqa: BLE001 - no secrets file at all: nothing configured
+        return {}
+
+
+def signed_in_identity() -> signin.Identity | None:
+    """The identity of the signed-in person (st.user), or None when nobody is signed in."""
+    if not st.user.is_logged_in:
+        return None
+    return signin.identity(st.user.to_dict())
+
+
+def link_target() -> links.LinkTarget:
+    """The respondent and assessment of this session's personal link (its token is the
+    credential: it is resolved against the whole database, here only).
+
+    Raises:
+        LinkError: unknown, revoked or closed link (its French message says which).
+    """
+    return links.resolve(_raw_store(), st.session_state.get(LINK_TOKEN_KEY))
+
+
+def resolve_actor() -> Actor | None:
+    """Who uses this session, read afresh on every run (a revoked grant ends at once).
+
+    A personal link: its respondent only. `poste` mode: the local user. `comptes` mode: the
+    signed-in person with today's grants; their first run records the sign-in (users table,
+    audit row). None: nobody (not signed in, no grant, or a dead link).
+    """
+    db = _raw_store()
+    actor: Actor | None = None
+    if st.session_state.get(LINK_TOKEN_KEY):
+        try:
+            target = link_target()
+            actor = Actor.respondent(target.respondent.id, target.assessment.id)
+        except LinkError:
+            actor = None
+    elif mode() == "poste":
+        actor = Actor.local()
+    else:
+        who = signed_in_identity()
+        if who is not None:
+            key = (who.issuer, who.subject)
+            if st.session_state.get(SIGNED_IN_KEY) != key:
+                actor = access.actor_for(db, who.issuer, who.subject, who.email, who.name)
+                st.session_state[SIGNED_IN_KEY] = key
+            else:
+                roles = access.roles_for(db, who.email)
+                actor = Actor(roles, issuer=who.issuer, subject=who.subject, email=who.email,
+                              name=who.name) if roles else None
+    st.session_state[ACTOR_KEY] = actor
+    st.session_state[ACTOR_REVISION_KEY] = db.revision()
+    return actor
+
+
+def actor() -> Actor | None:
+    """This run's actor, read again whenever the database has changed since (a grant revoked
+    between two clicks is gone even for a widget callback, which runs before the router)."""
+    if (ACTOR_KEY not in st.session_state
+            or st.session_state.get(ACTOR_REVISION_KEY) != _raw_store().revision()):
+        return resolve_actor()
+    return st.session_state[ACTOR_KEY]
+
+
+def role_labels(who: Actor) -> str:
+    """« animation, financeur »: the actor's roles as people read them."""
+    return ", ".join(t(f"signin.role_{role.kind}") for role in who.roles)
+
+
+def account_ui(who: Actor | None) -> None:
+    """The sidebar's first lines: the poste-mode notice, or who is signed in and « Se déconnecter »."""
+    with st.sidebar:
+        if mode() == "poste":
+            st.caption(f":material/computer: {t('signin.poste_banner')}")
+            return
+        person = signed_in_identity()
+        if person is None:
+            return
+        name = person.name or person.email or person.subject
+        shown = f"{name} ({person.email})" if person.email and person.email != name else name
+        if who is not None:
+            shown = f"{shown} · {role_labels(who)}"
+        st.caption(t("signin.signed_in_as", who=shown))
+        if st.button(t("signin.sign_out"), key="sign_out", icon=":material/logout:"):
+            st.logout()
 
 
 # --- printing a page (Résultats, Portefeuille) ------------------------------------------------

@@ -70,9 +70,10 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "admin": _EVERYTHING,
     "local": _EVERYTHING - {"accounts.manage"},
     "animateur": _EVERYTHING - {"territory.create", "backup", "grids.manage", "audit.view"},
-    "equipe": frozenset({"project.view", "assessment.view", "respondent.view", "answers.view",
-                         "answers.write", "results.view", "plan.view", "plan.edit",
-                         "compare.view"}),
+    # the team chooses what its funders see (« chaque projet choisit », issue 9)
+    "equipe": frozenset({"project.view", "project.consent", "assessment.view",
+                         "respondent.view", "answers.view", "answers.write", "results.view",
+                         "plan.view", "plan.edit", "compare.view"}),
     "financeur": frozenset({"project.view", "results.view", "portfolio.view", "compare.view"}),
     "respondent": frozenset({"assessment.view", "respondent.view", "answers.view",
                              "answers.write"}),
@@ -231,6 +232,24 @@ def allowed(actor: Actor | None, action: str, resource: Resource = GLOBAL) -> bo
                for role in actor.roles)
 
 
+def may_somewhere(actor: Actor | None, action: str) -> bool:
+    """Whether one of the actor's roles lists `action` at all, whatever the object (the router
+    offers a page only to those who may use it somewhere; each object is still checked).
+
+    Raises:
+        KeyError: `action` is not in ACTIONS.
+    """
+    if action not in ACTIONS:
+        raise KeyError(action)
+    return actor is not None and any(action in ROLE_ACTIONS.get(role.kind, ())
+                                     for role in actor.roles)
+
+
+def sees_everything(actor: Actor | None) -> bool:
+    """Whether the actor's scope is the whole database (admin, or the `poste` mode)."""
+    return actor is not None and any(role.kind in ("admin", "local") for role in actor.roles)
+
+
 def denied(action: str, resource: Resource = GLOBAL) -> AccessDenied:
     """The error for a refused action, in French, naming the action and the object."""
     what = t(f"access.action_{action.replace('.', '_')}")
@@ -367,6 +386,36 @@ def shared_report(report: Mapping[str, Any], consent: str, *,
     return shared
 
 
+# Portfolio columns beyond « synthese » (index, band, completeness, number of critical points):
+# the critical points' texts and the gaps to targets are stage-level readings (« etapes »).
+STAGE_LEVEL_COLUMNS = ("flags", "flag_texts", "risk", "mean_gap", "n_upcoming")
+
+
+def shared_table(table: pd.DataFrame, levels: Mapping[int, str | None]) -> pd.DataFrame:
+    """The portfolio table with each project's row cut to its level (None: whole).
+
+    A row at « synthese » keeps its index, band, completeness and number of critical points;
+    its critical points' texts, gaps and risk reading are replaced by « non partagé ».
+    """
+    cut = table["project"].map(lambda p: levels.get(int(p)) == "synthese").astype(bool)
+    if not cut.any():
+        return table
+    table = table.copy()
+    for column in STAGE_LEVEL_COLUMNS:
+        if column not in table.columns:
+            continue
+        table[column] = table[column].astype(object)
+        table.loc[cut, column] = None
+    if "mean_gap" in table.columns:
+        table["mean_gap"] = pd.to_numeric(table["mean_gap"], errors="coerce").astype(float)
+    if "n_upcoming" in table.columns:
+        table.loc[cut, "n_upcoming"] = 0
+    if "risk" in table.columns:
+        scored = table["score"].notna() if "score" in table.columns else True
+        table.loc[cut & scored, "risk"] = t("access.not_shared")
+    return table
+
+
 def _plain(value: Any) -> Any:
     return None if value is None or (isinstance(value, float) and value != value) else value
 
@@ -493,6 +542,27 @@ def revoke(store: Store, email: str, role: str | None = None, *,
                          {"email": email, "role": row["role"],
                           "scope": f"{row['scope_kind']}:{row['scope_id'] or ''}"}, None)
         return len(mine)
+
+
+def revoke_grant(store: Store, grant_id: int, *, by: Actor = SYSTEM_ACTOR) -> None:
+    """End one active grant (by its id), if `by` may manage its scope; audited.
+
+    Raises:
+        StoreError: no active grant has this id. AccessDenied: out of `by`'s scope (an
+        unknown id is refused the same way to anyone but an admin).
+    """
+    with store.transaction():
+        row = store._one(f"SELECT {', '.join(GRANT_COLUMNS)} FROM grants WHERE id = ? AND "
+                         "revoked_at IS NULL", [int(grant_id)])
+        resource = grant_resource(store, row["scope_kind"], row["scope_id"]) if row else \
+            Resource("grant", grant_id)
+        require(by, "accounts.manage", resource)
+        if row is None:
+            raise StoreError(t("access.unknown_grant", id=grant_id))
+        store.conn.execute("UPDATE grants SET revoked_at = ? WHERE id = ?", [now(), row["id"]])
+        audit.record(store, by, "accounts.manage", f"grant:{row['id']}",
+                     {"email": row["email"], "role": row["role"],
+                      "scope": f"{row['scope_kind']}:{row['scope_id'] or ''}"}, None)
 
 
 def grants(store: Store, *, email: str | None = None, active_only: bool = True
@@ -663,6 +733,12 @@ class ScopedStore:
         self._require("assessment.view", "assessment", assessment_id)
         return self._store.assessment(assessment_id)
 
+    def project_of(self, assessment_id: int):
+        """The project an assessment belongs to (its name, its CTE flag), for whoever may see
+        the assessment: a respondent through their link reads its name too."""
+        self._require("assessment.view", "assessment", assessment_id)
+        return self._store.project(self._store.assessment(assessment_id).project_id)
+
     def assessment_context(self, assessment_ids: Iterable[int] | None = None) -> pd.DataFrame:
         return self._keep(self._store.assessment_context(assessment_ids), "assessment",
                           "results.view", "assessment")
@@ -725,6 +801,146 @@ class ScopedStore:
             self.actor, "accounts.manage",
             grant_resource(self._store, row["scope_kind"], row["scope_id"]))]
 
+    def is_empty(self) -> bool:
+        """Whether the actor sees no project at all."""
+        return self.projects().empty
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table of the whole database: only for those who may take backups."""
+        require(self.actor, "backup")
+        return self._store.counts()
+
+    def require_open(self, assessment_id: int):
+        self._require("assessment.view", "assessment", assessment_id)
+        return self._store.require_open(assessment_id)
+
+    def programme_profiles(self) -> dict[str, str]:
+        return self._store.programme_profiles()
+
+    def sees_full_results(self, assessment_id: int) -> bool:
+        """Whether the actor reads this assessment's results whole (its team, animation,
+        admin), not cut to the project's consent as a funder does."""
+        resource = self._resource("assessment", assessment_id)
+        return any(role.kind != "financeur" and "results.view" in ROLE_ACTIONS[role.kind]
+                   and in_scope(role, "results.view", resource) for role in self.actor.roles)
+
+    def require_full_results(self, assessment_id: int) -> None:
+        """Raise AccessDenied unless `sees_full_results`."""
+        if not self.sees_full_results(assessment_id):
+            raise denied("results.view", self._resource("assessment", assessment_id))
+
+    def consents(self, project_ids: Iterable[int]) -> dict[int, str]:
+        """{project id: consent level} of projects the actor may see."""
+        ids = self._ids("project.view", "project", project_ids)
+        rows = self._store._rows("SELECT id, consent FROM projects WHERE id IN "
+                                 "(SELECT value FROM json_each(?))", [json.dumps(ids)])
+        return {row["id"]: row["consent"] for row in rows}
+
+    def compare_projects(self) -> pd.DataFrame:
+        """The projects the actor may name in a comparison: in scope for `compare.view` and,
+        when seen only as a funder, sharing at least their stage scores (« etapes »)."""
+        projects = self._keep(self._store.projects(), "id", "compare.view", "project")
+        resources = resources_of(self._store, "project", projects["id"])
+        consents = self.consents(projects["id"])
+
+        def named(project_id: int) -> bool:
+            resource = resources[int(project_id)]
+            if any(role.kind != "financeur" and in_scope(role, "compare.view", resource)
+                   and "compare.view" in ROLE_ACTIONS[role.kind] for role in self.actor.roles):
+                return True
+            return CONSENT_LEVELS.index(consents.get(int(project_id), DEFAULT_CONSENT)) >= 1
+
+        return projects[[named(i) for i in projects["id"]]].reset_index(drop=True)
+
+    def shared_portfolio(self, table: pd.DataFrame) -> pd.DataFrame:
+        """A portfolio table (portfolio.portfolio_table) cut, row by row, to what the actor
+        may read: whole for projects they work on, else to each project's consent
+        (`shared_table`)."""
+        if table.empty:
+            return table
+        resources = resources_of(self._store, "project", table["project"])
+        consents = self.consents(table["project"])
+        levels = {}
+        for project_id in pd.unique(table["project"]):
+            resource = resources[int(project_id)]
+            full = any(role.kind != "financeur" and "results.view" in ROLE_ACTIONS[role.kind]
+                       and in_scope(role, "results.view", resource) for role in self.actor.roles)
+            levels[int(project_id)] = None if full else consents.get(int(project_id),
+                                                                      DEFAULT_CONSENT)
+        return shared_table(table, levels)
+
+    # personal links (coopscore/links.py), checked here: the token itself is the link's secret
+
+    def link_states(self, assessment_id: int) -> pd.DataFrame:
+        from . import links
+
+        self._require("respondent.create", "assessment", assessment_id)
+        return links.link_states(self._store, assessment_id)
+
+    def followup(self, assessment_id: int) -> pd.DataFrame:
+        """Who has answered how much (links.followup), for those who manage the respondents."""
+        from . import links
+
+        self._require("respondent.create", "assessment", assessment_id)
+        return links.followup(self._store, assessment_id)
+
+    def respondent_progress(self, assessment_id: int, respondent_id: int) -> tuple[int, int]:
+        from . import links
+
+        resource = self._require("answers.view", "respondent", respondent_id)
+        if resource.assessment is not None and resource.assessment != int(assessment_id):
+            raise denied("answers.view", resource)
+        return links.respondent_progress(self._store, assessment_id, respondent_id)
+
+    def issue_link(self, respondent_id: int, base: str | None = None):
+        from . import links
+
+        self._require("respondent.manage", "respondent", respondent_id)
+        with self._store.transaction():
+            issued = links.issue_link(self._store, respondent_id, base)
+            self._audit("respondent.manage", f"respondent:{respondent_id}", None, "link issued")
+            return issued
+
+    def revoke_link(self, respondent_id: int) -> int:
+        from . import links
+
+        self._require("respondent.manage", "respondent", respondent_id)
+        with self._store.transaction():
+            count = links.revoke_link(self._store, respondent_id)
+            self._audit("respondent.manage", f"respondent:{respondent_id}", "link", None)
+            return count
+
+    def add_respondent_with_link(self, assessment_id: int, name: str, role: str,
+                                 organisation: str | None = None, base: str | None = None):
+        from . import links
+
+        self._require("respondent.create", "assessment", assessment_id)
+        with self._store.transaction():
+            issued = links.add_respondent_with_link(self._store, assessment_id, name, role,
+                                                    organisation, base)
+            self._audit("respondent.create", f"respondent:{issued.respondent_id}", None,
+                        {"assessment": int(assessment_id), "role": role})
+            return issued
+
+    def add_respondent_list(self, assessment_id: int, text: str, base: str | None = None):
+        from . import links
+
+        self._require("respondent.create", "assessment", assessment_id)
+        with self._store.transaction():
+            issued = links.add_respondent_list(self._store, assessment_id, text, base)
+            for link in issued:
+                self._audit("respondent.create", f"respondent:{link.respondent_id}", None,
+                            {"assessment": int(assessment_id)})
+            return issued
+
+    def grant(self, email: str, role: str, scope_kind: str = "all", scope_id: Any = None) -> int:
+        """Give a role on a scope to an e-mail address, within the actor's own (`grant`)."""
+        return grant(self._store, email, role, scope_kind, scope_id, by=self.actor)
+
+    def revoke_grant(self, grant_id: int) -> None:
+        """End one grant the actor may manage (`revoke_grant`)."""
+        revoke_grant(self._store, grant_id, by=self.actor)
+
     # writes: checked, delegated, audited in the same transaction
 
     def create_territory(self, name: str, kind: str | None = None) -> int:
@@ -751,6 +967,21 @@ class ScopedStore:
             self._store.update_project(project_id, **changes)
             self._audit("project.edit", f"project:{project_id}",
                         {key: getattr(old, key, None) for key in changes}, changes)
+
+    def set_assessment_profile(self, assessment_id: int, profile: str | None) -> None:
+        self._require("assessment.edit", "assessment", assessment_id)
+        with self._store.transaction():
+            self._store.set_assessment_profile(assessment_id, profile)
+            self._audit("assessment.edit", f"assessment:{assessment_id}", None,
+                        {"profile": profile})
+
+    def set_programme_profile(self, programme: str, profile: str | None) -> None:
+        """A programme's target profile applies to all its projects: admin (and poste) only."""
+        require(self.actor, "grids.manage")
+        with self._store.transaction():
+            old = self._store.programme_profiles().get(programme)
+            self._store.set_programme_profile(programme, profile)
+            self._audit("grids.manage", f"programme:{programme}", old, profile)
 
     def delete_project(self, project_id: int) -> None:
         self._require("project.delete", "project", project_id)
@@ -784,11 +1015,13 @@ class ScopedStore:
                         {"project": int(project_id), "grid": str(grid_id), "label": label})
             return new_id
 
-    def close_assessment(self, assessment_id: int) -> None:
+    def close_assessment(self, assessment_id: int, on: Any = None) -> None:
+        """Close now, or on a date (`on`): answers are refused from then on."""
         self._require("assessment.edit", "assessment", assessment_id)
         with self._store.transaction():
-            self._store.close_assessment(assessment_id)
-            self._audit("assessment.edit", f"assessment:{assessment_id}", "draft", "closed")
+            self._store.close_assessment(assessment_id, on)
+            self._audit("assessment.edit", f"assessment:{assessment_id}", "draft",
+                        "closed" if on is None else {"closes_on": str(on)})
 
     def reopen_assessment(self, assessment_id: int) -> None:
         self._require("assessment.edit", "assessment", assessment_id)

@@ -792,6 +792,22 @@ def _add_access_commands(subparsers: argparse._SubParsersAction) -> None:
     revoking.set_defaults(func=_access_revoke)
 
 
+def _mode_check(args: argparse.Namespace) -> int:
+    from . import signin
+
+    mode = signin.check_deployment(secrets=signin.read_secrets(args.secrets))
+    print(t(f"signin.mode_{mode}"))
+    return 0
+
+
+def _add_mode_commands(subparsers: argparse._SubParsersAction) -> None:
+    from .signin import SECRETS_FILE
+
+    parser = subparsers.add_parser("mode", help=_help("signin.help_mode"))
+    parser.add_argument("--secrets", default=str(SECRETS_FILE), help=_help("signin.help_secrets"))
+    parser.set_defaults(func=_mode_check)
+
+
 # --- entry point --------------------------------------------------------------------
 
 COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [
@@ -803,6 +819,7 @@ COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_campaign_commands,
     _add_report_commands,
     _add_access_commands,
+    _add_mode_commands,
 ]
 
 

@@ -117,3 +117,12 @@ def plural(count: int, key: str, language: str | None = None, **values: object) 
     one = count <= 1 if _language(language) == "fr" else count == 1
     return t(f"{key}_{'one' if one else 'other'}", language=language,
              n=integer(count, language=language), **values)
+
+
+def timestamp(value: object, language: str | None = None) -> str:
+    """« 2026-12-02T05:13:41+00:00 » → « 02/12/2026 05:13 » (the date as `date`, then HH:MM)."""
+    if value is None or value == "":
+        return MISSING
+    text = str(value)
+    clock = text[11:16] if len(text) >= 16 and text[10] in "T " else ""
+    return f"{date(text, language)} {clock}".strip()

@@ -246,3 +246,20 @@ def respondent_results(store: Store, assessment_id: int, respondent_id: int) -> 
                    assessments=scoring_context)
     recommendations = recommend(scores, grid, assessments=scoring_context)
     return Results(grid, scores, recommendations, context.reset_index(drop=True))
+
+
+def restricted(results: Results, assessment_ids: Iterable[int]) -> Results:
+    """The same results with only the rows of these assessments (what one person may see)."""
+    wanted = sorted({int(i) for i in assessment_ids})
+
+    def keep(frame: pd.DataFrame) -> pd.DataFrame:
+        if "assessment" not in frame.columns:
+            return frame
+        return frame[np.isin(_assessment_ints(frame["assessment"]), wanted)].reset_index(drop=True)
+
+    scores = replace(results.scores, **{field.name: keep(getattr(results.scores, field.name))
+                                        for field in fields(results.scores)
+                                        if isinstance(getattr(results.scores, field.name),
+                                                      pd.DataFrame)})
+    return replace(results, scores=scores, recommendations=keep(results.recommendations),
+                   context=keep(results.context))

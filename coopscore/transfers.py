@@ -8,6 +8,8 @@ export holds; file names that say what and when.
 
 from __future__ import annotations
 
+import functools
+
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -117,10 +119,12 @@ def check_import(store: Store, sources: Sequence[exchange.Source],
         problems = [t("data_page.same_file_twice", file=name) for name in twice]
         return ImportCheck(t("exchange.import_failed", count=len(problems)), problems)
     try:
-        result = exchange.import_answers(store, named, assessment_id, project_id=project_id,
-                                         grid_id=grid_id, label=label, date=date,
-                                         dry_run=True, scale=scale,
-                                         allow_other_assessment=allow_other_assessment)
+        # a scoped store checks the target against the person's scope first
+        run = store.import_answers if hasattr(type(store), "import_answers") else \
+            functools.partial(exchange.import_answers, store)
+        result = run(named, assessment_id, project_id=project_id, grid_id=grid_id, label=label,
+                     date=date, dry_run=True, scale=scale,
+                     allow_other_assessment=allow_other_assessment)
     except CoopscoreError as error:
         return ImportCheck(error.message, list(error.problems),
                            other_assessment_files=list(getattr(error, "other_assessment_files",

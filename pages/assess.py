@@ -10,6 +10,7 @@ import datetime as dt
 
 import streamlit as st
 
+from coopscore.access import may_somewhere
 from coopscore.errors import CoopscoreError
 from coopscore.i18n import t
 from coopscore.scale import Scale
@@ -31,7 +32,8 @@ def new_project_ui(expanded: bool) -> None:
             territory_id = st.selectbox(t("app.assess_territory"), list(names), index=None,
                                         format_func=names.get,
                                         placeholder=t("app.assess_territory_placeholder"))
-            new_territory = st.text_input(t("app.assess_new_territory"), key="new_territory")
+            new_territory = st.text_input(t("app.assess_new_territory"), key="new_territory") \
+                if db.may("territory.create") else ""
             name = st.text_input(t("app.assess_project_name"), key="new_project_name")
             programme_labels = programmes()
             programme = st.selectbox(t("app.assess_programme"), list(programme_labels),
@@ -140,8 +142,10 @@ def respondent_ui(assessment_id: int, scale: Scale) -> int | None:
     db = store()
     respondents = db.respondents(assessment_id)
     roles = {r.id: r.label for r in scale.roles}
+    # only the people the actor may answer as (a team member: their own row)
     people = {int(row["id"]): (row["name"], roles.get(row["role"], row["role"]))
-              for _, row in respondents.iterrows()}
+              for _, row in respondents.iterrows()
+              if db.may("answers.write", "respondent", int(row["id"]))}
     key = _respondent_key(assessment_id)
     current = st.session_state.get("respondent_id")
     # the selection (from the URL, the sidebar or a callback) is the truth: the widget follows
@@ -159,6 +163,8 @@ def respondent_ui(assessment_id: int, scale: Scale) -> int | None:
                      placeholder=t("app.assess_respondent_placeholder"), key=key,
                      on_change=_choose_respondent, args=(assessment_id,))
     form = f"new_respondent_{assessment_id}"
+    if not db.may("respondent.create", "assessment", assessment_id):
+        return current if current in people else None
     with st.expander(t("app.assess_new_respondent"), expanded=not people,
                      icon=":material/person_add:"):
         with st.form(form, clear_on_submit=True, border=False):
@@ -186,14 +192,17 @@ scale = load_scale()
 project_id = st.session_state.get("project_id")
 assessment_id = st.session_state.get("assessment_id")
 
-new_project_ui(expanded=db.projects().empty)
+if may_somewhere(db.actor, "project.create"):
+    new_project_ui(expanded=db.projects().empty)
 if project_id is None:
     st.info(t("app.assess_pick_project"))
     st.stop()
 
 project = db.project(project_id)
-edit_project_ui(project)
-new_assessment_ui(project_id, expanded=assessment_id is None)
+if db.may("project.edit", "project", project_id):
+    edit_project_ui(project)
+if db.may("assessment.create", "project", project_id):
+    new_assessment_ui(project_id, expanded=assessment_id is None)
 if assessment_id is None:
     st.info(md("app.assess_pick_assessment", project=project.name))
     st.stop()

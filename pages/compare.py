@@ -15,13 +15,13 @@ from coopscore.portfolio import (
     portfolio_table, stage_labels, stage_matrix, stage_quartiles, unique_labels,
 )
 from coopscore.results import Results
-from ui import grid_choice_ui, load_scale, md, portfolio_results, store
+from ui import grid_choice_ui, load_scale, md, page_link, peer_quartiles, portfolio_results, store
 
 ASSESS_PAGE = "pages/assess.py"
 
 
 def go_assess_link() -> None:
-    st.page_link(ASSESS_PAGE, label=t("portfolio.go_assess"), icon=":material/edit_note:")
+    page_link(ASSESS_PAGE, label=t("portfolio.go_assess"), icon=":material/edit_note:")
 
 
 def projects_choice_ui(candidates: pd.DataFrame, grid: Grid) -> list[int]:
@@ -59,7 +59,7 @@ def radars_ui(results: Results, scored: pd.DataFrame, matrix: pd.DataFrame,
 
 def left_out_ui(projects: pd.DataFrame, grid: Grid) -> None:
     """Say which projects this comparison leaves out, and why."""
-    missing = left_out(projects, portfolio_results(), grid.id)
+    missing = left_out(projects, portfolio_results(projects), grid.id)
     if missing.empty:
         return
     with st.expander(t("readings.left_out_heading", count=len(missing))):
@@ -137,14 +137,14 @@ def position_ui(results: Results, scored: pd.DataFrame, quartiles: pd.DataFrame,
 
 st.title(t("portfolio.compare_title"))
 st.caption(t("portfolio.compare_intro"))
-projects = store().projects()
+projects = store().compare_projects()
 if projects.empty:
     st.info(t("portfolio.empty_database"))
     go_assess_link()
     st.stop()
 
 grid = grid_choice_ui(key="compare_grid")
-results = grid_results(portfolio_results(), grid.id)
+results = grid_results(portfolio_results(projects), grid.id)
 if results is None:
     st.info(t("portfolio.none_on_grid", grid=grid.short_title))
     go_assess_link()
@@ -168,10 +168,15 @@ if scored.empty:
     go_assess_link()
     st.stop()
 
-portfolio = table.loc[table["score"].notna(), "assessment"].astype(int)
-quartiles = stage_quartiles(results, portfolio)
+# Every project on the grid is a peer, but only as anonymous quartiles (ui.peer_quartiles);
+# too few peers for anonymity: the projects the person may name.
+peers = peer_quartiles(grid.id)
+if peers is None:
+    portfolio = table.loc[table["score"].notna(), "assessment"].astype(int)
+    peers = stage_quartiles(results, portfolio), len(portfolio)
+quartiles, portfolio_size = peers
 matrix = stage_matrix(results, scored["assessment"].astype(int))
-radars_ui(results, scored, matrix, quartiles, len(portfolio))
+radars_ui(results, scored, matrix, quartiles, portfolio_size)
 heatmap_ui(results, scored, matrix)
 table_ui(results, rows)
-position_ui(results, scored, quartiles, len(portfolio))
+position_ui(results, scored, quartiles, portfolio_size)

@@ -20,7 +20,7 @@ from coopscore.markup import escape_markdown
 from coopscore.results import Results
 from coopscore.scale import Scale
 from coopscore.store import Assessment
-from ui import flash, guarded, load_scale, md, results_for, show_flashes, store
+from ui import flash, guarded, load_scale, md, page_link, results_for, show_flashes, store
 
 ASSESS_PAGE = "pages/assess.py"
 ITEM_WIDTH = 70  # characters of a point of vigilance's text in lists
@@ -28,7 +28,7 @@ CHART_ITEM_WIDTH = 48  # ... beside the bars of a chart, which need the room
 
 
 def go_assess_link() -> None:
-    st.page_link(ASSESS_PAGE, label=t("facilitation.go_assess"), icon=":material/edit_note:")
+    page_link(ASSESS_PAGE, label=t("facilitation.go_assess"), icon=":material/edit_note:")
 
 
 def selected_assessment_ui() -> Assessment | None:

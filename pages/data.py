@@ -17,9 +17,12 @@ import streamlit as st
 from coopscore import exchange, transfers
 from coopscore.answers import MAX_FILE_BYTES
 from coopscore.i18n import t
-from coopscore.store import Assessment, Project, Store
-from ui import (available_grids, flash, french_date, guarded, load_grid, load_scale, md, select,
-                show_flashes, store)
+from coopscore.access import ScopedStore as Store
+from coopscore.store import Assessment, Project
+from ui import (
+    available_grids, flash, french_date, guarded, load_grid, load_scale, md, page_link, select,
+    show_flashes, store,
+)
 
 ASSESS_PAGE = "pages/assess.py"
 RESULTS_PAGE = "pages/results.py"
@@ -154,7 +157,7 @@ def preview_ui(check: transfers.ImportCheck, label: str) -> None:
 def run_import(db: Store, sources: list[tuple[str, bytes]], target: dict, project: Project
                ) -> None:
     """Write everything in one transaction, say what was written, select the assessment."""
-    result = guarded(exchange.import_answers, db, sources, **target, scale=load_scale())
+    result = guarded(db.import_answers, sources, **target, scale=load_scale())
     st.session_state.pop(CHECKED, None)
     if result is not None:
         assessments = db.assessments(project.id).set_index("id")
@@ -179,15 +182,15 @@ def import_ui(db: Store, project: Project | None, assessment: Assessment | None)
     st.markdown(t("data_page.import_intro"))
     show_flashes()
     if st.session_state.pop(IMPORTED, None) is not None and assessment is not None:
-        st.page_link(RESULTS_PAGE, label=t("data_page.go_results"), icon=":material/radar:")
+        page_link(RESULTS_PAGE, label=t("data_page.go_results"), icon=":material/radar:")
     if db.projects().empty:
         st.info(t("data_page.import_empty_db"))
-        st.page_link(ASSESS_PAGE, label=t("data_page.go_assess"), icon=":material/edit_note:")
+        page_link(ASSESS_PAGE, label=t("data_page.go_assess"), icon=":material/edit_note:")
         st.caption(t("data_page.demo_hint"))
         return
     if project is None:
         st.info(t("data_page.import_pick_project"))
-        st.page_link(ASSESS_PAGE, label=t("data_page.go_assess"), icon=":material/edit_note:")
+        page_link(ASSESS_PAGE, label=t("data_page.go_assess"), icon=":material/edit_note:")
         return
     chosen = import_target_ui(db, project, assessment)
     files = st.file_uploader(t("data_page.upload_label"), accept_multiple_files=True,
@@ -284,7 +287,7 @@ def export_ui(db: Store, project: Project | None, assessment: Assessment | None)
     everything = db.assessments()
     if everything.empty:
         st.info(t("data_page.export_nothing"))
-        st.page_link(ASSESS_PAGE, label=t("data_page.export_go_assess"),
+        page_link(ASSESS_PAGE, label=t("data_page.export_go_assess"),
                      icon=":material/edit_note:")
         return
     scopes: dict[str, tuple[list[int] | None, int | None, str]] = {}
@@ -323,7 +326,7 @@ def export_ui(db: Store, project: Project | None, assessment: Assessment | None)
                   version=exchange.EXPORT_FORMAT_VERSION))
     st.download_button(
         t("data_page.export_download"),
-        data=functools.partial(exchange.export_bytes, db, fmt, ids),
+        data=functools.partial(db.export_bytes, fmt, ids),
         file_name=transfers.export_filename(scope, fmt, dt.date.today(), scope_id),
         mime=transfers.MIME_TYPES[fmt], on_click="ignore", icon=":material/download:",
         type="primary", key="data_export_download")
@@ -369,5 +372,6 @@ with st.container(border=True):
     questionnaire_ui(database, selected_project, selected_assessment)
 with st.container(border=True):
     export_ui(database, selected_project, selected_assessment)
-with st.container(border=True):
-    backup_ui(database)
+if database.may("backup"):  # the database file and its path: admin and poste mode only
+    with st.container(border=True):
+        backup_ui(database)

@@ -14,7 +14,7 @@ from coopscore.errors import CoopscoreError
 from coopscore.format import plural
 from coopscore.i18n import t
 from coopscore.markup import escape_markdown
-from ui import flash, french_date, load_scale, md, show_flashes, store
+from ui import flash, french_date, load_scale, md, mode, show_flashes, store
 
 st.title(t("followup.title"))
 db = store()
@@ -60,7 +60,7 @@ def run(action, *args, success: str | None = None) -> object:
 
 
 def new_links(respondent_ids: list[int]) -> None:
-    issued = run(lambda: [links.issue_link(db, rid, BASE) for rid in respondent_ids])
+    issued = run(lambda: [db.issue_link(rid, BASE) for rid in respondent_ids])
     if issued is not None:
         keep_issued(issued)
         flash(t("followup.links_issued", count=len(issued)))
@@ -68,14 +68,14 @@ def new_links(respondent_ids: list[int]) -> None:
 
 
 def revoke(respondent_id: int, name: str) -> None:
-    if run(links.revoke_link, db, respondent_id) is not None:
+    if run(db.revoke_link, respondent_id) is not None:
         st.session_state[ISSUED_KEY] = [link for link in st.session_state.get(ISSUED_KEY, [])
                                         if link.respondent_id != respondent_id]
         flash(md("followup.revoked", name=name))
     st.session_state.pop(CONFIRM_KEY, None)
 
 
-frame = links.followup(db, assessment_id)
+frame = db.followup(assessment_id)
 st.caption(md("followup.intro", label=assessment.label))
 if assessment.is_closed:
     st.warning(t("followup.closed"), icon=":material/lock:")
@@ -259,7 +259,7 @@ if not assessment.is_closed:
         organisation = st.text_input(t("followup.col_organisation"))
         if st.form_submit_button(t("followup.add_submit"), type="primary"):
             try:
-                link = links.add_respondent_with_link(db, assessment_id, name, role,
+                link = db.add_respondent_with_link(assessment_id, name, role,
                                                       organisation, BASE)
             except CoopscoreError as error:
                 st.error(str(error))  # next to the form that caused it; nothing written
@@ -274,10 +274,31 @@ if not assessment.is_closed:
         if st.form_submit_button(t("followup.add_list_submit"), type="primary"):
             try:
                 source = links.decode_list(upload.getvalue()) if upload is not None else text
-                added = links.add_respondent_list(db, assessment_id, source, BASE)
+                added = db.add_respondent_list(assessment_id, source, BASE)
             except CoopscoreError as error:
                 st.error(str(error))  # every bad line, next to the list; nobody added
             else:
                 keep_issued(added)
                 flash(t("followup.added_list", count=len(added)))
+                st.rerun()
+
+# --- comptes mode: a team member answers in their own name once signed in ---------------------
+if mode() == "comptes" and not frame.empty and not assessment.is_closed:
+    st.subheader(t("followup.email_heading"))
+    st.caption(t("followup.email_help"))
+    people = dict(zip(frame["respondent"].astype(int), frame["name"], strict=True))
+    with st.form(f"followup_email_{assessment_id}", border=False):
+        who = st.selectbox(t("followup.col_name"), list(people), format_func=people.get,
+                           key=f"followup_email_person_{assessment_id}")
+        address = st.text_input(t("followup.email_label"),
+                                placeholder=t("access_page.email_placeholder"),
+                                key=f"followup_email_address_{assessment_id}")
+        if st.form_submit_button(t("followup.email_submit"), icon=":material/alternate_email:"):
+            try:
+                db.set_respondent_email(who, address)
+            except CoopscoreError as error:
+                st.error(str(error))
+            else:
+                flash(t("followup.email_saved", name=people[who],
+                        email=(address or "").strip().lower() or "—"))
                 st.rerun()

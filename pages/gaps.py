@@ -20,7 +20,7 @@ from coopscore.i18n import t
 from coopscore.markup import escape_markdown
 from coopscore.store import Assessment
 from ui import (
-    flash, guarded, load_scale, scored_assessment_ui, show_flashes, store, targets_in_force_ui,
+    flash, guarded, load_scale, scored_assessment_ui, show_flashes, store, targets_in_force_ui, page_link,
 )
 
 
@@ -143,7 +143,7 @@ def no_gap_ui(table: pd.DataFrame, assessment: Assessment, grid: Grid) -> None:
           score=(t("team.next_phase_no_score") if pd.isna(row["score"])
                  else f"{row['score']:.0f} / 100"))
         for _, row in rows.iterrows()))
-    st.page_link("pages/reference.py", label=t("team.go_reference"), icon=":material/menu_book:")
+    page_link("pages/reference.py", label=t("team.go_reference"), icon=":material/menu_book:")
 
 
 # --- page -----------------------------------------------------------------------------------
@@ -180,9 +180,9 @@ else:
         stage_ui(assessment, stage, weak[weak["section_id"] == stage["section_id"]],
                  recommendations[recommendations["section_id"] == stage["section_id"]], grid,
                  expanded=position == 0)
-    st.page_link("pages/plan.py", label=t("team.go_plan"), icon=":material/checklist:")
+    page_link("pages/plan.py", label=t("team.go_plan"), icon=":material/checklist:")
 
 unassessed = unassessed_stages(table)
 if not unassessed.empty:
     st.info(t("team.unassessed", stages=", ".join(unassessed["short"])))
-    st.page_link("pages/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
+    page_link("pages/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from coopscore.i18n import t
-from ui import available_grids, load_grid
+from ui import available_grids, load_grid, page_link
 
 st.title(t("app.home_heading"))
 st.markdown(t("app.home_intro"))
@@ -18,7 +18,7 @@ for column, (audience, (page, icon)) in zip(audiences, STARTS.items(), strict=Tr
     with column.container(border=True, height="stretch"):
         st.subheader(t(f"app.home_{audience}_title"))
         st.markdown(t(f"app.home_{audience}_text"))
-        st.page_link(page, label=t(f"app.home_{audience}_start"), icon=icon)
+        page_link(page, label=t(f"app.home_{audience}_start"), icon=icon)
 
 st.subheader(t("app.home_grids_heading"))
 for grid_id in available_grids():
@@ -26,5 +26,5 @@ for grid_id in available_grids():
     st.markdown(t("app.home_grid_line", title=grid.title, organisation=grid.source.organisation,
                   sections=len(grid.sections), criteria=len(grid.criteria()),
                   methods=len(grid.methods()), version=grid.version))
-st.page_link("pages/reference.py", label=t("app.home_reference_link"), icon=":material/menu_book:")
+page_link("pages/reference.py", label=t("app.home_reference_link"), icon=":material/menu_book:")
 st.caption(t("app.home_credits"))

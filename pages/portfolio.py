@@ -19,8 +19,10 @@ from coopscore.portfolio import (
 )
 from coopscore.scale import Scale, load_profiles
 from coopscore.store import programmes
-from ui import (flash, grid_choice_ui, load_scale, md, portfolio_results, printable_table_ui, select,
-                show_flashes, store)
+from ui import (
+    can_open, flash, grid_choice_ui, load_scale, md, page_link, portfolio_results,
+    printable_table_ui, select, show_flashes, store,
+)
 
 ASSESS_PAGE = "pages/assess.py"
 RESULTS_PAGE = "pages/results.py"
@@ -81,11 +83,13 @@ def distribution_ui(shown: pd.DataFrame, scale: Scale) -> None:
 def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
     """The projects, one per row; selecting a row opens that project's results."""
     st.subheader(t("portfolio.table_heading"))
-    st.caption(t("portfolio.table_caption", not_assessed=t("portfolio.not_assessed")))
+    opens = can_open(RESULTS_PAGE) and can_open(ASSESS_PAGE)  # not for a funder
+    st.caption(t("portfolio.table_caption" if opens else "portfolio.table_caption_read_only",
+                 not_assessed=t("portfolio.not_assessed")))
     st.caption(t("targets.risk_order_caption"))
     event = st.dataframe(
         shown.assign(completeness=shown["completeness"] * 100), hide_index=True, width="stretch",
-        key=TABLE_KEY, on_select="rerun", placeholder="—",
+        key=TABLE_KEY, on_select="rerun" if opens else "ignore", placeholder="—",
         height=min(35 * (len(shown) + 1) + 3, 1800),  # every row (up to ~50) without scrolling
         selection_mode="single-row",
         column_order=["name", "score", "band_label", "n_flags", "risk", "mean_gap",
@@ -129,7 +133,7 @@ def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
          "date": t("portfolio.col_date"), "score": t("portfolio.col_score"),
          "band_label": t("portfolio.col_band"), "completeness": t("portfolio.col_completeness"),
          "n_flags": t("portfolio.col_n_flags"), "risk": t("targets.col_risk")})
-    if event.selection.rows:
+    if opens and event.selection.rows:
         open_project(shown.iloc[event.selection.rows[0]])
 
 
@@ -146,6 +150,8 @@ def reasons_ui(shown: pd.DataFrame) -> None:
 def open_project(row: pd.Series) -> None:
     """Make the row's project the shared selection and show its results (or its assessment)."""
     project_id = int(row["project"])
+    if not can_open(RESULTS_PAGE) or not can_open(ASSESS_PAGE):  # a funder stays here
+        return
     if pd.isna(row["score"]):
         assessment_id = None if pd.isna(row["assessment"]) else int(row["assessment"])
         select(project_id, assessment_id)
@@ -228,17 +234,19 @@ def downloads_ui(shown: pd.DataFrame, grid: Grid) -> None:
 st.title(t("portfolio.portfolio_title"))
 st.caption(t("portfolio.portfolio_intro"))
 show_flashes()
-projects = store().projects()
+db = store()
+projects = db.portfolio_projects()
 if projects.empty:
     st.info(t("portfolio.empty_database"))
-    st.page_link(ASSESS_PAGE, label=t("portfolio.go_assess"), icon=":material/edit_note:")
+    page_link(ASSESS_PAGE, label=t("portfolio.go_assess"), icon=":material/edit_note:")
     st.stop()
 
 scale = load_scale()
 grid = grid_choice_ui(key="portfolio_grid")
-programme_profile_ui(grid.id)
-table = risk_order(portfolio_table(projects, grid_results(portfolio_results(), grid.id),
-                                   phases=phase_titles()))
+if db.may("grids.manage"):
+    programme_profile_ui(grid.id)
+table = risk_order(db.shared_portfolio(portfolio_table(
+    projects, grid_results(portfolio_results(projects), grid.id), phases=phase_titles())))
 shown = filters_ui(table, scale)
 metrics_ui(shown, scale)
 if shown.empty:

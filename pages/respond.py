@@ -2,14 +2,12 @@
 
 import streamlit as st
 
-from coopscore import links
 from coopscore.errors import LinkError
 from coopscore.i18n import t
-from ui import LINK_TOKEN_KEY, load_scale, md, store
+from ui import link_target, load_scale, md, store
 
-db = store()
 try:
-    target = links.resolve(db, st.session_state.get(LINK_TOKEN_KEY))
+    target = link_target()
 except LinkError as error:
     st.title(t("respond.title"))
     st.warning(str(error), icon=":material/link_off:")
@@ -21,7 +19,7 @@ st.title(md("respond.heading", project=target.project_name, label=assessment.lab
 st.info(md("respond.banner", name=person.name, role=role), icon=":material/person:")
 
 REVIEW_KEY = f"_respond_review_{person.id}"
-answered, total = links.respondent_progress(db, assessment.id, person.id)
+answered, total = store().respondent_progress(assessment.id, person.id)
 if total and answered >= total and not st.session_state.get(REVIEW_KEY):
     st.success(md("respond.thanks", name=person.name), icon=":material/task_alt:")
     st.caption(t("respond.thanks_detail"))

@@ -25,8 +25,8 @@ from coopscore.results import Results, previous_assessment
 from coopscore.scale import Scale
 from coopscore.store import Assessment
 from ui import (
-    french_date, load_scale, printable_table_ui, results_for, scored_assessment_ui, show_flashes,
-    store, targets_in_force_ui,
+    french_date, load_scale, page_link, printable_table_ui, results_for,
+    scored_assessment_ui, show_flashes, store, targets_in_force_ui,
 )
 
 
@@ -223,4 +223,4 @@ radar_ui(table, previous, grid)
 stage_table_ui(table, grid, scale)
 phases_ui(results, assessment.id, grid)
 fiche_ui(project.id, assessment.id)
-st.page_link("pages/gaps.py", label=t("team.go_gaps"), icon=":material/trending_up:")
+page_link("pages/gaps.py", label=t("team.go_gaps"), icon=":material/trending_up:")

@@ -16,13 +16,13 @@ from coopscore import charts, progress
 from coopscore.grid import Grid
 from coopscore.i18n import t
 from coopscore.labels import band_ranges, stage_labels
-from ui import campaign_results, load_scale, md, show_flashes, store
+from ui import campaign_results, load_scale, md, page_link, show_flashes, store
 
 ASSESS_PAGE = "pages/assess.py"
 
 
 def go_assess_link() -> None:
-    st.page_link(ASSESS_PAGE, label=t("facilitation.go_assess"), icon=":material/edit_note:")
+    page_link(ASSESS_PAGE, label=t("facilitation.go_assess"), icon=":material/edit_note:")
 
 
 def french_date(iso: str) -> str:

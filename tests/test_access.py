@@ -26,8 +26,9 @@ EXPECTED: dict[str, set[str]] = {
         "assessment.delete", "respondent.view", "respondent.create", "respondent.manage",
         "answers.view", "answers.write", "consensus.write", "results.view", "plan.view",
         "plan.edit", "portfolio.view", "compare.view", "import", "export", "accounts.manage"},
-    "equipe": {"project.view", "assessment.view", "respondent.view", "answers.view",
-               "answers.write", "results.view", "plan.view", "plan.edit", "compare.view"},
+    "equipe": {"project.view", "project.consent", "assessment.view", "respondent.view",
+               "answers.view", "answers.write", "results.view", "plan.view", "plan.edit",
+               "compare.view"},
     "financeur": {"project.view", "results.view", "portfolio.view", "compare.view"},
     "respondent": {"assessment.view", "respondent.view", "answers.view", "answers.write"},
 }
@@ -187,11 +188,12 @@ def _op(action: str):
         "accounts.manage": ("write", lambda x, w, s: access.grant(
             w.store, "nouvelle@exemple.fr", "equipe", "project", project(w, s), by=x.actor)),
         "audit.view": ("read", lambda x, w, s: x.audit_entries()),
+        "grids.manage": ("write", lambda x, w, s: x.set_programme_profile("leader", None)),
     }.get(action)
 
 
 # Actions the scoped store has no method for (a page asks `allowed` / `may` directly).
-NO_STORE_METHOD = {"compare.view", "grids.manage"}
+NO_STORE_METHOD = {"compare.view"}
 STORE_MATRIX = [(r, a, s) for r, a, s in MATRIX if a not in NO_STORE_METHOD]
 
 
@@ -539,7 +541,8 @@ def test_consensus_deletions_and_access_changes_are_audited(world):
         ("accounts.manage", "grant:1")]
     assert set(log["actor"]) == {"anim@exemple.fr"}
     csv = ScopedStore(world.store, actor_of("admin")).audit_csv().decode("utf-8-sig")
-    assert csv.splitlines()[0] == "id,at,actor_kind,actor,action,object,old,new"
+    # French spreadsheets open it as columns: « ; » between them (exchange.csv_bytes)
+    assert csv.splitlines()[0] == "id;at;actor_kind;actor;action;object;old;new"
     assert "respondent:2" in csv and "Bruno" in csv
     with pytest.raises(AccessDenied):
         scoped.audit_csv()
@@ -601,3 +604,67 @@ class _no_exit:
 
     def __exit__(self, *exc):
         return False
+
+
+# --- what the app's pages ask of the scoped store ----------------------------------------------
+
+
+def test_personal_links_are_managed_within_scope_and_audited_without_token(world):
+    scoped = ScopedStore(world.store, Actor.animateur([1], email="anim@exemple.fr"))
+    issued = scoped.issue_link(world.respondent["in"], "http://localhost:8501")
+    with pytest.raises(AccessDenied):
+        scoped.issue_link(world.respondent["out"], "http://localhost:8501")
+    with pytest.raises(AccessDenied):
+        scoped.followup(world.assessment["out"])
+    assert list(scoped.followup(world.assessment["in"])["respondent"]) == [1, 2]
+    logged = audit.entries(world.store, action="respondent.manage")
+    assert list(logged["object"]) == [f"respondent:{world.respondent['in']}"]
+    assert issued.token not in logged.to_csv()
+    team = ScopedStore(world.store, actor_of("equipe"))
+    with pytest.raises(AccessDenied):
+        team.revoke_link(world.respondent["in"])
+
+
+def test_a_respondent_reads_their_own_progress_only(world):
+    scoped = ScopedStore(world.store, Actor.respondent(1, 1))
+    assert scoped.respondent_progress(1, 1)[0] == 1
+    with pytest.raises(AccessDenied):
+        scoped.respondent_progress(1, world.other_respondent)
+    assert scoped.project_of(1).name == "Projet dedans"
+    with pytest.raises(AccessDenied):
+        scoped.project_of(world.assessment["out"])
+
+
+def test_a_funder_names_in_comparisons_only_projects_sharing_their_stages(world):
+    funder = ScopedStore(world.store, Actor.financeur(projects=[1, 2], email="fin@exemple.fr"))
+    assert funder.compare_projects().empty  # both share their summary only (the default)
+    ScopedStore(world.store, Actor.admin()).set_consent(2, "etapes")
+    assert list(funder.compare_projects()["id"]) == [2]
+    team = ScopedStore(world.store, actor_of("equipe"))
+    assert list(team.compare_projects()["id"]) == [1]  # their own project, whatever its consent
+
+
+def test_a_portfolio_row_at_synthese_keeps_its_summary_only(world):
+    import pandas as pd
+
+    table = pd.DataFrame({"project": [1, 2], "score": [40.0, 70.0], "band": ["b", "c"],
+                          "n_flags": [2, 1], "flags": ["« a » ; « b »", "« c »"],
+                          "risk": ["deux points", "un point"], "mean_gap": [12.0, 3.0],
+                          "n_upcoming": [1, 2]})
+    ScopedStore(world.store, Actor.admin()).set_consent(2, "detail")
+    funder = ScopedStore(world.store, Actor.financeur(projects=[1, 2], email="fin@exemple.fr"))
+    shared = funder.shared_portfolio(table).set_index("project")
+    assert shared.loc[1, "n_flags"] == 2 and shared.loc[1, "score"] == 40.0
+    assert shared.loc[1, "flags"] is None and pd.isna(shared.loc[1, "mean_gap"])
+    assert shared.loc[1, "risk"].startswith("détail non partagé")
+    assert shared.loc[2, "flags"] == "« c »" and shared.loc[2, "mean_gap"] == 3.0
+    animation = ScopedStore(world.store, Actor.animateur([1, 2]))
+    assert animation.shared_portfolio(table).equals(table)  # they work on both: whole
+
+
+def test_only_admin_and_poste_set_a_programmes_profile(world):
+    with pytest.raises(AccessDenied):
+        ScopedStore(world.store, Actor.animateur([1])).set_programme_profile("leader", None)
+    ScopedStore(world.store, Actor.local()).set_programme_profile("leader", None)
+    assert audit.entries(world.store, action="grids.manage")["object"].iloc[0] == \
+        "programme:leader"

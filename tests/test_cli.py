@@ -117,6 +117,28 @@ def test_every_command_prints_its_help_without_error():
         assert "Traceback" not in done.stderr
 
 
+def test_mode_says_poste_by_default(capsys, monkeypatch):
+    monkeypatch.delenv("COOPSCORE_MODE", raising=False)
+    assert main(["mode"]) == 0
+    assert "Mode poste" in capsys.readouterr().out
+
+
+def test_comptes_mode_refuses_to_start_without_cookie_secret(capsys, monkeypatch, tmp_path):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\n'
+                       'client_id = "c"\nclient_secret = "s"\n'
+                       'server_metadata_url = "http://localhost/.well-known/openid-configuration"\n',
+                       encoding="utf-8")
+    monkeypatch.setenv("COOPSCORE_MODE", "comptes")
+    assert main(["mode", "--secrets", str(secrets)]) == 2
+    err = capsys.readouterr().err
+    assert "Le mode « comptes » ne peut pas démarrer" in err and "il manque cookie_secret" in err
+    secrets.write_text(secrets.read_text(encoding="utf-8") + f'cookie_secret = "{"k" * 40}"\n',
+                       encoding="utf-8")
+    assert main(["mode", "--secrets", str(secrets)]) == 0
+    assert "Mode comptes" in capsys.readouterr().out
+
+
 # --- report ------------------------------------------------------------------------------
 
 

@@ -104,3 +104,11 @@ def test_the_written_number_reads_back_as_the_rounded_value(value):
 @given(st.floats(min_value=-1000, max_value=1000, allow_nan=False))
 def test_rounding_is_symmetric(value):
     assert fmt.rounded(-value) == -fmt.rounded(value) or fmt.rounded(value) == 0
+
+
+def test_a_timestamp_reads_as_date_then_hour():
+    from coopscore import format as fmt
+
+    assert fmt.timestamp("2026-12-02T05:13:41.048+00:00", "fr") == "02/12/2026 05:13"
+    assert fmt.timestamp("2026-12-02", "fr") == "02/12/2026"
+    assert fmt.timestamp(None, "fr") == fmt.MISSING

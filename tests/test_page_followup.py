@@ -176,3 +176,29 @@ def test_removing_a_person_says_what_will_be_lost_and_removes_only_them(tmp_path
         assert list(db.respondents(assessment)["name"]) == ["Bruno"]
         assert db.answers(assessment).empty
     assert "Anne a été retiré·e de l'évaluation" in _texts(at)
+
+
+def test_in_comptes_mode_a_team_members_address_is_attached_to_their_line(demo_db, monkeypatch):
+    from coopscore import access, audit
+
+    from .test_page_signin import comptes, person
+
+    with open_store(demo_db) as db:
+        access.grant(db, "moi@exemple.fr", "admin")
+        assessments = db.assessments()
+        project = int(assessments.loc[assessments["status"] == "draft", "project"].iloc[0])
+    at = comptes(monkeypatch, person("s-a", "moi@exemple.fr"))
+    next(b for b in at.sidebar.selectbox if b.key == "sidebar_project").set_value(project).run()
+    at.switch_page("pages/followup.py").run()
+    aid = int(at.session_state["assessment_id"])
+    with open_store(demo_db) as db:
+        first = int(db.respondents(aid)["id"].iloc[0])
+    at.selectbox(key=f"followup_email_person_{aid}").set_value(first)
+    at.text_input(key=f"followup_email_address_{aid}").input("Hugo@Asso.fr")
+    next(b for b in at.button if b.label == "Rattacher l'adresse").click().run()
+    assert not at.exception
+    with open_store(demo_db) as db:
+        row = db._one("SELECT id FROM respondents WHERE email = ?", ["hugo@asso.fr"])
+        assert row == {"id": first}
+        logged = audit.entries(db, action="respondent.manage").iloc[0]
+        assert logged["actor"] == "moi@exemple.fr" and "hugo@asso.fr" in logged["new"]

@@ -218,3 +218,15 @@ def test_the_profile_in_force_sets_the_targets_of_the_results(store_case):
     results = assessment_results(case.store, case.assessment)
     assert set(results.scores.stages["target"]) == {75.0}
     assert results.scores.context["profile"].astype(str).tolist() == ["bilan_fin_de_projet"]
+
+
+def test_restricted_results_hold_only_the_assessments_asked(db):
+    from coopscore.results import restricted, score_assessments
+
+    (results, *_) = score_assessments(db).values()
+    ids = sorted(int(i) for i in results.context["assessment"])
+    kept = restricted(results, ids[:1])
+    assert set(kept.context["assessment"].astype(int)) == {ids[0]}
+    assert set(kept.scores.stages["assessment"].astype(int)) == {ids[0]}
+    assert set(kept.scores.criteria["assessment"].astype(int)) <= {ids[0]}
+    assert kept.one("stages", ids[0]).equals(results.one("stages", ids[0]))

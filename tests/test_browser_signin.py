@@ -1,0 +1,259 @@
+"""Sign-in in a real browser (`comptes` mode): Debian's Chromium against `streamlit run`,
+signing in at a real OpenID Connect provider on localhost (oidc-provider-mock).
+
+An anonymous visitor gets the sign-in page at every address; a team member signs in, sees
+their project only, is refused a tampered ?projet=, signs out; a funder sees the portfolio of
+their programme only. The database is checked too: users, sign-in and write audit rows.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from coopscore import access, audit, demo, links
+from coopscore.store import open_store
+
+from .conftest import ROOT
+from .test_browser import _free_port, browser, screenshots, wait_idle  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+SECRET = "une-longue-chaine-aleatoire-pour-signer-le-cookie-de-connexion"
+PEOPLE = {"alice": ("alice@asso.fr", "Alice Martin"), "compta": ("compta@region.fr",
+                                                                 "Service financeur")}
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[str]:
+    """A real OpenID Connect provider on localhost, knowing the test's people."""
+    from oidc_provider_mock import User, run_server_in_thread
+
+    users = [User(sub=sub, claims={"email": email, "email_verified": True, "name": name})
+             for sub, (email, name) in PEOPLE.items()]
+    with run_server_in_thread(port=_free_port(), user_claims=users) as server:
+        yield f"http://localhost:{server.server_port}"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> dict:
+    """A small demo portfolio; Alice works on one project, the funder on one programme."""
+    path = tmp_path_factory.mktemp("signin") / "coopscore.db"
+    with open_store(path) as db:
+        demo.generate_demo(db, projects=12)
+        projects = db.projects()
+        mine = projects.iloc[0].to_dict()
+        programme = mine["programme"]
+        access.grant(db, "alice@asso.fr", "equipe", "project", mine["id"])
+        access.grant(db, "compta@region.fr", "financeur", "programme", programme)
+        funded = set(projects.loc[projects["programme"] == programme, "name"])
+        open_ones = db.assessments()
+        open_ones = open_ones[open_ones["status"] == "draft"]
+        assessment = int(open_ones["id"].iloc[0])
+        respondent = int(db.respondents(assessment)["id"].iloc[0])
+        link = links.issue_link(db, respondent, "http://127.0.0.1")
+        project_name = db.project(db.assessment(assessment).project_id).name
+    return {"db": path, "mine": mine, "names": set(projects["name"]), "funded": funded,
+            "other": projects.iloc[1].to_dict(), "token": link.token,
+            "link_project": project_name}
+
+
+@pytest.fixture(scope="module")
+def app(world, provider) -> Iterator[str]:
+    """`streamlit run app.py` in comptes mode, its secrets pointing at the local provider."""
+    port = _free_port()
+    folder = world["db"].parent
+    secrets = folder / "secrets.toml"
+    secrets.write_text(
+        "[auth]\n"
+        f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+        f'cookie_secret = "{SECRET}"\n'
+        'client_id = "coopscore"\nclient_secret = "secret-de-test"\n'
+        f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n',
+        encoding="utf-8")
+    env = {**os.environ, "COOPSCORE_DB": str(world["db"]), "COOPSCORE_MODE": "comptes"}
+    log = open(folder / "streamlit.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--secrets.files", str(secrets)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("streamlit did not start:\n" + (folder / "streamlit.log").read_text())
+        time.sleep(0.3)
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+def _context(browser):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1400, "height": 2000}, locale="fr-FR")
+    context.set_default_timeout(30_000)
+    return context
+
+
+def _body(page) -> str:
+    return page.locator("[data-testid='stApp']").inner_text()
+
+
+def _sign_in(page, app: str, sub: str) -> None:
+    """Through the app's own button and the provider's own form, as a person would."""
+    page.goto(app)
+    wait_idle(page)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/oauth2/authorize**")
+    page.locator(f"button[name='sub'][value='{sub}']").click()
+    page.wait_for_url(f"{app}/**")
+    wait_idle(page)
+    page.get_by_text("Connecté·e :").wait_for()
+
+
+def test_an_anonymous_visitor_sees_only_the_sign_in_page_everywhere(
+        app, world, browser, screenshots):  # noqa: F811
+    context = _context(browser)
+    page = context.new_page()
+    for path in ("", "/accueil", "/referentiel", "/auto-evaluation", "/resultats", "/ecarts",
+                 "/plan-action", "/suivi-reponses", "/regards-croises", "/comparer", "/suivi",
+                 "/portefeuille", "/donnees", "/acces", "/journal", "/data", "/portfolio",
+                 f"/?projet={world['mine']['id']}"):
+        page.goto(app + path)
+        wait_idle(page)
+        assert page.locator("h1").first.inner_text() == "coopscore — connexion", path
+        body = _body(page)
+        assert not any(name in body for name in world["names"]), path
+        assert page.locator("[data-testid='stSidebarNav'], [data-testid='stPageLink']").count() \
+            == 0, path
+        assert page.locator("[data-testid='stDownloadButton']").count() == 0, path
+    page.goto(app)
+    wait_idle(page)
+    page.screenshot(path=str(screenshots / "connexion.png"))
+    context.close()
+
+
+def test_a_team_member_signs_in_sees_their_project_is_refused_another_and_signs_out(
+        app, world, browser, screenshots):  # noqa: F811
+    context = _context(browser)
+    page = context.new_page()
+    _sign_in(page, app, "alice")
+    with open_store(world["db"]) as db:
+        users = {row["email"]: row for row in access.users(db)}
+        assert users["alice@asso.fr"]["name"] == "Alice Martin"
+        assert users["alice@asso.fr"]["issuer"].startswith("http://localhost:")
+        assert "alice@asso.fr" in set(audit.entries(db, action="sign_in")["actor"])
+    sidebar = page.locator("[data-testid='stSidebar']")
+    assert "Alice Martin (alice@asso.fr) · équipe projet" in sidebar.inner_text()
+    assert sidebar.get_by_role("link", name="Portefeuille").count() == 0
+    assert sidebar.get_by_role("link", name="Import, export, sauvegarde").count() == 0
+
+    # the sidebar offers her project and no other
+    page.get_by_label("Projet", exact=True).click()
+    options = page.locator("[role='option']").all_inner_texts()
+    assert options == [world["mine"]["name"]]
+    page.locator("[role='option']").first.click()
+    wait_idle(page)
+    sidebar.get_by_role("link", name="Résultats").click()
+    page.wait_for_url("**/resultats**")
+    wait_idle(page)
+    assert page.locator("h1").first.inner_text() == "Résultats"
+    page.screenshot(path=str(screenshots / "equipe-resultats.png"))
+
+    # a write of hers, and its audit row
+    sidebar.get_by_role("link", name="Plan d'action").click()
+    page.wait_for_url("**/plan-action**")
+    wait_idle(page)
+    page.get_by_text("Ajouter une action").click()
+    page.get_by_label("Action", exact=True).fill("Réunir les élus des deux territoires")
+    page.get_by_role("button", name="Ajouter au plan").click()
+    page.get_by_text("Réunir les élus des deux territoires").first.wait_for()
+    wait_idle(page)
+    with open_store(world["db"]) as db:
+        row = audit.entries(db, action="plan.edit").iloc[0]
+        assert (row["actor"], row["actor_kind"]) == ("alice@asso.fr", "equipe")
+        assert "Réunir les élus" in row["new"]
+
+    # a tampered address: another project's id
+    other = world["other"]
+    page.goto(f"{app}/resultats?projet={other['id']}")
+    wait_idle(page)
+    page.get_by_text("Accès refusé : vous ne pouvez pas voir ce projet").wait_for()
+    assert other["name"] not in _body(page)
+    page.screenshot(path=str(screenshots / "acces-refuse.png"))
+
+    # sign out: the provider ends its session too (RP-initiated logout), then back to the
+    # sign-in page, nothing of the project
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url("**/oauth2/end_session**")
+    page.get_by_role("button", name="End session").click()
+    page.wait_for_url(f"{app}/**")
+    page.get_by_role("button", name="Se connecter").wait_for()
+    wait_idle(page)
+    assert world["mine"]["name"] not in _body(page)
+    page.goto(f"{app}/resultats")  # the identity cookie is gone: still signed out
+    wait_idle(page)
+    assert page.locator("h1").first.inner_text() == "coopscore — connexion"
+    context.close()
+
+
+def test_a_funder_sees_the_portfolio_of_their_programme_only(
+        app, world, browser, screenshots):  # noqa: F811
+    context = _context(browser)
+    page = context.new_page()
+    _sign_in(page, app, "compta")
+    sidebar = page.locator("[data-testid='stSidebar']")
+    assert sidebar.get_by_role("link", name="Résultats").count() == 0
+    sidebar.get_by_role("link", name="Portefeuille").click()
+    page.wait_for_url("**/portefeuille**")
+    wait_idle(page)
+    page.locator("[data-testid='stDataFrame']").first.wait_for()
+    body = _body(page)
+    assert f"Projets\n{len(world['funded'])}" in body or str(len(world["funded"])) in body
+    page.screenshot(path=str(screenshots / "financeur-portefeuille.png"))
+    # what the table holds, read as the page's own CSV export
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Télécharger (CSV)").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert all(name in text for name in world["funded"])
+    assert not any(name in text for name in world["names"] - world["funded"])
+    context.close()
+
+
+def test_a_personal_link_opens_its_questionnaire_without_sign_in_and_nothing_else(
+        app, world, browser, screenshots):  # noqa: F811
+    context = _context(browser)
+    page = context.new_page()
+    page.goto(f"{app}/?lien={world['token']}")
+    wait_idle(page)
+    assert world["link_project"] in page.locator("h1").first.inner_text()
+    assert page.locator("[data-testid='stSidebar']").count() == 0 or \
+        page.locator("[data-testid='stPageLink']").count() == 0
+    page.screenshot(path=str(screenshots / "lien-en-mode-comptes.png"))
+    for path in ("/portefeuille", "/donnees", "/resultats"):  # the same session elsewhere
+        page.goto(f"{app}{path}?lien={world['token']}")
+        wait_idle(page)
+        assert world["link_project"] in page.locator("h1").first.inner_text(), path
+        assert page.locator("[data-testid='stPageLink']").count() == 0, path
+        others = world["names"] - {world["link_project"]}
+        assert not any(name in _body(page) for name in others), path
+    context.close()
