@@ -4,7 +4,8 @@ import streamlit as st
 
 from coopscore.i18n import t
 from coopscore.links import LINK_PARAMETER
-from ui import LINK_TOKEN_KEY, language_ui, navigation_ui, sidebar_selection_ui
+from ui import (LINK_TOKEN_KEY, language_ui, navigation_ui, page_language_ui,
+                sidebar_selection_ui)
 
 st.set_page_config(page_icon=":material/hub:", layout="wide")
 personal_link = bool(st.query_params.get(LINK_PARAMETER) or st.session_state.get(LINK_TOKEN_KEY))
@@ -21,8 +22,7 @@ if personal_link:
                                      icon=":material/edit_note:", default=True)],
                             position="hidden")
     st.set_page_config(page_title=t("app.page_title", page=t("respond.title")))
-    st.html(f"<script>document.documentElement.lang = {language!r};</script>",
-            unsafe_allow_javascript=True)
+    page_language_ui(language)
     respond.run()
     st.stop()
 
@@ -71,7 +71,6 @@ navigation_ui(pages)
 # (getattr: outside a server, e.g. when a spawned process re-imports this script as its main
 # module after an AppTest, the page object has no title.)
 st.set_page_config(page_title=t("app.page_title", page=getattr(navigation, "title", "coopscore")))
-st.html(f"<script>document.documentElement.lang = {language!r};</script>",
-        unsafe_allow_javascript=True)
+page_language_ui(language)
 sidebar_selection_ui()
 navigation.run()

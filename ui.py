@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from coopscore import failures
+from coopscore import format as fmt
 from coopscore import grid as grid_module
 from coopscore import i18n
 from coopscore import results as results_module
@@ -230,16 +231,8 @@ def current_selection(projects: pd.DataFrame,
 LINK_TOKEN_KEY = "_link_token"
 
 
-def french_date(value: object) -> str:
-    """« 2026-03-01 » → « 01/03/2026 » (what people read in France); other text unchanged."""
-    text = "" if value is None else str(value)
-    if len(text) >= 10 and text[4] == "-" and text[7] == "-":
-        return f"{text[8:10]}/{text[5:7]}/{text[0:4]}"
-    return text
-
-
 def assessment_label(row: pd.Series) -> str:
-    return t("app.assessment_option", label=row["label"], date=french_date(row["date"]),
+    return t("app.assessment_option", label=row["label"], date=fmt.date(row["date"]),
              status=t(f"app.status_{row['status']}"))
 
 
@@ -359,7 +352,7 @@ def scored_assessment_ui() -> tuple[store_module.Project, store_module.Assessmen
     grid = results.grid
     status = f" · {t('team.closed')}" if assessment.is_closed else ""
     st.caption(t("team.context", project=project.name, label=assessment.label,
-                 date=french_date(assessment.date), grid=grid.short_title or grid.title) + status)
+                 date=fmt.date(assessment.date), grid=grid.short_title or grid.title) + status)
     overall = results.one("overall", assessment_id)
     if overall.empty or int(overall["n_answered"].iloc[0]) == 0:
         st.info(t("team.no_answer", label=assessment.label))
@@ -423,3 +416,89 @@ def _save_assessment_profile(assessment_id: int, key: str, none_label: str) -> N
     store().set_assessment_profile(assessment_id, profile)
     title = none_label if profile is None else scale_module.load_profiles()[profile].title
     flash(t("targets.profile_saved", title=title))
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+def chart_ui(figure, *, key: str | None = None, category: str | None = None) -> None:
+    """A figure, then what it shows in one sentence and its numbers as a table.
+
+    The sentence and the table are the figure's text alternative (RGAA 1.3 and 1.4: a chart is
+    read out, or read, without seeing it). Plotly's toolbar, in English, is not shown.
+    """
+    from coopscore import charts
+
+    st.plotly_chart(figure, width="stretch", key=key,
+                    config={"displaylogo": False, "displayModeBar": False})
+    st.caption(charts.summary(figure))
+    with st.expander(t("charts.data_heading"), icon=":material/table:"):
+        st.table(charts.data_table(figure, category), hide_index=True)
+
+
+# --- the page's language, Streamlit's own words included ------------------------------------
+
+# Rewrites Streamlit's English words (skip link, upload box, help buttons' labels, placeholders,
+# table toolbar) as they appear: text only inside Streamlit's own parts, attributes anywhere,
+# and only texts that match a whole rule, so nobody's project name is ever rewritten. The
+# text node is changed in place (React keeps its node); a re-render in English is fixed again.
+_STRINGS_SCRIPT = """
+(() => {
+  const rules = %s.map(([pattern, replacement]) => [new RegExp(pattern), replacement]);
+  const swap = (text) => {
+    for (const [pattern, replacement] of rules) {
+      if (pattern.test(text)) return text.replace(pattern, replacement);
+    }
+    return null;
+  };
+  const ATTRIBUTES = ["aria-label", "title", "placeholder"];
+  const OWN_TEXT = "[data-testid=stSkipToContent], [data-testid=stFileUploader]";
+  const fixElement = (element) => {
+    for (const name of ATTRIBUTES) {
+      const value = element.getAttribute(name);
+      const swapped = value && swap(value);
+      if (swapped && swapped !== value) element.setAttribute(name, swapped);
+    }
+  };
+  const fix = (root) => {
+    if (!root || root.nodeType !== 1) return;
+    fixElement(root);
+    root.querySelectorAll("[aria-label], [title], [placeholder]").forEach(fixElement);
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const node = walker.currentNode;
+      if (!node.parentElement || !node.parentElement.closest(OWN_TEXT)) continue;
+      const swapped = swap(node.nodeValue.trim());
+      if (swapped) node.nodeValue = swapped;
+    }
+  };
+  if (window.__coopscoreStrings) window.__coopscoreStrings.disconnect();
+  const observer = new MutationObserver((changes) => {
+    for (const change of changes) {
+      if (change.type === "childList") change.addedNodes.forEach(
+        (node) => fix(node.nodeType === 3 ? node.parentElement : node));
+      else fix(change.type === "characterData" ? change.target.parentElement : change.target);
+    }
+  });
+  observer.observe(document.body, {subtree: true, childList: true, characterData: true,
+                                   attributes: true, attributeFilter: ATTRIBUTES});
+  window.__coopscoreStrings = observer;
+  fix(document.body);
+})();
+"""
+
+
+def page_language_ui(language: str) -> None:
+    """Say the page's language on <html lang> and put Streamlit's own words in it.
+
+    Streamlit writes lang="en" whatever the page says (streamlit/streamlit#15726) and has no
+    setting for its own words (streamlit/streamlit#1353); the words it keeps in English are
+    listed in the accessibility statement (data/accessibility.yaml).
+    """
+    import json
+
+    script = f"document.documentElement.lang = {json.dumps(language)};"
+    rules = i18n.replacement_rules("streamlit", language)
+    if rules:
+        script += _STRINGS_SCRIPT % json.dumps(rules)
+    st.html(f"<script>{script}</script>", unsafe_allow_javascript=True)

@@ -8,10 +8,11 @@ import os
 import pandas as pd
 import streamlit as st
 
+from coopscore import format as fmt
 from coopscore import links
 from coopscore.errors import CoopscoreError
 from coopscore.i18n import t
-from ui import flash, french_date, load_scale, show_flashes, store
+from ui import flash, load_scale, show_flashes, store
 
 st.title(t("followup.title"))
 db = store()
@@ -77,7 +78,7 @@ st.caption(t("followup.intro", label=assessment.label))
 if assessment.is_closed:
     st.warning(t("followup.closed"), icon=":material/lock:")
 elif assessment.closes_on:
-    st.info(t("followup.closes_on", date=french_date(assessment.closes_on)))
+    st.info(t("followup.closes_on", date=fmt.date(assessment.closes_on)))
 
 if frame.empty:
     st.info(t("followup.empty"))
@@ -94,7 +95,7 @@ else:
         "progress": frame["answered"] / frame["total"].where(frame["total"] > 0, 1),
         "answered": [t("followup.answered", answered=a, total=n)
                      for a, n in zip(frame["answered"], frame["total"])],
-        "last_answer": [french_date(v)[:10] if v else t("followup.never")
+        "last_answer": [fmt.date(v) if v else t("followup.never")
                         for v in frame["last_answer_at"]],
         "link": [t("followup.link_active") if v else t("followup.link_none")
                  for v in frame["has_link"]],

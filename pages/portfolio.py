@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from coopscore import charts
+from coopscore import format as fmt
 from coopscore.i18n import t
 from coopscore.portfolio import (
     NOT_ASSESSED, band_ranges, export_table, filter_portfolio, flag_threshold, grid_results,
@@ -14,7 +15,7 @@ from coopscore.portfolio import (
 )
 from coopscore.scale import Scale, load_profiles
 from coopscore.store import programmes
-from ui import flash, grid_choice_ui, load_scale, portfolio_results, select, show_flashes, store
+from ui import chart_ui, flash, grid_choice_ui, load_scale, portfolio_results, select, show_flashes, store
 
 ASSESS_PAGE = "pages/assess.py"
 RESULTS_PAGE = "pages/results.py"
@@ -54,7 +55,7 @@ def metrics_ui(shown: pd.DataFrame, scale: Scale) -> None:
                     help=t("portfolio.metric_projects_help", assessed=figures.assessed))
     median.metric(t("portfolio.metric_median"),
                   t("portfolio.metric_median_none") if figures.median_score is None
-                  else f"{figures.median_score:.0f}",
+                  else fmt.number(figures.median_score),
                   help=t("portfolio.metric_median_help"))
     flagged.metric(t("portfolio.metric_flags"), figures.with_flags,
                    help=t("portfolio.metric_flags_help", **flag_threshold(scale)))
@@ -67,9 +68,10 @@ def distribution_ui(shown: pd.DataFrame, scale: Scale) -> None:
         st.info(t("portfolio.distribution_none"))
         return
     st.caption(t("portfolio.distribution_caption"))
-    st.plotly_chart(charts.distribution(
+    chart_ui(charts.distribution(
         scored["score"].tolist(), bands=scored["band"].tolist(),
-        band_labels={band.id: band.label for band in scale.bands}), key="portfolio_distribution")
+        band_labels={band.id: band.label for band in scale.bands}), key="portfolio_distribution",
+        category=t("charts.overall_axis"))
 
 
 def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
@@ -112,7 +114,7 @@ def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
             "mean_gap": st.column_config.NumberColumn(t("targets.col_mean_gap"), format="%.0f",
                                                       width=110),
             "profile_label": st.column_config.TextColumn(t("targets.col_profile"), width=180),
-            "date": st.column_config.DateColumn(t("portfolio.col_date"), format="DD/MM/YYYY"),
+            "date": st.column_config.DateColumn(t("portfolio.col_date"), format=fmt.date_pattern()),
         },
     )
     if event.selection.rows:

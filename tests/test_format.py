@@ -2,12 +2,15 @@
 
 import datetime as dt
 import math
+import re
 
 import pytest
 from hypothesis import given, strategies as st
 
 from coopscore import format as fmt
 from coopscore import i18n
+
+from .conftest import ROOT
 
 
 @pytest.mark.parametrize(("value", "digits", "french", "english"), [
@@ -104,3 +107,56 @@ def test_the_written_number_reads_back_as_the_rounded_value(value):
 @given(st.floats(min_value=-1000, max_value=1000, allow_nan=False))
 def test_rounding_is_symmetric(value):
     assert fmt.rounded(-value) == -fmt.rounded(value) or fmt.rounded(value) == 0
+
+
+def test_minus_may_be_ascii_for_streamlit_metric_deltas():
+    assert fmt.number(-3, sign=True, minus="-", language="fr") == "-3"
+    assert fmt.number(3, sign=True, minus="-", language="fr") == "+3"
+
+
+def test_plotly_separators_and_table_date_pattern_follow_the_language():
+    assert fmt.plotly_separators("fr") == ",\u202f"
+    assert fmt.plotly_separators("en") == ".,"
+    assert fmt.date_pattern("fr") == "DD/MM/YYYY"
+    assert fmt.date_pattern("en") != "DD/MM/YYYY"
+    assert fmt.megabytes(int(2.5 * 2**20), language="fr") == "2,5"
+
+
+# --- nobody else writes numbers: the one place is coopscore/format.py --------------------------
+
+# A number or date written by hand: an f-string/format spec with decimals, a thousands mark or a
+# percent (« {x:.0f} », « {n:,} », « {v:g} », « {s:+.1f} »), a decimal comma pasted in, a strftime.
+# Plotly's own templates (« %{r:.0f} ») are left alone: the figure's `separators` localise them.
+HAND_FORMATTING = re.compile(
+    r"(?<![%$])\{[^{}\n]*:[<>^=]?[+\- ]?#?0?\d*[,_]?(\.\d+)?[fFgGeE%]\}"
+    r"|(?<![%$])\{[^{}\n]*:[+\- ]?\d*,\}"
+    r"|\.replace\(\s*['\"]\.['\"]\s*,\s*['\"],['\"]\s*\)"
+    r"|\.strftime\(")
+WRITTEN_FOR_PEOPLE = [ROOT / "app.py", ROOT / "ui.py", ROOT / "questionnaire.py",
+                      *sorted((ROOT / "pages").glob("*.py")),
+                      *(p for p in sorted((ROOT / "coopscore").glob("*.py")) if p.name != "format.py"),
+                      *sorted((ROOT / "data" / "locales").glob("*/*.yaml"))]
+
+
+def _hand_formatting(text: str) -> list[str]:
+    return [f"line {text.count(chr(10), 0, m.start()) + 1}: {m.group(0)}"
+            for m in HAND_FORMATTING.finditer(text)]
+
+
+@pytest.mark.parametrize("sample", ['f"{value:.0f} %"', 'f"{n:,}"', 'f"{x:+.0f}"', 'f"{m:g}"',
+                                    'text.replace(".", ",")', 'day.strftime("%d/%m/%Y")',
+                                    '"{value:.1f} s"'])
+def test_the_hand_formatting_check_sees_hand_written_numbers(sample):
+    assert _hand_formatting(sample)
+
+
+@pytest.mark.parametrize("sample", ['"%{r:.0f} / 100"', 'f"{name}: {count}"', '"{id:<6}"',
+                                    'f"PRAGMA user_version = {number:d}"'])
+def test_the_hand_formatting_check_leaves_plotly_templates_and_alignment_alone(sample):
+    assert not _hand_formatting(sample)
+
+
+@pytest.mark.parametrize("path", WRITTEN_FOR_PEOPLE, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_page_library_module_or_catalogue_formats_numbers_by_hand(path):
+    found = _hand_formatting(path.read_text(encoding="utf-8"))
+    assert found == [], f"{path.relative_to(ROOT)} formats by hand (use coopscore.format): {found}"

@@ -334,3 +334,26 @@ def test_team_and_funder_pages_render_in_english(demo_db, page):
     at = _english(page, project_id=1, assessment_id=1)
     assert at.session_state["language"] == "en"
     i18n.use_language(None)
+
+
+def test_streamlit_words_get_rules_in_french_and_none_in_english():
+    import re
+
+    from coopscore.i18n import replacement_rules
+
+    assert replacement_rules("streamlit", "en") == []
+    rules = replacement_rules("streamlit", "fr")
+
+    def rewrite(text: str) -> str:
+        for pattern, replacement in rules:
+            if re.match(pattern, text):
+                return re.sub(pattern, replacement.replace("$1", r"\1"), text)
+        return text
+
+    assert rewrite("Skip to main content") == "Aller au contenu principal"
+    assert rewrite("Help for Phase actuelle") == "Aide : Phase actuelle"
+    assert rewrite("20MB per file") == "20 Mo par fichier"
+    assert rewrite("Upload or drag and drop a file (CSV, XLSX)") == \
+        "Choisir ou déposer un fichier (CSV, XLSX)"
+    # only whole texts: a sentence that merely contains Streamlit's words stays as typed
+    assert rewrite("Open the file") == "Open the file"

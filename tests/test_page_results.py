@@ -8,6 +8,7 @@ import os
 
 import pytest
 
+from coopscore.scale import load_scale
 from coopscore.results import assessment_results, previous_assessment, score_assessments
 from coopscore.store import open_store
 
@@ -109,7 +110,7 @@ def test_results_show_the_index_radar_table_phases_and_flags(campaign):
     overall = campaign["overall"]
     metrics = _metrics(at)
     assert metrics["Indice global (0–100)"] == f"{overall['score']:.0f} / 100"
-    assert metrics["Complétude"] == f"{overall['completeness'] * 100:.0f} %"
+    assert metrics["Complétude"] == f"{round(overall['completeness'] * 100)}\u202f%"
     assert metrics["Répondant·es"] == str(overall["n_respondents"])
     assert metrics["Alertes critiques"] == str(overall["n_flags"])
     index = next(m for m in at.metric if m.label == "Indice global (0–100)")
@@ -122,7 +123,13 @@ def test_results_show_the_index_radar_table_phases_and_flags(campaign):
     day, month, year = previous.date[8:10], previous.date[5:7], previous.date[:4]
     assert _trace_names(radar) == ["Équipe", "Cible",
                                    f"{previous.label} ({day}/{month}/{year})"]
-    assert _trace_names(phases) == ["Score", "Cible"]
+    assert _trace_names(phases)[:2] == ["Score", "Cible"]
+    # the legend says which band each bar's colour and pattern tell
+    assert set(_trace_names(phases)[2:]) <= {band.label for band in load_scale().bands}
+    # each chart says what it shows and gives its numbers
+    assert [e.label for e in at.expander].count("Voir les données") == 2
+    assert any(c.value.startswith("Équipe : le plus haut « ") for c in at.caption)
+    assert len(at.table) == 2 and len(at.table[0].value) == 16
 
     (table,) = at.dataframe
     rows = table.value
