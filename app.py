@@ -4,7 +4,7 @@ import streamlit as st
 
 from coopscore.i18n import t
 from coopscore.links import LINK_PARAMETER
-from ui import (LINK_TOKEN_KEY, language_ui, navigation_ui, page_language_ui,
+from ui import (LINK_TOKEN_KEY, language_ui, navigation_ui, page_setup_ui,
                 sidebar_selection_ui)
 
 st.set_page_config(page_icon=":material/hub:", layout="wide")
@@ -19,10 +19,13 @@ if personal_link:
                                         or st.query_params.get(LINK_PARAMETER))
     st.query_params[LINK_PARAMETER] = st.session_state[LINK_TOKEN_KEY]
     respond = st.navigation([st.Page("pages/respond.py", title=t("respond.title"),
-                                     icon=":material/edit_note:", default=True)],
+                                     icon=":material/edit_note:", default=True),
+                             st.Page("pages/statement.py", title=t("statement.title"),
+                                     url_path="accessibilite")],
                             position="hidden")
-    st.set_page_config(page_title=t("app.page_title", page=t("respond.title")))
-    page_language_ui(language)
+    st.set_page_config(page_title=t("app.page_title", page=getattr(respond, "title",
+                                                                   t("respond.title"))))
+    page_setup_ui(language)
     respond.run()
     st.stop()
 
@@ -31,6 +34,8 @@ pages = {
         st.Page("pages/home.py", title=t("app.home_title"), icon=":material/home:", default=True),
         st.Page("pages/reference.py", title=t("app.reference_title"),
                 icon=":material/menu_book:", url_path="referentiel"),
+        st.Page("pages/statement.py", title=t("statement.title"),
+                icon=":material/accessibility:", url_path="accessibilite"),
     ],
     t("app.nav_team"): [
         st.Page("pages/assess.py", title=t("app.assess_title"), icon=":material/edit_note:",
@@ -71,6 +76,6 @@ navigation_ui(pages)
 # (getattr: outside a server, e.g. when a spawned process re-imports this script as its main
 # module after an AppTest, the page object has no title.)
 st.set_page_config(page_title=t("app.page_title", page=getattr(navigation, "title", "coopscore")))
-page_language_ui(language)
+page_setup_ui(language)
 sidebar_selection_ui()
 navigation.run()

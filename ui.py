@@ -421,16 +421,35 @@ def _save_assessment_profile(assessment_id: int, key: str, none_label: str) -> N
 # --- figures ---------------------------------------------------------------------------------
 
 
-def chart_ui(figure, *, key: str | None = None, category: str | None = None) -> None:
+NARROW_SCREEN = 640  # px: below, a chart's `narrow` variant is shown instead (reflow at 320 px)
+_CHART_CONFIG = {"displaylogo": False, "displayModeBar": False}
+
+
+def chart_ui(figure, *, key: str, category: str | None = None, narrow=None) -> None:
     """A figure, then what it shows in one sentence and its numbers as a table.
 
     The sentence and the table are the figure's text alternative (RGAA 1.3 and 1.4: a chart is
     read out, or read, without seeing it). Plotly's toolbar, in English, is not shown.
+
+    Args:
+        narrow: the same figure drawn for a narrow screen (e.g. a radar labelled with stage
+            numbers), shown instead of `figure` below NARROW_SCREEN pixels: plotly cannot
+            make room for a radar's side labels at 320 px.
     """
     from coopscore import charts
 
-    st.plotly_chart(figure, width="stretch", key=key,
-                    config={"displaylogo": False, "displayModeBar": False})
+    if narrow is None:
+        st.plotly_chart(figure, width="stretch", key=key, config=_CHART_CONFIG)
+    else:
+        st.html(f"""<style>
+          @media (max-width: {NARROW_SCREEN}px) {{ .st-key-{key}_wide {{ display: none; }} }}
+          @media (min-width: {NARROW_SCREEN + 1}px) {{ .st-key-{key}_narrow {{ display: none; }} }}
+        </style>""")
+        with st.container(key=f"{key}_wide"):
+            st.plotly_chart(figure, width="stretch", key=key, config=_CHART_CONFIG)
+        with st.container(key=f"{key}_narrow"):
+            st.plotly_chart(narrow, width="stretch", key=f"{key}_narrow_chart",
+                            config=_CHART_CONFIG)
     st.caption(charts.summary(figure))
     with st.expander(t("charts.data_heading"), icon=":material/table:"):
         st.table(charts.data_table(figure, category), hide_index=True)
@@ -452,7 +471,8 @@ _STRINGS_SCRIPT = """
     return null;
   };
   const ATTRIBUTES = ["aria-label", "title", "placeholder"];
-  const OWN_TEXT = "[data-testid=stSkipToContent], [data-testid=stFileUploader]";
+  const OWN_TEXT = "[data-testid=stSkipToContent], [data-testid=stFileUploader], " +
+    "[data-testid=stException]";
   const fixElement = (element) => {
     for (const name of ATTRIBUTES) {
       const value = element.getAttribute(name);
@@ -488,8 +508,19 @@ _STRINGS_SCRIPT = """
 """
 
 
-def page_language_ui(language: str) -> None:
-    """Say the page's language on <html lang> and put Streamlit's own words in it.
+# A focus ring of the theme's primary colour (#000091: 12:1 on white, 11:1 on the sidebar) on
+# whatever the keyboard reaches; Streamlit's own marks it with a pale band or a half-transparent
+# shadow (1.1:1 to 2.9:1). A radio button's input is hidden: its label carries the ring.
+FOCUS_COLOUR = "#000091"
+_FOCUS_STYLE = f"""
+:focus-visible {{ outline: 3px solid {FOCUS_COLOUR} !important; outline-offset: 1px; }}
+label:has(input[type=radio]:focus-visible), label:has(input[type=checkbox]:focus-visible) {{
+  outline: 3px solid {FOCUS_COLOUR}; outline-offset: 1px; border-radius: 4px; }}
+"""
+
+
+def page_setup_ui(language: str) -> None:
+    """The page's language on <html lang>, Streamlit's own words in it, a visible focus ring.
 
     Streamlit writes lang="en" whatever the page says (streamlit/streamlit#15726) and has no
     setting for its own words (streamlit/streamlit#1353); the words it keeps in English are
@@ -501,4 +532,5 @@ def page_language_ui(language: str) -> None:
     rules = i18n.replacement_rules("streamlit", language)
     if rules:
         script += _STRINGS_SCRIPT % json.dumps(rules)
-    st.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
+    st.html(f"<style>{_FOCUS_STYLE}</style><script>{script}</script>",
+            unsafe_allow_javascript=True)

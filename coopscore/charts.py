@@ -230,6 +230,17 @@ def _extremes(labels: Sequence[str], values: Sequence[float | None]
     return high[1], high[0], low[1], low[0]
 
 
+def _wrap(label: str, width: int = 14) -> str:
+    """A label on lines of about `width` characters (« Mise en œuvre<br>et capitalisation »)."""
+    lines: list[str] = []
+    for word in str(label).split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def _sentence(*parts: str) -> str:
     return t("charts.separator").join(part for part in parts if part) + "."
 
@@ -389,6 +400,8 @@ def score_bars(labels: Sequence[str], scores: Sequence[float | None],
     values = _clean(scores)
     bands = list(bands) if bands is not None else [None] * len(values)
     colours = [BAND_COLOURS.get(b, SERIES_COLOURS[0]) for b in bands]
+    # labels wrapped and upright: a narrow screen neither tilts nor cuts them
+    labels = [_wrap(escape_plotly(label)) for label in labels]
     figure = go.Figure(go.Bar(
         x=list(labels), y=values, name=t("charts.score"),
         marker=dict(color=colours, pattern=dict(shape=[BAND_PATTERNS.get(b, "") for b in bands])),
@@ -402,8 +415,7 @@ def score_bars(labels: Sequence[str], scores: Sequence[float | None],
         ))
     _legend_keys(figure, bands, band_labels)
     figure.update_yaxes(range=[0, 110], title=t("charts.score_axis"), gridcolor="#eee")
-    # long labels wrap below their bar rather than being cut (a 320 px screen)
-    figure.update_xaxes(automargin=True)
+    figure.update_xaxes(automargin=True, tickangle=0)
     _summarise(figure, _sentence(
         _high_low(labels, values),
         _below(values, targets, t("charts.target")) if targets is not None else ""))

@@ -124,7 +124,10 @@ def radar_ui(table: pd.DataFrame, previous: Assessment | None, grid: Grid) -> No
             t("team.series_previous", label=previous.label, date=fmt.date(previous.date)),
             scores_by_section(stages, list(table["section_id"])), kind="previous"))
     figure = charts.radar(list(table["short"]), series, hover=list(table["stage"]))
-    chart_ui(figure, key="results_radar", category=grid.label("section"))
+    # on a phone, the axes are numbered (their titles are in the table below the chart)
+    narrow = charts.radar([str(n) for n in table["number"]], series, hover=list(table["stage"]),
+                          height=400)
+    chart_ui(figure, key="results_radar", category=grid.label("section"), narrow=narrow)
     caption = [t("team.radar_caption_team")]
     if len(series) > 1 and series[1].kind == "target":
         # which targets (phase, profile or default) is said above the metrics

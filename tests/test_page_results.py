@@ -98,7 +98,7 @@ def test_one_respondent_only_is_said_and_the_results_still_show():
     assert any("Une seule personne a répondu" in i.value for i in at.info)
     assert _metrics(at)["Indice global (0–100)"] == "67 / 100"
     assert _metrics(at)["Répondant·es"] == "1"
-    assert len(at.get("plotly_chart")) == 2  # radar, phases
+    assert len(at.get("plotly_chart")) == 3  # radar (wide, and numbered for phones), phases
 
 
 def test_results_show_the_index_radar_table_phases_and_flags(campaign):
@@ -118,7 +118,8 @@ def test_results_show_the_index_radar_table_phases_and_flags(campaign):
     assert any(f"depuis « {campaign['previous'].label} »" in c.value for c in at.caption)
     assert any(overall["band_label"] in m.value and "badge" in m.value for m in at.markdown)
 
-    radar, phases = at.get("plotly_chart")
+    radar, narrow, phases = at.get("plotly_chart")
+    assert _trace_names(narrow) == _trace_names(radar)
     previous = campaign["previous"]
     day, month, year = previous.date[8:10], previous.date[5:7], previous.date[:4]
     assert _trace_names(radar) == ["Équipe", "Cible",
@@ -153,7 +154,7 @@ def test_the_dialogue_grid_shows_axes_without_phases_or_flags(demo_db):
     assert not at.exception
     assert [s.value for s in at.subheader] == ["Le profil de l'équipe, axe par axe",
                                                "Le détail par axe"]
-    assert len(at.get("plotly_chart")) == 1
+    assert len(at.get("plotly_chart")) == 2  # the radar, wide and numbered for phones
     assert set(_metrics(at)) == {"Indice global (0–100)", "Complétude", "Répondant·es"}
     assert not at.warning
     (table,) = at.dataframe
