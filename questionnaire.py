@@ -40,6 +40,10 @@ _NON_LEVEL_STYLE = """<style>
 </style>"""
 
 
+COMPACT_KEY = "questionnaire_compact"  # the layout chosen, kept for the session
+CLEAR_KEY = "_questionnaire_clear"  # (assessment, respondent, item) whose answer may be cleared
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def _own_results(db_path: str, revision: tuple[int, int], assessment_id: int, respondent_id: int):
     return respondent_results(store(), assessment_id, respondent_id)
@@ -55,10 +59,13 @@ def _go_to(stage_key: str, section_id: str) -> None:
     st.session_state["_questionnaire_scroll"] = True
 
 
-def _save(assessment_id: int, respondent_id: int, item_id: str) -> None:
-    """Widget callback: write this respondent's answer (and comment) to this item at once."""
-    value = st.session_state.get(f"value_{assessment_id}_{respondent_id}_{item_id}")
-    comment = st.session_state.get(f"comment_{assessment_id}_{respondent_id}_{item_id}")
+def _save(assessment_id: int, respondent_id: int, item_id: str, prefix: str = "") -> None:
+    """Widget callback: write this respondent's answer (and comment) to this item at once.
+
+    `prefix` tells which layout's widgets hold them ("" for one card per point, "c" compact).
+    """
+    value = st.session_state.get(f"{prefix}value_{assessment_id}_{respondent_id}_{item_id}")
+    comment = st.session_state.get(f"{prefix}comment_{assessment_id}_{respondent_id}_{item_id}")
     if value is None:
         if comment:
             st.toast(t("app.assess_comment_needs_answer"), icon=":material/warning:")
@@ -70,22 +77,72 @@ def _save(assessment_id: int, respondent_id: int, item_id: str) -> None:
         st.toast(str(error), icon=":material/error:")
 
 
+def _ask_clear(assessment_id: int, respondent_id: int, item_id: str) -> None:
+    st.session_state[CLEAR_KEY] = (assessment_id, respondent_id, item_id)
+
+
+def _cancel_clear() -> None:
+    st.session_state.pop(CLEAR_KEY, None)
+
+
+def _clear(assessment_id: int, respondent_id: int, item_id: str) -> None:
+    """Confirmed: withdraw this respondent's answer and comment; both layouts show it empty."""
+    st.session_state.pop(CLEAR_KEY, None)
+    try:
+        store().delete_answer(assessment_id, respondent_id, item_id)
+    except CoopscoreError as error:
+        st.toast(str(error), icon=":material/error:")
+        return
+    key = f"{assessment_id}_{respondent_id}_{item_id}"
+    for prefix in ("", "c"):
+        st.session_state[f"{prefix}value_{key}"] = None
+        st.session_state[f"{prefix}comment_{key}"] = ""
+    st.toast(t("questionnaire.cleared", id=item_id), icon=":material/backspace:")
+
+
+def _clear_confirm_ui(item: Item, key: str, assessment_id: int, respondent_id: int,
+                      stored: tuple[str | None, str | None], labels: dict[str, str]) -> None:
+    """Under the item whose answer is to be cleared: what will be lost, yes or no."""
+    if st.session_state.get(CLEAR_KEY) != (assessment_id, respondent_id, item.id):
+        return
+    value, comment = stored
+    lost = t("questionnaire.clear_confirm", value=labels.get(value, value))
+    if comment:
+        lost += " " + t("questionnaire.clear_confirm_comment", comment=escape_markdown(comment))
+    st.warning(lost, icon=":material/warning:")
+    yes, no = st.columns(2)
+    yes.button(t("questionnaire.clear_yes"), key=f"clear_yes_{key}", type="primary",
+               on_click=_clear, args=(assessment_id, respondent_id, item.id))
+    no.button(t("questionnaire.clear_no"), key=f"clear_no_{key}",
+              on_click=_cancel_clear)
+
+
+def _options(item: Item, scale: Scale) -> tuple[list, list[str], dict[str, str]]:
+    """An item's answers in order (levels first, then the answers that are not levels)."""
+    criterion = item.kind == "criterion"
+    options = [*scale.levels, *scale.non_levels] if criterion else list(scale.method_answers)
+    labels = {a.value: (f"{a.value} · {a.label}" if a.level is not None and criterion
+                        else a.label) for a in options}
+    return options, [a.value for a in options], labels
+
+
+def _badges(item: Item) -> str:
+    badges = ""
+    if item.critical:
+        badges += " :orange-badge[" + t("app.badge_critical") + "]"
+    if item.cte:
+        badges += " :blue-badge[" + t("app.badge_cte") + "]"
+    return badges
+
+
 def item_ui(item: Item, scale: Scale, assessment_id: int, respondent_id: int,
             answers: dict[str, tuple[str, str | None]], read_only: bool) -> None:
     key = f"{assessment_id}_{respondent_id}_{item.id}"
     stored_value, stored_comment = answers.get(item.id, (None, None))
     criterion = item.kind == "criterion"
-    options = [*scale.levels, *scale.non_levels] if criterion else list(scale.method_answers)
-    values = [a.value for a in options]
-    labels = {a.value: (f"{a.value} · {a.label}" if a.level is not None and criterion
-                        else a.label) for a in options}
+    options, values, labels = _options(item, scale)
     with st.container(border=True, key=f"{'crit' if criterion else 'meth'}_{key}"):
-        badges = ""
-        if item.critical:
-            badges += " :orange-badge[" + t("app.badge_critical") + "]"
-        if item.cte:
-            badges += " :blue-badge[" + t("app.badge_cte") + "]"
-        st.markdown(f"**{escape_markdown(item.text)}**{badges}")
+        st.markdown(f"**{escape_markdown(item.text)}**{_badges(item)}")
         if item.children:
             st.markdown("\n".join(f"- {escape_markdown(child.text)}" for child in item.children))
         st.radio(
@@ -98,6 +155,62 @@ def item_ui(item: Item, scale: Scale, assessment_id: int, respondent_id: int,
         st.text_input(t("app.assess_comment"), value=stored_comment or "", key=f"comment_{key}",
                       on_change=_save, args=(assessment_id, respondent_id, item.id),
                       disabled=read_only, placeholder=t("app.assess_comment_placeholder"))
+        if stored_value is not None and not read_only:
+            st.button(t("questionnaire.clear"), key=f"clear_{key}", type="tertiary",
+                      icon=":material/backspace:", help=t("questionnaire.clear_help"),
+                      on_click=_ask_clear, args=(assessment_id, respondent_id, item.id))
+            _clear_confirm_ui(item, key, assessment_id, respondent_id,
+                              (stored_value, stored_comment), labels)
+
+
+def compact_ui(items: list[Item], heading: str, scale: Scale, assessment_id: int,
+               respondent_id: int, answers: dict[str, tuple[str, str | None]],
+               read_only: bool) -> None:
+    """Items as the paper grid: one row per point, its answer, its comment beside.
+
+    Same saving rules as the cards: each change is written at once, under this respondent.
+    """
+    widths = [5, 3, 4, 1.2]
+    header = st.columns(widths)
+    header[0].markdown(f"**{heading}**")
+    header[1].markdown(f"**{t('questionnaire.compact_answer')}**")
+    header[2].markdown(f"**{t('app.assess_comment')}**")
+    for item in items:
+        key = f"{assessment_id}_{respondent_id}_{item.id}"
+        stored_value, stored_comment = answers.get(item.id, (None, None))
+        _, values, labels = _options(item, scale)
+        with st.container(key=f"row_{key}"):
+            text, answer, comment, clear = st.columns(widths, vertical_alignment="center")
+            lines = [f"**{escape_markdown(item.id)}** {escape_markdown(item.text)}{_badges(item)}"]
+            lines.extend(f"- {escape_markdown(child.text)}" for child in item.children)
+            text.markdown("\n".join(lines))
+            answer.selectbox(
+                t("app.assess_answer_label", id=item.id), values, format_func=labels.get,
+                index=values.index(stored_value) if stored_value in values else None,
+                placeholder=t("questionnaire.compact_placeholder"), key=f"cvalue_{key}",
+                on_change=_save, disabled=read_only, label_visibility="collapsed",
+                args=(assessment_id, respondent_id, item.id, "c"))
+            comment.text_input(
+                t("questionnaire.compact_comment_label", id=item.id), value=stored_comment or "",
+                key=f"ccomment_{key}", on_change=_save,
+                args=(assessment_id, respondent_id, item.id, "c"), disabled=read_only,
+                placeholder=t("app.assess_comment_placeholder"), label_visibility="collapsed")
+            if stored_value is not None and not read_only:
+                clear.button(t("questionnaire.clear_short"), key=f"clear_{key}", type="tertiary",
+                             icon=":material/backspace:",
+                             help=t("questionnaire.clear_help_id", id=item.id),
+                             on_click=_ask_clear, args=(assessment_id, respondent_id, item.id))
+                _clear_confirm_ui(item, key, assessment_id, respondent_id,
+                                  (stored_value, stored_comment), labels)
+
+
+def _legend_ui(scale: Scale) -> None:
+    """What each answer means, for the compact layout (the cards show it under each choice)."""
+    with st.expander(t("questionnaire.compact_legend"), icon=":material/help:"):
+        st.markdown("\n".join(f"- **{a.value} · {a.label}** : {a.description}"
+                              for a in scale.levels))
+        st.markdown("\n".join(f"- **{a.label}** : {a.description}" for a in scale.non_levels))
+        st.caption(t("questionnaire.non_levels_hint_compact"))
 
 
 def _overview_ui(grid: Grid, progress: pd.DataFrame) -> None:
@@ -211,27 +324,37 @@ def questionnaire_ui(assessment_id: int, respondent_id: int) -> None:
         phase = grid.phase_of(section.id)
         if phase:
             st.caption(t("app.reference_phase", phase=phase.title))
+        compact = st.toggle(t("questionnaire.compact_toggle"), key=COMPACT_KEY,
+                            help=t("questionnaire.compact_help"))
         st.markdown(f"*{scale.question}*")
-        if not section.criteria:
+        criteria = [c for c in section.criteria if project.cte or not c.cte]
+        methods = [m for m in section.methods if project.cte or not m.cte]
+        if not criteria:
             st.info(t("app.assess_no_criteria"))
+        elif compact:
+            _legend_ui(scale)
+            compact_ui(criteria, grid.label("criteria"), scale, assessment_id, respondent_id,
+                       answers, read_only)
         else:
             st.caption(t("questionnaire.non_levels_hint"))
-        for item in section.criteria:
-            if project.cte or not item.cte:
+            for item in criteria:
                 item_ui(item, scale, assessment_id, respondent_id, answers, read_only)
-        methods = [m for m in section.methods if project.cte or not m.cte]
         if methods:
             st.markdown(f"#### {grid.label('methods')}")
             st.markdown(f"*{scale.method_question}*")
-            for item in methods:
-                item_ui(item, scale, assessment_id, respondent_id, answers, read_only)
+            if compact:
+                compact_ui(methods, grid.label("methods"), scale, assessment_id, respondent_id,
+                           answers, read_only)
+            else:
+                for item in methods:
+                    item_ui(item, scale, assessment_id, respondent_id, answers, read_only)
 
         row = progress[progress["section"] == section_id].iloc[0]
         if row["complete"]:
             st.caption(":material/check_circle: " + t("questionnaire.stage_done"))
             feedback_ui(grid, scale, assessment_id, respondent_id, section_id)
         else:
-            st.caption(t("questionnaire.stage_left", left=int(row["total"] - row["done"])))
+            st.caption(fmt.plural(int(row["total"] - row["done"]), "questionnaire.stage_left"))
             st.caption(t("questionnaire.feedback_pending"))
 
         position = ids.index(section_id)

@@ -298,13 +298,17 @@ def sidebar_selection_ui() -> Selection:
 # --- messages --------------------------------------------------------------------------
 
 
-def flash(message: str, kind: str = "success") -> None:
-    """Keep a message for the next run (callbacks run before the page draws)."""
-    st.session_state.setdefault("_flash", []).append((kind, message))
+def flash(message: str, kind: str = "success", slot: str = "") -> None:
+    """Keep a message for the next run (callbacks run before the page draws).
+
+    `slot` names the place it is shown (`show_flashes(slot)` next to the form or button
+    that caused it); the default slot is the top of the page.
+    """
+    st.session_state.setdefault(f"_flash{slot}", []).append((kind, message))
 
 
-def show_flashes() -> None:
-    for kind, message in st.session_state.pop("_flash", []):
+def show_flashes(slot: str = "") -> None:
+    for kind, message in st.session_state.pop(f"_flash{slot}", []):
         {"success": st.success, "error": st.error, "warning": st.warning,
          "info": st.info}[kind](message)
 

@@ -55,6 +55,37 @@ def new_project_ui(expanded: bool) -> None:
                 st.rerun()
 
 
+def edit_project_ui(project) -> None:
+    """Rename the project or move it to another phase (the targets follow the phase)."""
+    cooperation = load_grid("cooperation")
+    form = f"edit_project_{project.id}"
+    with st.expander(t("app.assess_edit_project"), icon=":material/edit:"):
+        with st.form(form, border=False):
+            name = st.text_input(t("app.assess_project_name"), value=project.name)
+            phases = {p.id: p.title for p in cooperation.phases}
+            options = [None, *phases]
+            phase = st.selectbox(
+                t("app.assess_phase"), options,
+                index=options.index(project.phase) if project.phase in options else 0,
+                format_func=lambda p: phases[p] if p else t("app.assess_phase_unknown"),
+                help=t("app.assess_phase_help"))
+            submitted = st.form_submit_button(t("app.assess_save_project"), type="primary")
+        if submitted:
+            if name.strip() == project.name and phase == project.phase:
+                st.info(t("app.assess_project_unchanged"))
+            else:
+                try:
+                    store().update_project(project.id, name=name, phase=phase)
+                except CoopscoreError as error:
+                    st.error(str(error))  # under the form; nothing changed
+                else:
+                    flash(t("app.assess_project_saved", name=name.strip(),
+                            phase=phases.get(phase) or t("app.assess_phase_unknown")),
+                          slot=form)
+                    st.rerun()
+        show_flashes(form)
+
+
 def new_assessment_ui(project_id: int, expanded: bool) -> None:
     db = store()
     with st.expander(t("app.assess_new_assessment"), expanded=expanded, icon=":material/add:"):
@@ -66,9 +97,13 @@ def new_assessment_ui(project_id: int, expanded: bool) -> None:
             label = st.text_input(t("app.assess_label"),
                                   value=t("app.assess_label_next" if has_any else "app.assess_label_first"))
             day = st.date_input(t("app.assess_date"), value=dt.date.today(), format="DD/MM/YYYY")
+            anonymous = st.checkbox(t("app.assess_anonymous"), help=t("app.assess_anonymous_help"))
             if st.form_submit_button(t("app.assess_create_assessment"), type="primary"):
                 assessment_id = guarded(db.create_assessment, project_id, grid_id, label, day,
-                                        success=t("app.assess_assessment_created", label=label))
+                                        anonymous=anonymous,
+                                        success=t("app.assess_assessment_created", label=label)
+                                        + (" " + t("app.assess_anonymous_created")
+                                           if anonymous else ""))
                 if assessment_id is not None:
                     select(project_id, assessment_id)
                 st.rerun()
@@ -157,6 +192,7 @@ if project_id is None:
     st.stop()
 
 project = db.project(project_id)
+edit_project_ui(project)
 new_assessment_ui(project_id, expanded=assessment_id is None)
 if assessment_id is None:
     st.info(t("app.assess_pick_assessment", project=project.name))

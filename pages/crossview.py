@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from coopscore import agreement, charts
+from coopscore import agreement, anonymity, charts
 from coopscore import format as fmt
 from coopscore.grid import Grid
 from coopscore.i18n import t
@@ -95,8 +95,15 @@ def respondents_ui(results: Results, assessment_id: int, scale: Scale) -> None:
     st.subheader(t("facilitation.heatmap_heading", section=grid.label("section").lower()))
     st.caption(t("facilitation.heatmap_caption") + " " + band_legend(scale))
     people = store().respondents(assessment_id)
-    rows = {row.id: t("facilitation.heatmap_row", name=row.name, role=scale.role_label(row.role))
+    anonymous = store().assessment(assessment_id).anonymous
+    names = anonymity.display_names(people, anonymous)
+    shown_roles = set(anonymity.roles_shown(people, anonymous))
+    rows = {row.id: (t("facilitation.heatmap_row", name=names[int(row.id)],
+                       role=scale.role_label(row.role)) if row.role in shown_roles
+                     else names[int(row.id)])
             for row in people.itertuples()}
+    if anonymous:
+        st.caption(t("facilitation.anonymous_caption"))
     # Sixteen stage titles do not fit above narrow columns: numbers there, titles on hover.
     numbers = {section.id: str(section.number) for section in grid.sections}
     matrix = agreement.respondent_matrix(results.scores.respondent_stages, assessment_id, rows,
@@ -114,6 +121,14 @@ def roles_ui(results: Results, assessment_id: int, scale: Scale) -> None:
     section_ids = [s.id for s in results.grid.sections]
     by_role = agreement.role_stage_scores(scores.criteria_by_role, scores.criteria, scale.max_level)
     profiles = agreement.role_profiles(by_role, assessment_id, section_ids, scale.role_ids())
+    people = store().respondents(assessment_id)
+    anonymous = store().assessment(assessment_id).anonymous
+    allowed = set(anonymity.roles_shown(people, anonymous))
+    hidden = [role for role in profiles if role not in allowed]
+    profiles = {role: values for role, values in profiles.items() if role in allowed}
+    if hidden:
+        st.caption(t("facilitation.roles_hidden", minimum=anonymity.MIN_PEOPLE_PER_ROLE,
+                     roles=", ".join(scale.role_label(role) for role in hidden)))
     if len(profiles) < 2:
         st.info(t("facilitation.roles_one_role"))
         return
@@ -258,12 +273,17 @@ def comments_ui(answers: pd.DataFrame, assessment_id: int, item_id: str, scale: 
     said = answers[(answers["item"] == item_id) & answers["comment"].notna()]
     if said.empty:
         return
-    people = store().respondents(assessment_id).set_index("id")
+    respondents = store().respondents(assessment_id)
+    anonymous = store().assessment(assessment_id).anonymous
+    names = anonymity.display_names(respondents, anonymous)
+    shown_roles = set(anonymity.roles_shown(respondents, anonymous))
+    roles = respondents.set_index("id")["role"]
     with st.expander(t("facilitation.consensus_comments", count=len(said)), icon=":material/forum:"):
         st.markdown("\n".join(
-            t("facilitation.consensus_comment", comment=row.comment,
-              name=people.loc[row.respondent, "name"],
-              role=scale.role_label(people.loc[row.respondent, "role"]))
+            t("facilitation.consensus_comment", comment=escape_markdown(row.comment),
+              name=names[int(row.respondent)],
+              role=scale.role_label(roles[row.respondent]) if roles[row.respondent] in shown_roles
+              else t("facilitation.role_hidden"))
             for row in said.itertuples()))
 
 

@@ -3,6 +3,7 @@ and adding people one by one or as a list."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 import pandas as pd
@@ -163,6 +164,90 @@ if not frame.empty and not assessment.is_closed:
             t("followup.download_xlsx"), links.links_xlsx(issued),
             file_name="liens-personnels.xlsx", icon=":material/download:", on_click="ignore",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+# --- the life of the campaign: close, plan a closing date, reopen, remove a person --------
+CAMPAIGN = "campaign"  # the flash slot of this section
+
+
+def _close(on: dt.date | None) -> None:
+    try:
+        db.close_assessment(assessment_id, on)
+    except CoopscoreError as error:
+        flash(str(error), "error", CAMPAIGN)
+    else:
+        flash(t("followup.closes_planned", date=fmt.date(on)) if on
+              else t("followup.closed_now"), slot=CAMPAIGN)
+    st.session_state.pop(CLOSE_KEY, None)
+
+
+def _reopen() -> None:
+    try:
+        db.reopen_assessment(assessment_id)
+    except CoopscoreError as error:
+        flash(str(error), "error", CAMPAIGN)
+    else:
+        flash(t("followup.reopened"), slot=CAMPAIGN)
+
+
+def _remove(respondent_id: int, name: str) -> None:
+    try:
+        db.delete_respondent(respondent_id)
+    except CoopscoreError as error:
+        flash(str(error), "error", CAMPAIGN)
+    else:
+        st.session_state[ISSUED_KEY] = [link for link in st.session_state.get(ISSUED_KEY, [])
+                                        if link.respondent_id != respondent_id]
+        flash(t("followup.removed", name=name), slot=CAMPAIGN)
+    st.session_state.pop(REMOVE_KEY, None)
+
+
+CLOSE_KEY = f"_confirm_close_{assessment_id}"
+REMOVE_KEY = f"_confirm_remove_{assessment_id}"
+st.subheader(t("followup.campaign_heading"))
+if assessment.is_closed:
+    st.button(t("followup.reopen"), key="followup_reopen", icon=":material/lock_open:",
+              on_click=_reopen)
+else:
+    with st.form(f"followup_close_{assessment_id}", border=False):
+        day = st.date_input(t("followup.close_on"), value=None, min_value=dt.date.today(),
+                            format="DD/MM/YYYY", help=t("followup.close_on_help"))
+        if st.form_submit_button(t("followup.close_submit"), icon=":material/lock:"):
+            if day is not None and day > dt.date.today():
+                _close(day)
+                st.rerun()
+            st.session_state[CLOSE_KEY] = True
+    if st.session_state.get(CLOSE_KEY):
+        with_link = int(frame["has_link"].sum()) if not frame.empty else 0
+        st.warning(t("followup.confirm_close", people=len(frame), links=with_link),
+                   icon=":material/warning:")
+        yes, no = st.columns(2)
+        yes.button(t("followup.confirm_close_yes"), type="primary", key="followup_close_yes",
+                   on_click=_close, args=(None,))
+        no.button(t("followup.cancel"), key="followup_close_no",
+                  on_click=lambda: st.session_state.pop(CLOSE_KEY, None))
+    if not frame.empty:
+        people = dict(zip(frame["respondent"], frame["name"]))
+        answered = dict(zip(frame["respondent"], frame["answered"]))
+        chosen = st.selectbox(t("followup.remove_person"), list(people), index=None,
+                              format_func=people.get, key=f"followup_remove_{assessment_id}",
+                              placeholder=t("followup.person_placeholder"))
+        if chosen is not None:
+            st.button(t("followup.remove_for", name=people[chosen]), key="followup_remove",
+                      icon=":material/person_remove:",
+                      on_click=lambda: st.session_state.update({REMOVE_KEY: int(chosen)}))
+        pending = st.session_state.get(REMOVE_KEY)
+        if pending in people:
+            count = int(answered[pending])
+            st.warning(fmt.plural(count, "followup.confirm_remove", name=people[pending]) if count
+                       else t("followup.confirm_remove_none", name=people[pending]),
+                       icon=":material/warning:")
+            yes, no = st.columns(2)
+            yes.button(t("followup.confirm_remove_yes", name=people[pending]), type="primary",
+                       key="followup_remove_yes", on_click=_remove,
+                       args=(int(pending), people[pending]))
+            no.button(t("followup.cancel"), key="followup_remove_no",
+                      on_click=lambda: st.session_state.pop(REMOVE_KEY, None))
+show_flashes(CAMPAIGN)
 
 # --- adding people ----------------------------------------------------------------------
 if not assessment.is_closed:

@@ -33,7 +33,7 @@ st.markdown("\n".join(f"- {line}" for line in (
 
 st.header(t("statement.exceptions_heading"))
 st.markdown(t("statement.exceptions_intro") + "\n" + "\n".join(
-    f"- {t('statement.exception_' + s.id)} "
+    f"- {t(f'statement.exception_{s.id}')} "
     f"({t('statement.exception_issue', issue=s.issue, url=s.url)})"
     for s in facts.streamlit_strings))
 st.markdown(t("statement.exceptions_charts"))

@@ -59,10 +59,16 @@ def wait_stage(page, number: int) -> None:
 
 def add_person(page, name: str, role: str = "technicien·ne") -> None:
     expander = page.locator("[data-testid='stExpander']").filter(has_text="Ajouter une personne")
-    if not expander.get_by_role("textbox", name="Nom ou pseudonyme").is_visible():
-        expander.get_by_text("Ajouter une personne").click()
-        settle(page)
-    expander.get_by_role("textbox", name="Nom ou pseudonyme").fill(name)
+    summary = expander.locator("summary")
+    summary.wait_for()
+    settle(page)
+    textbox = expander.get_by_role("textbox", name="Nom ou pseudonyme")
+    closed = expander.locator("[data-testid='stExpanderDetails'][inert]")
+    if closed.count():  # a closed expander's content is inert: open it, as a person would
+        summary.click()
+    textbox.wait_for(state="visible")
+    settle(page)
+    textbox.fill(name)
     expander.get_by_role("combobox").first.click()
     page.get_by_role("option", name=role, exact=True).click()
     expander.get_by_role("button", name="Ajouter", exact=True).click()
@@ -372,3 +378,59 @@ def test_a_second_project_created_in_the_same_session_gets_the_next_assessment(
         projects = db.projects().set_index("name")["id"]
         assert len(db.assessments(int(projects["Projet des Vallées"]))) == 1
         assert db.assessments(int(projects["Projet des Monts"])).empty
+
+
+def test_compact_mode_answers_a_stage_as_a_table_moves_on_and_resumes(
+        browser, server, server_db, campaign, screenshots):
+    grid = load_grid("cooperation")
+    with open_store(server_db) as db:
+        person = db.add_respondent(campaign["assessment"], "Gaspard", "partenaire")
+    before = stored(server_db, campaign["assessment"])
+    url = (f"{server}/auto-evaluation?projet={campaign['project']}"
+           f"&evaluation={campaign['assessment']}&repondant={person}")
+    context, page = new_person_page(browser, server)
+    try:
+        page.goto(url)
+        wait_idle(page)
+        page.get_by_text("Vous répondez en tant que Gaspard").wait_for()
+        page.get_by_text("Mode compact").click()
+        settle(page)
+        page.get_by_text("Votre réponse").first.wait_for()
+        assert page.locator("[class*='st-key-crit_']").count() == 0, "no cards in compact mode"
+        items = answerable(grid.section("S01"), cte=False)
+        for item in items:
+            label = LEVELS[2] if item.kind == "criterion" else METHODS[0][0]
+            page.get_by_role("combobox", name=f"Réponse pour {item.id}").click()
+            page.get_by_role("option", name=label, exact=True).click()
+            settle(page)
+        comment = page.get_by_role("textbox", name=f"Commentaire pour {items[0].id}")
+        comment.fill("vu en atelier")
+        comment.press("Enter")
+        settle(page)
+        page.get_by_text("Étape complète").wait_for()
+        no_error_on(page)
+        page.screenshot(path=str(screenshots / "mode-compact.png"))
+        page.get_by_role("button", name="Étape suivante").click()
+        settle(page)
+        wait_stage(page, 2)
+        first = answerable(grid.section("S02"), cte=False)[0]
+        page.get_by_role("combobox", name=f"Réponse pour {first.id}").click()
+        page.get_by_role("option", name=LEVELS[3], exact=True).click()
+        settle(page)
+        assert stage_heading(page).startswith("Étape 2 — ")
+        page.reload()
+        wait_idle(page)
+        page.get_by_text("Vous répondez en tant que Gaspard").wait_for()
+        wait_stage(page, 2)  # resumes at the first unfinished stage
+        checked = page.locator(f"[class*='st-key-crit_{campaign['assessment']}_{person}_"
+                               f"{first.id}'] label:has(input:checked)")
+        assert checked.inner_text().startswith(LEVELS[3])
+    finally:
+        context.close()
+    with open_store(server_db) as db:
+        comments = db.answers(campaign["assessment"]).query("respondent == @person")
+    after = stored(server_db, campaign["assessment"])
+    expected = expected_answers(grid, ["S01"], 2, 0) | {first.id: "3"}
+    assert after.pop(person) == expected
+    assert after == before, "nobody else's answers changed"
+    assert comments.set_index("item").loc[items[0].id, "comment"] == "vu en atelier"

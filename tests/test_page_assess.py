@@ -226,3 +226,155 @@ def test_choosing_another_project_in_the_sidebar_changes_the_selection(demo_db):
     assert at.session_state["project_id"] == other
     assert at.session_state["respondent_id"] is None
     assert at.session_state["assessment_id"] != assessment_id
+
+
+def _compact_keys(at, assessment_id, respondent):
+    prefix = f"cvalue_{assessment_id}_{respondent}_"
+    return [s.key for s in at.selectbox if (s.key or "").startswith(prefix)]
+
+
+def test_compact_mode_shows_the_stage_as_rows_and_saves_each_answer_at_once(demo_db):
+    project, assessment_id, respondent = _fresh(demo_db)
+    at = app_test(PAGE, project_id=project, assessment_id=assessment_id, respondent_id=respondent)
+    at.toggle(key="questionnaire_compact").set_value(True).run()
+    assert not at.exception
+    assert not _answer_keys(at, assessment_id, respondent), "no cards in compact mode"
+    keys = _compact_keys(at, assessment_id, respondent)
+    assert keys and all(k.split("_")[-1].startswith("S01.") for k in keys)
+    criterion = next(k for k in keys if ".V" in k)
+    method = next(k for k in keys if ".M" in k)
+    at.selectbox(key=criterion).set_value("3").run()
+    at.selectbox(key=method).set_value("planned").run()
+    comment = criterion.replace("cvalue_", "ccomment_")
+    at.text_input(key=comment).input("vu en comité").run()
+    assert not at.exception
+    assert _stage(at, assessment_id, respondent) == "S01"
+    with open_store(demo_db) as db:
+        saved = db.answers(assessment_id).set_index("item")
+    item, other = criterion.split("_")[-1], method.split("_")[-1]
+    assert set(saved.index) == {item, other} and set(saved["respondent"]) == {respondent}
+    assert saved.loc[item, "value"] == "3" and saved.loc[item, "comment"] == "vu en comité"
+    assert saved.loc[other, "value"] == "planned"
+    # back to the cards: the same answers, read from the database
+    at.toggle(key="questionnaire_compact").set_value(False).run()
+    assert at.radio(key=f"value_{assessment_id}_{respondent}_{item}").value == "3"
+    assert at.text_input(key=f"comment_{assessment_id}_{respondent}_{item}").value == "vu en comité"
+
+
+def test_compact_mode_keeps_a_comment_without_answer_unsaved_and_says_why(demo_db):
+    project, assessment_id, respondent = _fresh(demo_db)
+    at = app_test(PAGE, project_id=project, assessment_id=assessment_id, respondent_id=respondent)
+    at.toggle(key="questionnaire_compact").set_value(True).run()
+    criterion = next(k for k in _compact_keys(at, assessment_id, respondent) if ".V" in k)
+    at.text_input(key=criterion.replace("cvalue_", "ccomment_")).input("à voir").run()
+    assert not at.exception
+    assert any("Choisissez d'abord une réponse" in toast.value for toast in at.toast)
+    with open_store(demo_db) as db:
+        assert db.answers(assessment_id).empty
+    at.selectbox(key=criterion).set_value("1").run()  # the comment goes with the answer
+    with open_store(demo_db) as db:
+        saved = db.answers(assessment_id).set_index("item")
+    assert saved.loc[criterion.split("_")[-1], "comment"] == "à voir"
+
+
+def test_compact_mode_moves_between_stages_and_stays_compact(demo_db):
+    project, assessment_id, respondent = _fresh(demo_db)
+    at = app_test(PAGE, project_id=project, assessment_id=assessment_id, respondent_id=respondent)
+    at.toggle(key="questionnaire_compact").set_value(True).run()
+    at.button(key=f"next_{assessment_id}_{respondent}").click().run()
+    assert not at.exception
+    assert _stage(at, assessment_id, respondent) == "S02"
+    keys = _compact_keys(at, assessment_id, respondent)
+    assert keys and all(k.split("_")[-1].startswith("S02.") for k in keys)
+    at.selectbox(key=keys[0]).set_value("0").run()
+    assert _stage(at, assessment_id, respondent) == "S02"
+    assert at.toggle(key="questionnaire_compact").value
+    with open_store(demo_db) as db:
+        assert list(db.answers(assessment_id)["item"]) == [keys[0].split("_")[-1]]
+
+
+def test_the_project_is_renamed_and_moved_to_another_phase_from_its_form(demo_db):
+    project, assessment_id, respondent = _fresh(demo_db)
+    at = app_test(PAGE, project_id=project, assessment_id=assessment_id, respondent_id=respondent)
+    form = f"FormSubmitter:edit_project_{project}-Enregistrer le projet"
+    name_box = next(w for w in at.text_input if w.label == "Nom du projet" and w.value)
+    name_box.input("Projet renommé")
+    next(s for s in at.selectbox if s.label == "Phase actuelle du projet"
+         and "Phase non renseignée" in s.options).set_value("mise_en_oeuvre")
+    at.button(key=form).click().run()
+    assert not at.exception
+    assert any("Projet enregistré : « Projet renommé », phase « " in s.value for s in at.success)
+    with open_store(demo_db) as db:
+        changed = db.project(project)
+    assert changed.name == "Projet renommé" and changed.phase == "mise_en_oeuvre"
+
+
+def test_an_empty_project_name_is_refused_under_the_form_and_nothing_changes(demo_db):
+    project, assessment_id, respondent = _fresh(demo_db)
+    with open_store(demo_db) as db:
+        before = db.project(project)
+    at = app_test(PAGE, project_id=project, assessment_id=assessment_id, respondent_id=respondent)
+    next(w for w in at.text_input if w.label == "Nom du projet" and w.value).input("  ")
+    at.button(key=f"FormSubmitter:edit_project_{project}-Enregistrer le projet").click().run()
+    assert not at.exception
+    assert at.error, "a French error under the form"
+    with open_store(demo_db) as db:
+        assert db.project(project) == before
+
+
+def test_clearing_an_answer_says_what_is_lost_and_waits_for_yes(demo_db):
+    project, assessment_id, respondent = _fresh(demo_db)
+    with open_store(demo_db) as db:
+        db.save_answer(assessment_id, respondent, "S01.V02", "2", "en cours")
+        db.save_answer(assessment_id, respondent, "S01.V03", "1")
+    key = f"{assessment_id}_{respondent}_S01.V02"
+    at = app_test(PAGE, project_id=project, assessment_id=assessment_id, respondent_id=respondent)
+    at.button(key=f"clear_{key}").click().run()
+    assert not at.exception
+    warning = "\n".join(w.value for w in at.warning)
+    assert "Effacer votre réponse « 2 · En partie traité » ?" in warning
+    assert "Votre commentaire « en cours » sera effacé aussi." in warning
+    at.button(key=f"clear_no_{key}").click().run()
+    with open_store(demo_db) as db:
+        assert len(db.answers(assessment_id)) == 2, "kept on « non »"
+    at.button(key=f"clear_{key}").click().run()
+    at.button(key=f"clear_yes_{key}").click().run()
+    assert not at.exception
+    assert at.radio(key=f"value_{key}").value is None
+    assert at.text_input(key=f"comment_{key}").value == ""
+    with open_store(demo_db) as db:
+        assert list(db.answers(assessment_id)["item"]) == ["S01.V03"], "only that answer went"
+
+
+def test_clearing_in_compact_mode_asks_first_and_empties_the_row(demo_db):
+    project, assessment_id, respondent = _fresh(demo_db)
+    with open_store(demo_db) as db:
+        db.save_answer(assessment_id, respondent, "S01.V02", "3")
+    key = f"{assessment_id}_{respondent}_S01.V02"
+    at = app_test(PAGE, project_id=project, assessment_id=assessment_id, respondent_id=respondent)
+    at.toggle(key="questionnaire_compact").set_value(True).run()
+    at.button(key=f"clear_{key}").click().run()
+    assert not at.exception
+    assert any("Effacer votre réponse « 3 · Maîtrisé » ?" in w.value for w in at.warning)
+    with open_store(demo_db) as db:
+        assert len(db.answers(assessment_id)) == 1, "nothing lost before the yes"
+    at.button(key=f"clear_yes_{key}").click().run()
+    assert not at.exception
+    with open_store(demo_db) as db:
+        assert db.answers(assessment_id).empty
+    assert at.selectbox(key=f"cvalue_{key}").value is None
+    assert not [b for b in at.button if b.key == f"clear_{key}"], "nothing left to clear"
+
+
+def test_an_anonymous_assessment_is_opened_from_the_form(demo_db):
+    with open_store(demo_db) as db:
+        project = int(db.projects().iloc[0]["id"])
+    at = app_test(PAGE, project_id=project)
+    next(c for c in at.checkbox if c.label == "Évaluation anonyme").check()
+    next(w for w in at.text_input if w.label == "Intitulé").input("Campagne discrète")
+    at.button(key="FormSubmitter:new_assessment-Ouvrir l'évaluation").click().run()
+    assert not at.exception
+    assert any("Elle est anonyme" in s.value for s in at.success)
+    with open_store(demo_db) as db:
+        opened = db.assessments(project).set_index("label").loc["Campagne discrète"]
+        assert bool(db.assessment(int(opened["id"])).anonymous)

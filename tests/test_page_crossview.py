@@ -214,3 +214,45 @@ def test_a_dialogue_assessment_speaks_of_axes_and_levers(db):
     assert at.subheader[0].value == "Qui voit quoi, axe par axe"
     assert at.selectbox(key=f"spread_stage_{dialogue['id']}").label == "Axe"
     assert len(at.get("plotly_chart")) == 3
+
+
+def _anonymous_campaign(path) -> dict:
+    from coopscore.grid import load_grid
+
+    grid = load_grid("cooperation")
+    with open_store(path) as store:
+        territory = store.create_territory("Pays Discret")
+        project = store.create_project("Projet discret", territory, phase="mobilisation")
+        assessment = store.create_assessment(project, "cooperation", "Anonyme", anonymous=True)
+        people = [store.add_respondent(assessment, name, role) for name, role in
+                  [("Zoé Secret", "elu"), ("Yann Caché", "elu"), ("Xavier Voilé", "elu"),
+                   ("Wanda Seule", "partenaire")]]
+        criteria = [i.id for s in grid.sections[:3] for i in s.criteria if not i.cte]
+        for n, person in enumerate(people):
+            for k, item in enumerate(criteria):
+                store.save_answer(assessment, person, item, str((n + k) % 4),
+                                  f"avis de {('Zoé', 'Yann', 'Xavier', 'Wanda')[n]}"
+                                  if k == 0 else None)
+    return {"project_id": project, "assessment_id": assessment}
+
+
+def test_an_anonymous_assessment_shows_numbers_not_names_and_small_roles_not_apart(
+        tmp_path, monkeypatch):
+    import json
+
+    path = tmp_path / "anonyme.db"
+    monkeypatch.setenv("COOPSCORE_DB", str(path))
+    selection = _anonymous_campaign(path)
+    at = app_test(PAGE, **selection)
+    assert not at.exception
+    shown = "\n".join([*(m.value for m in at.markdown), *(c.value for c in at.caption),
+                       *(json.dumps(json.loads(c.proto.spec), ensure_ascii=False)
+                         for c in at.get("plotly_chart"))])
+    assert "Répondant·e" in shown, "the charts' text is read as typed (no escapes)"
+    for name in ("Zoé Secret", "Yann Caché", "Xavier Voilé", "Wanda Seule"):
+        assert name not in shown, name
+    assert "Répondant·e 1" in shown and "Répondant·e 4" in shown
+    assert any("rôles de moins de 3 personnes ne sont pas montrés à part (partenaire)" in c.value
+               for c in at.caption)
+    # the role of the lone partner appears nowhere beside a person
+    assert "Répondant·e 4 · partenaire" not in shown and "Répondant·e 1 · élu·e" in shown

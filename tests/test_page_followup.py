@@ -112,3 +112,67 @@ def test_one_person_added_by_the_form(tmp_path, monkeypatch):
     assert any("Emma a été ajouté·e" in s.value for s in at.success)
     with open_store(path) as db:
         assert "Emma" in set(db.respondents(assessment)["name"])
+
+
+def _texts(at) -> str:
+    return "\n".join(e.value for e in [*at.warning, *at.success, *at.error, *at.info])
+
+
+def test_closing_now_asks_first_says_what_happens_and_can_be_cancelled(tmp_path, monkeypatch):
+    db_path = tmp_path / "c.db"
+    at, assessment = _page(db_path, monkeypatch)
+    at.button(key="FormSubmitter:followup_close_{}-Clore l'évaluation".format(assessment)).click()
+    at.run()
+    assert not at.exception
+    assert "Clore maintenant ? Les réponses des 2 personne(s)" in _texts(at)
+    with open_store(db_path) as db:
+        assert not db.assessment(assessment).is_closed, "nothing happens before the yes"
+    at.button(key="followup_close_no").click().run()
+    assert "Clore maintenant" not in _texts(at)
+    at.button(key="FormSubmitter:followup_close_{}-Clore l'évaluation".format(assessment)).click()
+    at.run()
+    at.button(key="followup_close_yes").click().run()
+    assert not at.exception
+    with open_store(db_path) as db:
+        assert db.assessment(assessment).is_closed
+    assert "L'évaluation est close" in _texts(at)
+    at.button(key="followup_reopen").click().run()
+    with open_store(db_path) as db:
+        assert not db.assessment(assessment).is_closed
+    assert "L'évaluation est rouverte" in _texts(at)
+
+
+def test_a_closing_date_is_planned_without_closing_now(tmp_path, monkeypatch):
+    import datetime as dt
+
+    db_path = tmp_path / "d.db"
+    at, assessment = _page(db_path, monkeypatch)
+    later = dt.date.today() + dt.timedelta(days=10)
+    at.date_input[0].set_value(later)
+    at.button(key="FormSubmitter:followup_close_{}-Clore l'évaluation".format(assessment)).click()
+    at.run()
+    assert not at.exception
+    with open_store(db_path) as db:
+        planned = db.assessment(assessment)
+    assert not planned.is_closed and planned.closes_on == later.isoformat()
+    assert f"Clôture prévue le {later:%d/%m/%Y}" in _texts(at)
+
+
+def test_removing_a_person_says_what_will_be_lost_and_removes_only_them(tmp_path, monkeypatch):
+    db_path = tmp_path / "r.db"
+    at, assessment = _page(db_path, monkeypatch)
+    with open_store(db_path) as db:
+        people = db.respondents(assessment).set_index("name")["id"]
+    at.selectbox(key=f"followup_remove_{assessment}").set_value(int(people["Anne"])).run()
+    at.button(key="followup_remove").click().run()
+    assert not at.exception
+    assert ("Retirer Anne ? Sa réponse, son éventuel commentaire et son lien personnel seront "
+            "supprimés définitivement.") in _texts(at)
+    with open_store(db_path) as db:
+        assert len(db.respondents(assessment)) == 2, "nothing removed before the yes"
+    at.button(key="followup_remove_yes").click().run()
+    assert not at.exception
+    with open_store(db_path) as db:
+        assert list(db.respondents(assessment)["name"]) == ["Bruno"]
+        assert db.answers(assessment).empty
+    assert "Anne a été retiré·e de l'évaluation" in _texts(at)

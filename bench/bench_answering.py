@@ -1,0 +1,207 @@
+"""Answering in a real browser (run by `make bench`, not by pytest).
+
+Starts the app on a fresh SQLite file and drives Debian's Chromium with Playwright:
+
+1. one person answers the whole cooperation grid (every stage, « Étape suivante » between
+   them) in each layout — one card per point, then the compact table — and the bench prints
+   the time per mode, per answer, and their ratio;
+2. twenty people open their personal links at once and answer the first stage side by side;
+   the bench prints the median and 95th percentile of the save latency (from the click to
+   the page idle again with the answer saved), and checks in the database that every answer
+   is there, under the right person.
+
+No pause is added: the figures are the app's, not a human's pace.
+
+    python bench/bench_answering.py [--stages 16] [--people 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from coopscore import links  # noqa: E402
+from coopscore.answering import answerable  # noqa: E402
+from coopscore.grid import load_grid  # noqa: E402
+from coopscore.store import open_store  # noqa: E402
+
+CHROMIUM = os.environ.get("COOPSCORE_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+RUNNING = "[data-testid='stApp'][data-test-script-state='running']"
+LEVEL = "2 · En partie traité"
+METHOD = "En place"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server(db: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {**os.environ, "COOPSCORE_DB": str(db), "STREAMLIT_LOGGER_LEVEL": "error"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+         str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process, base
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("the app did not start")
+
+
+async def _settled(page) -> None:
+    """After a click: the rerun starts (if not already over), then the page is idle."""
+    try:
+        await page.wait_for_selector(RUNNING, timeout=1500)
+    except Exception:  # noqa: BLE001 - a fast rerun may be over before we look
+        pass
+    await page.wait_for_selector(IDLE, timeout=120_000)
+
+
+async def _answer_cards(page, item) -> None:
+    group = page.locator(f"[class*='st-key-{'crit' if item.kind == 'criterion' else 'meth'}_']"
+                         f"[class*='_{item.id}'] [data-testid='stRadio']")
+    await group.get_by_text(LEVEL if item.kind == "criterion" else METHOD, exact=True).click()
+
+
+async def _answer_compact(page, item) -> None:
+    await page.get_by_role("combobox", name=f"Réponse pour {item.id}").click()
+    label = LEVEL if item.kind == "criterion" else METHOD
+    await page.get_by_role("option", name=label, exact=True).click()
+
+
+async def _whole_grid(browser, url: str, grid, stages: int, compact: bool) -> tuple[float, int]:
+    context = await browser.new_context(viewport={"width": 1400, "height": 2000}, locale="fr-FR")
+    page = await context.new_page()
+    page.set_default_timeout(120_000)
+    await page.goto(url)
+    await page.wait_for_selector(IDLE)
+    await page.get_by_role("button", name="Étape suivante").wait_for()
+    if compact:
+        await page.get_by_text("Mode compact").click()
+        await _settled(page)
+        await page.get_by_text("Votre réponse").first.wait_for()
+    count = 0
+    start = time.perf_counter()
+    for number, section in enumerate(grid.sections[:stages], start=1):
+        await page.locator("[data-testid='stMain'] h3",
+                           has_text=f"Étape {number} — ").wait_for()
+        for item in answerable(section, cte=False):
+            await (_answer_compact if compact else _answer_cards)(page, item)
+            await _settled(page)
+            count += 1
+        if number < min(stages, len(grid.sections)):
+            await page.get_by_role("button", name="Étape suivante").click()
+            await _settled(page)
+    elapsed = time.perf_counter() - start
+    await context.close()
+    return elapsed, count
+
+
+async def _one_by_link(browser, url: str, items, latencies: list[float]) -> None:
+    context = await browser.new_context(viewport={"width": 1400, "height": 2000}, locale="fr-FR")
+    page = await context.new_page()
+    page.set_default_timeout(180_000)
+    await page.goto(url)
+    await page.wait_for_selector(IDLE)
+    await page.get_by_role("button", name="Étape suivante").wait_for()
+    for item in items:
+        start = time.perf_counter()
+        await _answer_cards(page, item)
+        await _settled(page)
+        latencies.append(time.perf_counter() - start)
+    await context.close()
+
+
+async def main(stages: int, people: int) -> None:
+    from playwright.async_api import async_playwright
+
+    grid = load_grid("cooperation")
+    folder = Path(tempfile.mkdtemp(prefix="coopscore-bench-"))
+    db_path = folder / "bench.db"
+    with open_store(db_path) as db:
+        territory = db.create_territory("Pays du Banc d'essai")
+        project = db.create_project("Projet mesuré", territory, phase="mobilisation", cte=False)
+        assessment = db.create_assessment(project, "cooperation", "Mesure")
+        cards_person = db.add_respondent(assessment, "Carte", "technicien")
+        compact_person = db.add_respondent(assessment, "Tableau", "technicien")
+        campaign = db.create_assessment(project, "cooperation", "Vingt personnes")
+    process, base = _server(db_path)
+    try:
+        with open_store(db_path) as db:
+            issued = [links.add_respondent_with_link(db, campaign, f"Personne {n + 1}",
+                                                     "partenaire", None, base)
+                      for n in range(people)]
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            warm = await browser.new_page()
+            await warm.goto(base)  # the first visit compiles the pages
+            await warm.wait_for_selector(IDLE)
+            await warm.close()
+            figures = {}
+            for mode, person in (("cartes", cards_person), ("compact", compact_person)):
+                url = (f"{base}/auto-evaluation?projet={project}&evaluation={assessment}"
+                       f"&repondant={person}")
+                figures[mode] = await _whole_grid(browser, url, grid, stages, mode == "compact")
+                seconds, count = figures[mode]
+                print(f"{mode:8} {count} réponses en {seconds:6.1f} s "
+                      f"({seconds / count:.2f} s par réponse)")
+            print(f"ratio compact / cartes : {figures['compact'][0] / figures['cartes'][0]:.2f}")
+
+            items = answerable(grid.sections[0], cte=False)
+            latencies: list[float] = []
+            start = time.perf_counter()
+            await asyncio.gather(*(_one_by_link(browser, link.url, items, latencies)
+                                   for link in issued))
+            wall = time.perf_counter() - start
+            await browser.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    latencies.sort()
+    p95 = latencies[max(0, round(0.95 * len(latencies)) - 1)]
+    print(f"{people} personnes en même temps, {len(latencies)} réponses en {wall:.1f} s : "
+          f"latence médiane {statistics.median(latencies):.2f} s, p95 {p95:.2f} s")
+    with open_store(db_path) as db:
+        answers = db.answers(campaign)
+        names = db.respondents(campaign).set_index("id")["name"]
+        for mode, person in (("cartes", cards_person), ("compact", compact_person)):
+            mine = db.answers(assessment).query("respondent == @person")
+            if len(mine) != figures[mode][1]:
+                raise SystemExit(f"{mode}: {len(mine)} réponses enregistrées, "
+                                 f"{figures[mode][1]} données")
+    expected = {link.respondent_id: len(items) for link in issued}
+    saved = answers.groupby("respondent").size().to_dict()
+    if saved != expected or set(answers["value"]) - {"2", "in_place"}:
+        raise SystemExit(f"answers lost or misattributed: {saved} for {expected}")
+    print(f"base : {len(answers)} réponses, chacune sous la bonne personne "
+          f"({len(names)} personnes), aucune perdue")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stages", type=int, default=16)
+    parser.add_argument("--people", type=int, default=20)
+    options = parser.parse_args()
+    asyncio.run(main(options.stages, options.people))
