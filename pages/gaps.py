@@ -171,7 +171,7 @@ else:
     chart_ui(charts.gap_bars(list(ranking["short"]), list(ranking["gap"]),
                              bands=list(ranking["band"]),
                              band_labels=dict(zip(ranking["band"], ranking["band_label"]))),
-             category=grid.label("section"))
+             key="gaps_ranking", category=grid.label("section"))
     st.caption(t("team.ranking_caption", rules=" · ".join(band_rules(scale))))
 
     st.subheader(t("team.stages_heading", sections=grid.label("sections")))
