@@ -10,7 +10,7 @@ from ui import (LINK_TOKEN_KEY, language_ui, navigation_ui, page_setup_ui,
 st.set_page_config(page_icon=":material/hub:", layout="wide")
 personal_link = bool(st.query_params.get(LINK_PARAMETER) or st.session_state.get(LINK_TOKEN_KEY))
 # A link holder gets no sidebar at all: their language comes from the link (&lang=en).
-language = language_ui()
+language = language_ui(selector=not personal_link)
 
 # A personal link (?lien=TOKEN) opens one page and nothing else: no sidebar, no other page.
 # The token stays with the session even if the address loses it.

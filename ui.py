@@ -148,23 +148,53 @@ def navigation_ui(pages: dict[str, list]) -> None:
         st.divider()
 
 
-def language_ui() -> str:
-    """The session's language: from ``?lang=`` on arrival, then the sidebar's choice; set for this run.
+LANGUAGE_CHOICE_KEY = "_language_choice"
+_RELOAD_KEY = "_language_reload"
 
-    The language is chosen on arrival with ``?lang=en`` and kept for the session. (An in-app
-    selector was tried: after a change of language, the next rerun drew nothing in the sidebar,
-    in AppTest and in Chromium alike; left for later, see the closing note of issue 11.)
+
+def language_ui(selector: bool = True) -> str:
+    """The session's language: from ``?lang=`` on arrival, or the sidebar's choice; set for this run.
+
+    A choice in the sidebar reloads the page with ``?lang=`` in its address: a new session
+    draws every widget afresh in the new language. (Changing the language within a session
+    leaves selectboxes whose options are translated showing the old language's label, since
+    Streamlit ties a selectbox's value to its formatted label; what a person has chosen lives
+    in the address — project, assessment, respondent — and every answer is already saved.)
+
+    Args:
+        selector: draw the choice in the sidebar (a personal link has no sidebar: its language
+            comes with the link, ``&lang=en``).
     """
     choices = i18n.languages()
     if st.session_state.get("language") not in choices:
         asked = st.query_params.get("lang")
         st.session_state["language"] = asked if asked in choices else i18n.use_language(None)
     language = i18n.use_language(st.session_state["language"])
+    reload_to = st.session_state.pop(_RELOAD_KEY, None)
+    if reload_to in choices and reload_to != language:
+        import json
+
+        st.html(f"""<script>const address = new URL(window.location.href);
+          address.searchParams.set("lang", {json.dumps(reload_to)});
+          window.location.replace(address.toString());</script>""",
+                unsafe_allow_javascript=True)
+        st.stop()
     if language == i18n.DEFAULT_LANGUAGE:
         st.query_params.pop("lang", None)
     elif st.query_params.get("lang") != language:
         st.query_params["lang"] = language
+    if selector and len(choices) > 1:
+        # each language named in itself: the options read the same in every language
+        with st.sidebar:
+            st.selectbox(t("app.language"), choices, index=choices.index(language),
+                         format_func=lambda code: t(f"app.language_{code}", language=code),
+                         key=LANGUAGE_CHOICE_KEY, on_change=_language_chosen,
+                         help=t("app.language_help"))
     return language
+
+
+def _language_chosen() -> None:
+    st.session_state[_RELOAD_KEY] = st.session_state.get(LANGUAGE_CHOICE_KEY)
 
 
 def restore_selection_from_url() -> None:

@@ -306,7 +306,8 @@ def radar(axes: Sequence[str], series: Sequence[Series], *, title: str | None = 
     figure = go.Figure([_polar_trace(axes, s, i, hover=hover) for i, s in enumerate(series)])
     figure.update_layout(polar=dict(
         radialaxis=dict(range=[0, 100], tickvals=[25, 50, 75, 100], angle=90, tickfont=dict(size=10)),
-        angularaxis=dict(direction="clockwise", rotation=90),
+        # labels are names even when they look like numbers (stage « 1 », « 2 »… on a phone)
+        angularaxis=dict(direction="clockwise", rotation=90, type="category"),
     ))
     if hover is not None:  # the summary and the table name each axis in full
         figure.update_layout(meta={"labels": dict(zip(axes, hover, strict=True))})

@@ -134,7 +134,7 @@ def test_reflow_at_320_px_cuts_no_chart_label_and_scrolls_no_page_sideways(
         wait_idle(page)
         page.get_by_role("heading", level=1).wait_for()
         if path == "resultats":  # the radar, drawn for this width, and the phase chart
-            page.locator("[data-testid=stPlotlyChart] svg text").first.wait_for()
+            page.locator("[data-testid=stPlotlyChart] svg text >> visible=true").first.wait_for()
         page.wait_for_timeout(800)  # plotly lays its labels out after drawing
         found = page.evaluate(CUT_LABELS)
         shots = tmp_path_factory.getbasetemp() / "reflow"

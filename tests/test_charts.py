@@ -280,3 +280,8 @@ def test_radar_summary_and_table_name_each_axis_in_full_when_given():
                           hover=["1. Identifier", "2. Lever"])
     assert "« 2. Lever » (60)" in charts.summary(figure)
     assert list(charts.data_table(figure)["Libellé"]) == ["1\\. Identifier", "2\\. Lever"]
+
+
+def test_a_radar_labelled_with_numbers_keeps_them_as_names():
+    figure = charts.radar(["1", "2", "3"], [charts.Series("Équipe", [10, 60, 30])])
+    assert figure.layout.polar.angularaxis.type == "category"

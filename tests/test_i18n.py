@@ -357,3 +357,30 @@ def test_streamlit_words_get_rules_in_french_and_none_in_english():
         "Choisir ou déposer un fichier (CSV, XLSX)"
     # only whole texts: a sentence that merely contains Streamlit's words stays as typed
     assert rewrite("Open the file") == "Open the file"
+
+
+def test_the_sidebar_offers_each_language_in_its_own_words():
+    """The choice itself reloads the page (tests/test_browser.py): AppTest 1.67 drops what the
+    router draws on a rerun started by a widget (the sidebar included), whatever the widget."""
+    from tests.conftest import app_test
+
+    at = app_test()
+    box = at.sidebar.selectbox(key="_language_choice")
+    assert box.label == "Langue · Language"
+    assert box.options == ["Français", "English"] and box.value == "fr"
+    english = _english()
+    assert english.sidebar.selectbox(key="_language_choice").value == "en"
+    assert english.sidebar.selectbox(key="_language_choice").options == ["Français", "English"]
+    i18n.use_language(None)
+
+
+def test_a_personal_link_has_no_language_choice(demo_db):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["lien"] = "pas-un-vrai-lien"
+    at.run()
+    assert not at.sidebar.selectbox
+    i18n.use_language(None)
