@@ -4,7 +4,7 @@ import streamlit as st
 
 from coopscore.i18n import t
 from coopscore.links import LINK_PARAMETER
-from ui import (LINK_TOKEN_KEY, language_ui, navigation_ui, page_setup_ui,
+from ui import (LINK_TOKEN_KEY, language_ui, navigation_ui, page_setup_ui, print_styles_ui,
                 sidebar_selection_ui)
 
 st.set_page_config(page_icon=":material/hub:", layout="wide")
@@ -78,4 +78,5 @@ navigation_ui(pages)
 st.set_page_config(page_title=t("app.page_title", page=getattr(navigation, "title", "coopscore")))
 page_setup_ui(language)
 sidebar_selection_ui()
+print_styles_ui()
 navigation.run()

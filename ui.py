@@ -568,3 +568,70 @@ def page_setup_ui(language: str) -> None:
         script += _STRINGS_SCRIPT % json.dumps(rules)
     st.html(f"<style>{_FOCUS_STYLE}</style><script>{script}</script>",
             unsafe_allow_javascript=True)
+
+
+# --- printing a page (Résultats, Portefeuille) ------------------------------------------------
+
+# The browser's print of a page: no sidebar, header or buttons; tables printed whole from
+# their printable copy (a data grid is drawn on a canvas that prints only what is scrolled
+# into view); charts, metrics and bordered groups never split across two pages.
+PRINT_CSS = """
+<style>
+.coopscore-print-only { display: none; }
+@media print {
+  @page { size: A4; margin: 14mm 12mm; }
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+  [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+  [data-testid="stStatusWidget"], [data-testid="stDownloadButton"], [data-testid="stButton"],
+  [data-testid="stPageLink"], [data-testid="stElementToolbar"], [data-testid="stDataFrame"],
+  [data-testid="stSelectbox"], [data-testid="stMultiSelect"], [data-testid="stCheckbox"],
+  [data-testid="stSegmentedControl"], [data-testid="stToggle"], [data-testid="stToast"],
+  [data-testid="stToastContainer"], [data-testid="stDialog"] { display: none !important; }
+  /* flex columns ignore break-inside: the page's blocks print as plain blocks */
+  [data-testid="stVerticalBlock"], [data-testid="stMain"], [data-testid="stAppViewContainer"] {
+    display: block !important; }
+  [data-testid="stVerticalBlock"] > * { margin-bottom: 0.6rem; }
+  [data-testid="stElementContainer"], [data-testid="stHtml"], .coopscore-print-only {
+    width: 100% !important; max-width: 100% !important; }
+  [data-testid="stElementContainer"]:has([data-testid="stPlotlyChart"]) {
+    break-inside: avoid; page-break-inside: avoid; }
+  .coopscore-print-only { display: block !important; }
+  html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-testid="stMain"],
+  [data-testid="stMainBlockContainer"] {
+    height: auto !important; overflow: visible !important; position: static !important; }
+  [data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 0 !important; }
+  [data-testid="stPlotlyChart"], [data-testid="stMetric"], [data-testid="stAlert"],
+  [data-testid="stVerticalBlockBorderWrapper"], .coopscore-print-only tr {
+    break-inside: avoid; page-break-inside: avoid; }
+  .coopscore-print-only table { width: 100%; border-collapse: collapse; font-size: 9pt; }
+  .coopscore-print-only th { text-align: left; border-bottom: 1.5px solid #000091; }
+  .coopscore-print-only td, .coopscore-print-only th { padding: 2px 4px; vertical-align: top;
+    border-bottom: 0.5px solid #ccc; white-space: normal; word-break: normal; }
+  .coopscore-print-only thead { display: table-header-group; }
+}
+</style>
+"""
+
+
+def print_styles_ui() -> None:
+    """The print stylesheet of the app (once per page)."""
+    st.html(PRINT_CSS)
+
+
+def printable_table_ui(frame: pd.DataFrame, columns: dict[str, str]) -> None:
+    """A plain copy of a table that shows only when the page is printed: every row, every
+    column, long texts wrapped (never cut).
+
+    Args:
+        frame: the rows, already formatted as text for a person (coopscore.format).
+        columns: {column of frame: its heading}, in the order to print.
+    """
+    from html import escape
+
+    head = "".join(f"<th>{escape(str(label))}</th>" for label in columns.values())
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape('' if pd.isna(value) else str(value))}</td>"
+                         for value in row) + "</tr>"
+        for row in frame[list(columns)].itertuples(index=False, name=None))
+    st.html(f"<div class='coopscore-print-only'><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table></div>")

@@ -81,14 +81,21 @@ async def _settled(page) -> None:
 
 async def _answer_cards(page, item) -> None:
     group = page.locator(f"[class*='st-key-{'crit' if item.kind == 'criterion' else 'meth'}_']"
-                         f"[class*='_{item.id}'] [data-testid='stRadio']")
+                         f"[class*='_{item.id.replace('.', '-')}'] [data-testid='stRadio']")
     await group.get_by_text(LEVEL if item.kind == "criterion" else METHOD, exact=True).click()
 
 
 async def _answer_compact(page, item) -> None:
-    await page.get_by_role("combobox", name=f"Réponse pour {item.id}").click()
     label = LEVEL if item.kind == "criterion" else METHOD
-    await page.get_by_role("option", name=label, exact=True).click()
+    option = page.get_by_role("option", name=label, exact=True)
+    for _ in range(3):  # a first click landing as the list redraws is now and then ignored
+        await page.get_by_role("combobox", name=f"Réponse pour {item.id}", exact=True).click()
+        try:
+            await option.wait_for(timeout=3_000)
+            break
+        except Exception:  # noqa: BLE001 - click again, as a person would
+            await page.keyboard.press("Escape")
+    await option.click()
 
 
 async def _whole_grid(browser, url: str, grid, stages: int, compact: bool) -> tuple[float, int]:

@@ -117,7 +117,7 @@ def validate_answers(table: pd.DataFrame, grid: Grid, scale: Scale | None = None
 def read_answers_file(source: str | Path | bytes | IO[bytes], grid: Grid, scale: Scale | None = None,
                       *, filename: str | None = None, assessment: str = DEFAULT_ASSESSMENT,
                       max_bytes: int | None = None, limits: Limits = LIMITS) -> pd.DataFrame:
-    """Read a CSV (UTF-8, comma-separated) or XLSX file of answers and validate it.
+    """Read a CSV (UTF-8, separated by commas or semicolons) or XLSX file of answers and validate it.
 
     Args:
         source: a path, the file's bytes, or a binary file object (an upload).
@@ -309,7 +309,10 @@ def _csv_records(data: bytes, name: str, limits: Limits, deadline: float, item_i
         line = data[:error.start].count(b"\n") + 1
         raise _answers_error([_Problem(line, t("answers.at_line", line=line)
                                        + t("answers.not_utf8"))], name) from None
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    # French spreadsheets save with « ; » (and coopscore exports so): the header says which
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if ";" in first_line and "," not in first_line else ","
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter)
     records: list[tuple[int, list[str]]] = []
     start = 1  # the record's row: a multi-line comment is one row, as a spreadsheet shows it
     physical = 0
@@ -326,7 +329,7 @@ def _csv_records(data: bytes, name: str, limits: Limits, deadline: float, item_i
                 if len(cell) > limits.cell_chars:
                     raise _renamed(_limit_problem(start, "cell_too_long",
                                                   limit=limits.cell_chars), name)
-            if spans_lines and _swallows_rows(cells, item_ids):
+            if spans_lines and _swallows_rows(cells, item_ids, delimiter):
                 raise _renamed(_limit_problem(start, "quote_swallows_rows"), name)
             records.append((start, cells))
             start += 1
@@ -353,11 +356,11 @@ def _csv_records(data: bytes, name: str, limits: Limits, deadline: float, item_i
     return header, records[1:]
 
 
-def _swallows_rows(cells: list[str], item_ids: set[str]) -> bool:
+def _swallows_rows(cells: list[str], item_ids: set[str], delimiter: str = ",") -> bool:
     """A multi-line cell holding what reads as whole rows of answers: a quote opened too early."""
     for cell in cells:
         for line in cell.split("\n")[1:]:
-            parts = [part.strip().strip('"') for part in line.split(",")]
+            parts = [part.strip().strip('"') for part in line.split(delimiter)]
             if len(parts) >= len(REQUIRED_COLUMNS) and any(part in item_ids for part in parts):
                 return True
     return False

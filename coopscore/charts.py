@@ -633,3 +633,176 @@ def distribution(scores: Sequence[float | None], *, bands: Sequence[str] | None 
           median=fmt.number(frame["score"].median())),
         *(t("charts.band_count", label=(band_labels or {}).get(band, band), n=fmt.integer(n))
           for band, n in counts.items() if band != "all")))
+
+
+# --- static SVG for printed documents ------------------------------------------------------
+# The PDF reports (coopscore/report.py) draw the same series, colours and line styles as the
+# plotly figures above, as plain SVG: no browser is needed to make a document.
+
+SVG_FONT = "Libertinus Serif"  # bundled with the Typst compiler that lays out the reports
+_DASHES = {"target": "6 4", "previous": "2 3"}
+
+
+def _svg_text(text: object) -> str:
+    from xml.sax.saxutils import escape
+
+    return escape(str(text), {'"': "&quot;"})
+
+
+def _series_colour(series: Series, index: int) -> str:
+    return series.colour or {"target": TARGET_COLOUR, "previous": PREVIOUS_COLOUR}.get(
+        series.kind, SERIES_COLOURS[index % len(SERIES_COLOURS)])
+
+
+def _wrap_words(text: str, width: int) -> list[str]:
+    lines: list[str] = []
+    for word in str(text).split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def radar_svg(axes: Sequence[str], series: Sequence[Series], *, size: int = 380,
+              label_width: int = 16) -> str:
+    """The radar of `radar` as an SVG document: 0–100 rings, one polygon per series, a legend.
+
+    A missing value breaks the line (never drawn as zero), as in the plotly radar. Axis
+    labels are wrapped on `label_width` characters.
+    """
+    count = max(1, len(axes))
+    legend_rows = math.ceil(len(series) / 2)
+    width, height = size + 240, size + 30 + 22 * legend_rows
+    cx, cy, radius = width / 2, size / 2 + 10, size / 2 - 40
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" font-family="{SVG_FONT}">',
+             f'<rect width="{width}" height="{height}" fill="white"/>']
+
+    def point(k: int, value: float) -> tuple[float, float]:
+        angle = -math.pi / 2 + 2 * math.pi * k / count
+        r = radius * max(0.0, min(100.0, value)) / 100
+        return cx + r * math.cos(angle), cy + r * math.sin(angle)
+
+    for ring in (25, 50, 75, 100):
+        ring_points = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(k, ring) for k in range(count)))
+        parts.append(f'<polygon points="{ring_points}" fill="none" stroke="#d0d0d0" '
+                     f'stroke-width="{1.2 if ring == 100 else 0.7}"/>')
+        # the ring's value just right of the first axis, clear of its label
+        x, y = point(0, ring)
+        parts.append(f'<text x="{x + 3:.1f}" y="{y + 10:.1f}" font-size="9" fill="#777">{ring}</text>')
+    for k, label in enumerate(axes):
+        x0, y0 = point(k, 0)
+        x1, y1 = point(k, 100)
+        parts.append(f'<line x1="{x0:.1f}" y1="{y0:.1f}" x2="{x1:.1f}" y2="{y1:.1f}" '
+                     f'stroke="#e0e0e0" stroke-width="0.7"/>')
+        lx, ly = point(k, 110)
+        cos = math.cos(-math.pi / 2 + 2 * math.pi * k / count)
+        sin = math.sin(-math.pi / 2 + 2 * math.pi * k / count)
+        anchor = "middle" if abs(cos) < 0.2 else ("start" if cos > 0 else "end")
+        lines = _wrap_words(label, label_width)
+        if sin < -0.5:  # above the centre: the label grows upwards, away from the plot
+            top = ly - 13 * (len(lines) - 1)
+        elif sin > 0.5:  # below: downwards
+            top = ly + 10
+        else:
+            top = ly - 6.5 * (len(lines) - 1) + 4
+        for n, line in enumerate(lines):
+            parts.append(f'<text x="{lx:.1f}" y="{top + 13 * n:.1f}" font-size="12" '
+                         f'text-anchor="{anchor}" fill="#222">{_svg_text(line)}</text>')
+    for index, one in enumerate(series):
+        colour = _series_colour(one, index)
+        values = _clean(one.values)
+        points = [None if v is None else point(k, v) for k, v in enumerate(values)]
+        dash = _DASHES.get(one.kind)
+        stroke = (f'stroke="{colour}" stroke-width="{2.6 if one.kind == "team" else 1.8}" '
+                  f'fill="none"' + (f' stroke-dasharray="{dash}"' if dash else ""))
+        if points and all(p is not None for p in points):
+            joined = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)  # type: ignore[misc]
+            fill = f'fill="{colour}" fill-opacity="0.15"' if one.kind == "team" else 'fill="none"'
+            parts.append(f'<polygon points="{joined}" {fill} stroke="none"/>')
+            parts.append(f'<polygon points="{joined}" {stroke}/>')
+        else:  # segments between neighbours that both have a value (the polygon closes)
+            for k in range(len(points)):
+                a, b = points[k], points[(k + 1) % len(points)]
+                if a is not None and b is not None and len(points) > 1:
+                    parts.append(f'<line x1="{a[0]:.1f}" y1="{a[1]:.1f}" x2="{b[0]:.1f}" '
+                                 f'y2="{b[1]:.1f}" {stroke}/>')
+        for p in points:
+            if p is not None:
+                parts.append(f'<circle cx="{p[0]:.1f}" cy="{p[1]:.1f}" r="2.6" fill="{colour}"/>')
+    for index, one in enumerate(series):
+        row, column = divmod(index, 2)
+        x, y = 30 + column * (width / 2), size + 22 + 22 * row
+        colour = _series_colour(one, index)
+        dash = _DASHES.get(one.kind)
+        parts.append(f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{x + 28:.1f}" y2="{y:.1f}" '
+                     f'stroke="{colour}" stroke-width="2.6"'
+                     + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
+        parts.append(f'<text x="{x + 36:.1f}" y="{y + 4:.1f}" font-size="12" fill="#222">'
+                     f'{_svg_text(one.name)}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def distribution_svg(scores: Sequence[float | None], *, bands: Sequence[str] | None = None,
+                     band_labels: Mapping[str, str] | None = None, width: int = 640,
+                     height: int = 300) -> str:
+    """The histogram of `distribution` as SVG: overall indices in bins of 10, stacked by band."""
+    values = _clean(scores)
+    band_of = list(bands) if bands is not None else ["all"] * len(values)
+    order = [b for b in BAND_COLOURS if b in set(band_of)] + \
+        [b for b in dict.fromkeys(band_of) if b not in BAND_COLOURS]
+    counts = {band: [0] * 10 for band in order}
+    for value, band in zip(values, band_of):
+        if value is not None:
+            counts[band][min(9, int(value // 10))] += 1
+    tallest = max([sum(c[k] for c in counts.values()) for k in range(10)] + [1])
+    left, right, top, bottom = 50, 20, 40, 50
+    plot_w, plot_h = width - left - right, height - top - bottom
+    step = max(1, math.ceil(tallest / 5))
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" font-family="{SVG_FONT}">',
+             f'<rect width="{width}" height="{height}" fill="white"/>']
+    for tick in range(0, tallest + 1, step):
+        y = top + plot_h - plot_h * tick / tallest
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" '
+                     f'stroke="#eee"/>')
+        parts.append(f'<text x="{left - 6}" y="{y + 3:.1f}" font-size="10" text-anchor="end">'
+                     f'{tick}</text>')
+    bar = plot_w / 10
+    for k in range(10):
+        base = 0
+        for band in order:
+            n = counts[band][k]
+            if not n:
+                continue
+            y = top + plot_h - plot_h * (base + n) / tallest
+            parts.append(f'<rect x="{left + k * bar + 2:.1f}" y="{y:.1f}" width="{bar - 4:.1f}" '
+                         f'height="{plot_h * n / tallest:.1f}" '
+                         f'fill="{BAND_COLOURS.get(band, SERIES_COLOURS[0])}"/>')
+            base += n
+        if base:
+            y = top + plot_h - plot_h * base / tallest
+            parts.append(f'<text x="{left + (k + 0.5) * bar:.1f}" y="{y - 4:.1f}" font-size="10" '
+                         f'text-anchor="middle">{base}</text>')
+    for k in range(11):
+        x = left + k * bar
+        parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 14}" font-size="10" '
+                     f'text-anchor="middle">{k * 10}</text>')
+    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" '
+                 f'y2="{top + plot_h}" stroke="#444"/>')
+    parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 12}" font-size="11" '
+                 f'text-anchor="middle">{_svg_text(t("charts.overall_axis"))}</text>')
+    parts.append(f'<text x="14" y="{top + plot_h / 2:.1f}" font-size="11" text-anchor="middle" '
+                 f'transform="rotate(-90 14 {top + plot_h / 2:.1f})">'
+                 f'{_svg_text(t("charts.projects_axis"))}</text>')
+    x = left
+    for band in order:
+        label = (band_labels or {}).get(band, band)
+        parts.append(f'<rect x="{x}" y="12" width="12" height="12" '
+                     f'fill="{BAND_COLOURS.get(band, SERIES_COLOURS[0])}"/>')
+        parts.append(f'<text x="{x + 17}" y="22" font-size="11">{_svg_text(label)}</text>')
+        x += 30 + 7 * len(str(label))
+    parts.append("</svg>")
+    return "\n".join(parts)

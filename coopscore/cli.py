@@ -306,7 +306,8 @@ def _export(args: argparse.Namespace) -> int:
             database.project(project_id)
             ids += list(database.assessments(project_id)["id"])
         target = exchange.export_file(database, args.path, ids if (args.assessment or args.project)
-                                      else None, fmt=args.format, table=args.table)
+                                      else None, fmt=args.format, table=args.table,
+                                      dialect=args.csv)
     print(t("exchange.exported", path=target))
     return 0
 
@@ -314,15 +315,19 @@ def _export(args: argparse.Namespace) -> int:
 def _template(args: argparse.Namespace) -> int:
     from . import exchange, store
 
-    project = assessment = None
+    project = assessment = cte = None
     if args.assessment is not None:
         with store.open_store(args.db) as database:
             campaign = database.assessment(args.assessment)
             grid = database.grid_of(args.assessment)
-            project, assessment = database.project(campaign.project_id).name, campaign.label
+            record = database.project(campaign.project_id)
+            project, assessment, cte = record.name, campaign.label, record.cte
     else:
         grid = grid_module.load_grid(args.grid)
-    data = exchange.questionnaire_bytes(grid, project=project, assessment=assessment)
+    # a .pdf asks for the paper version of the same questionnaire
+    make = exchange.questionnaire_pdf if str(args.output).lower().endswith(".pdf") \
+        else exchange.questionnaire_bytes
+    data = make(grid, project=project, assessment=assessment, cte=cte)
     write_atomic(args.output, data)
     print(t("exchange.template_written", path=args.output, grid=grid.id, version=grid.version))
     return 0
@@ -353,6 +358,8 @@ def _add_exchange_commands(subparsers: argparse._SubParsersAction) -> None:
                         help=_help("exchange.help_export_project"))
     export.add_argument("--format", choices=EXPORT_FORMATS, help=_help("exchange.help_export_format"))
     export.add_argument("--table", default="answers", help=_help("exchange.help_export_table"))
+    export.add_argument("--csv", choices=("fr", "comma"), default="fr",
+                        help=_help("exchange.help_export_csv"))
     _add_db_argument(export)
     export.set_defaults(func=_export)
 
@@ -667,6 +674,50 @@ def _add_campaign_commands(subparsers: argparse._SubParsersAction) -> None:
     _add_db_argument(update)
     update.set_defaults(func=_project_update)
 
+# --- report: the fiche de maturité, the portfolio report (PDF) -------------------------
+
+
+def _report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import report, store
+
+    target = Path(args.output)
+    if target.is_dir():  # said before any work, and nothing is written
+        raise CoopscoreError(t("report.path_is_folder", path=target))
+    if not target.parent.is_dir():
+        raise CoopscoreError(t("report.no_folder", folder=target.parent))
+    with store.open_store(args.db) as database:
+        if args.assessment is not None:
+            assessment = database.assessment(args.assessment)
+            project = database.project(assessment.project_id)
+            data = report.fiche_pdf(database, args.assessment, consent=args.consent)
+            report.write_pdf(target, data)
+            print(t("report.fiche_written", project=project.name, label=assessment.label,
+                    path=target))
+            return 0
+        table, grid = report.portfolio_table_for(database, args.grid, programme=args.programme)
+        data = report.portfolio_pdf(table, grid, scope=report.portfolio_scope(args.programme))
+        report.write_pdf(target, data)
+    print(t("report.portfolio_written", projects=len(table), grid=grid.id, path=target))
+    return 0
+
+
+def _add_report_commands(subparsers: argparse._SubParsersAction) -> None:
+    from .report import CONSENT_LEVELS
+
+    parser = subparsers.add_parser("report", help=_help("report.help_report"))
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--assessment", type=_row_id, help=_help("report.help_assessment"))
+    which.add_argument("--portfolio", action="store_true", help=_help("report.help_portfolio"))
+    parser.add_argument("--programme", help=_help("report.help_programme"))
+    parser.add_argument("--grid", default="cooperation", help=_help("report.help_grid"))
+    parser.add_argument("--consent", choices=CONSENT_LEVELS, help=_help("report.help_consent"))
+    parser.add_argument("--output", "-o", required=True, help=_help("report.help_output"))
+    _add_db_argument(parser)
+    parser.set_defaults(func=_report)
+
+
 # --- access: grant, list, revoke ---------------------------------------------------
 
 
@@ -751,7 +802,7 @@ COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_backup_commands,
     _add_score_commands,
     _add_campaign_commands,
-
+    _add_report_commands,
     _add_access_commands,
 ]
 

@@ -197,17 +197,41 @@ def _sheet_ready(frame: pd.DataFrame) -> pd.DataFrame:
     return _neutralised(frame).map(spreadsheet_text)
 
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """One table as CSV: UTF-8 with BOM (spreadsheets then read accents), comma-separated."""
-    return _neutralised(frame).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+CSV_DIALECTS = {"fr": (";", ","), "comma": (",", ".")}  # (separator, decimal mark)
 
 
-def zip_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
-    """Every table as `<name>.csv` in one ZIP archive."""
+def csv_bytes(frame: pd.DataFrame, dialect: str = "fr") -> bytes:
+    """One table as CSV, UTF-8 with BOM (spreadsheets then read accents), formulas neutralised.
+
+    Args:
+        dialect: « fr » (default) — `;` between columns and a decimal comma, what French
+            Excel opens as columns; « comma » — `,` and a decimal point, for other tools.
+            Both re-import (coopscore.answers reads either separator).
+
+    Raises:
+        CoopscoreError: unknown dialect.
+    """
+    if dialect not in CSV_DIALECTS:
+        raise CoopscoreError(t("exchange.unknown_csv_dialect", value=dialect,
+                               valid=", ".join(CSV_DIALECTS)))
+    separator, decimal = CSV_DIALECTS[dialect]
+    plain = frame.copy()
+    for column in plain.columns:  # whole numbers held as floats (NaN) print without « ,0 »
+        values = plain[column]
+        if pd.api.types.is_float_dtype(values) and values.dropna().mod(1).eq(0).all() \
+                and values.notna().any():
+            plain[column] = values.astype("Int64")
+    text = _neutralised(plain).to_csv(index=False, sep=separator, decimal=decimal,
+                                      lineterminator="\n")
+    return text.encode("utf-8-sig")
+
+
+def zip_bytes(tables: dict[str, pd.DataFrame], dialect: str = "fr") -> bytes:
+    """Every table as `<name>.csv` (see `csv_bytes`) in one ZIP archive."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, frame in tables.items():
-            archive.writestr(f"{name}.csv", csv_bytes(frame))
+            archive.writestr(f"{name}.csv", csv_bytes(frame, dialect))
     return buffer.getvalue()
 
 
@@ -248,7 +272,7 @@ def xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
 
 
 def export_bytes(store: Store, fmt: str, assessment_ids: Iterable[int] | None = None,
-                 table: str = "answers") -> bytes:
+                 table: str = "answers", dialect: str = "fr") -> bytes:
     """An export as bytes, for a download button or a file.
 
     Args:
@@ -266,12 +290,14 @@ def export_bytes(store: Store, fmt: str, assessment_ids: Iterable[int] | None = 
         if table not in tables:
             raise CoopscoreError(t("exchange.unknown_table", value=table,
                                    valid=", ".join(tables)))
-        return csv_bytes(tables[table])
-    return {"zip": zip_bytes, "xlsx": xlsx_bytes, "json": json_bytes}[fmt](tables)
+        return csv_bytes(tables[table], dialect)
+    if fmt == "zip":
+        return zip_bytes(tables, dialect)
+    return {"xlsx": xlsx_bytes, "json": json_bytes}[fmt](tables)
 
 
 def export_file(store: Store, path: str | Path, assessment_ids: Iterable[int] | None = None,
-                fmt: str | None = None, table: str = "answers") -> Path:
+                fmt: str | None = None, table: str = "answers", dialect: str = "fr") -> Path:
     """Write an export; the format comes from `fmt` or the file's extension.
 
     Raises:
@@ -279,7 +305,7 @@ def export_file(store: Store, path: str | Path, assessment_ids: Iterable[int] | 
     """
     target = Path(path)
     fmt = fmt or target.suffix.lstrip(".").lower()
-    data = export_bytes(store, fmt, assessment_ids, table)
+    data = export_bytes(store, fmt, assessment_ids, table, dialect)
     target.parent.mkdir(parents=True, exist_ok=True)
     return write_atomic(target, data)
 
@@ -297,12 +323,34 @@ def _choices(scale: Scale) -> dict[str, list[tuple[str, str]]]:
     return {"criterion": criterion, "method": method, "role": roles}
 
 
-def _sub_points(item: Item, depth: int = 0) -> list[str]:
+def _sub_points(item: Item, depth: int = 0, cte: bool | None = None) -> list[str]:
     lines = []
     for child in item.children:
+        if child.cte and cte is False:
+            continue
         lines.append("  " * depth + "• " + child.text)
-        lines.extend(_sub_points(child, depth + 1))
+        lines.extend(_sub_points(child, depth + 1, cte))
     return lines
+
+
+def _print_ready(sheet: Any, *, landscape: bool, title_rows: str | None = None,
+                 footer: str | None = None) -> None:
+    """A4, fit to the page's width (as many pages down as needed), header rows repeated."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.5
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    sheet.print_options.horizontalCentered = True
+    if title_rows:
+        sheet.print_title_rows = title_rows
+    if footer:
+        sheet.oddFooter.left.text = footer.replace("&", "&&")
+        sheet.oddFooter.left.size = 8
+    sheet.oddFooter.right.text = t("exchange.print_page")
+    sheet.oddFooter.right.size = 8
 
 
 def _sheet_title(grid: Grid, number: int, used: set[str]) -> str:
@@ -323,16 +371,18 @@ _SECTION_HEADER_ROW = 3
 
 
 def questionnaire_bytes(grid: Grid, scale: Scale | None = None, *, project: str | None = None,
-                        assessment: str | None = None) -> bytes:
+                        assessment: str | None = None, cte: bool | None = None) -> bytes:
     """The blank questionnaire of a grid as an XLSX workbook, to fill in without a laptop.
 
     Args:
         grid: the grid (for an existing assessment, the version it was made with).
         scale: the answer scale (data/scale.yaml by default).
         project, assessment: names printed on the cover, when it is for a given campaign.
+        cte: the project is (True) or is not (False) in European territorial cooperation:
+            False leaves the CTE-only items out; None (no project) keeps them, marked.
 
     Returns:
-        The workbook's bytes.
+        The workbook's bytes, print-ready: A4, fit to width, headers repeated on each page.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
@@ -381,6 +431,10 @@ def questionnaire_bytes(grid: Grid, scale: Scale | None = None, *, project: str 
     if project or assessment:
         cover["A3"] = spreadsheet_text(t("exchange.questionnaire_for", project=project or "—",
                                          assessment=assessment or "—"))
+    if any(item.cte for item in grid.items()):
+        cover["A4"] = t("exchange.cte_left_out" if cte is False else
+                        "exchange.cte_included" if cte else "exchange.cte_marked")
+        cover["A4"].alignment = Alignment(wrap_text=False)
     cover["A5"] = t("exchange.instructions_heading")
     cover["A5"].font = bold
     instructions = t("exchange.instructions", section_word=grid.label("section"))
@@ -419,6 +473,7 @@ def questionnaire_bytes(grid: Grid, scale: Scale | None = None, *, project: str 
             cover.cell(row=row, column=2, value=answer.description).alignment = wrap
     cover.column_dimensions["A"].width = 42
     cover.column_dimensions["B"].width = 70
+    _print_ready(cover, landscape=False, footer=grid.short_title or grid.title)
     cover.protection.sheet = True
     cover.protection.formatColumns = False
     cover.protection.formatRows = False
@@ -451,12 +506,14 @@ def questionnaire_bytes(grid: Grid, scale: Scale | None = None, *, project: str 
             row += 1
             sheet.cell(row=row, column=2, value=label).font = bold
             for item in items:
+                if item.cte and cte is False:  # a non-CTE project is never asked about them
+                    continue
                 row += 1
                 text = item.text + (f" {t('exchange.cte_mark')}" if item.cte else "")
                 sheet.cell(row=row, column=1, value=item.id)
                 sheet.cell(row=row, column=2,
                            value=spreadsheet_text(neutralise(text))).alignment = wrap
-                details = "\n".join(_sub_points(item))
+                details = "\n".join(_sub_points(item, cte=cte))
                 sheet.cell(row=row, column=3,
                            value=spreadsheet_text(neutralise(details)) or None).alignment = wrap
                 for column in (4, 5):
@@ -474,12 +531,84 @@ def questionnaire_bytes(grid: Grid, scale: Scale | None = None, *, project: str 
             sheet.column_dimensions[letter].width = width
         sheet.column_dimensions["A"].hidden = True
         sheet.freeze_panes = f"B{_SECTION_HEADER_ROW + 1}"
+        _print_ready(sheet, landscape=True, title_rows=f"1:{_SECTION_HEADER_ROW}",
+                     footer=f"{grid.short_title or grid.title} — {grid.label('section')} "
+                            f"{section.number}")
         sheet.protection.sheet = True
         sheet.protection.formatColumns = False
         sheet.protection.formatRows = False
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def questionnaire_pdf(grid: Grid, scale: Scale | None = None, *, project: str | None = None,
+                      assessment: str | None = None, cte: bool | None = None) -> bytes:
+    """The same blank questionnaire as `questionnaire_bytes`, as a PDF to print for a paper
+    workshop: a cover (who answers, the scale), then one table per stage with a box to tick
+    per answer and room for a comment. CTE-only items are left out when `cte` is False.
+    """
+    from .pdf import compile_pdf
+
+    scale = scale or load_scale()
+    levels = [(a.value, t("exchange.choice", value=a.value, label=a.label)) for a in scale.levels]
+    levels += [(a.value, a.label) for a in scale.non_levels]
+    methods = [(a.value, a.label) for a in scale.method_answers]
+    blocks: list[dict[str, Any]] = []
+    facts = [[t("exchange.field_grid_pdf"), t("exchange.questionnaire_version", id=grid.id,
+                                              version=grid.version,
+                                              source=grid.source.organisation or grid.title)]]
+    if project or assessment:
+        facts.append([t("exchange.field_for_pdf"), t("exchange.questionnaire_for",
+                                                     project=project or "—",
+                                                     assessment=assessment or "—")])
+    blocks.append({"kind": "facts", "items": facts})
+    blocks.append({"kind": "heading", "text": t("report.questionnaire_person")})
+    blocks.append({"kind": "lines", "items": [t("exchange.field_name"), t("exchange.field_role"),
+                                              t("exchange.field_organisation")]})
+    blocks.append({"kind": "note", "text": t("report.questionnaire_how")})
+    if any(item.cte for item in grid.items()):
+        blocks.append({"kind": "para", "text": t(
+            "exchange.cte_left_out" if cte is False else
+            "exchange.cte_included" if cte else "exchange.cte_marked")})
+    blocks.append({"kind": "heading",
+                   "text": t("exchange.scale_heading", question=scale.question)})
+    blocks.append({"kind": "facts", "items": [[label, answer.description] for (_, label), answer
+                                              in zip(levels, (*scale.levels, *scale.non_levels))]})
+    if grid.methods():
+        blocks.append({"kind": "heading",
+                       "text": t("exchange.methods_heading", question=scale.method_question)})
+        blocks.append({"kind": "facts", "items": [[a.label, a.description]
+                                                  for a in scale.method_answers]})
+    for section in grid.sections:
+        blocks.append({"kind": "pagebreak"})
+        blocks.append({"kind": "heading",
+                       "text": f"{grid.label('section')} {section.number} — {section.title}"})
+        if section.headings:
+            blocks.append({"kind": "para", "muted": True, "text": " / ".join(section.headings)})
+        for kind, items, label, answers in (
+                ("criterion", section.criteria, grid.label("criteria"), levels),
+                ("method", section.methods, grid.label("methods"), methods)):
+            shown = [item for item in items if not (item.cte and cte is False)]
+            if not shown:
+                continue
+            blocks.append({"kind": "heading", "level": 2, "text": label})
+            blocks.append({
+                "kind": "form", "item_header": label, "comment_header":
+                t("report.questionnaire_comment"),
+                "choices": [text for _, text in answers],
+                "choice_width": 1.55 if kind == "criterion" else 2.2, "comment_width": 4.5,
+                "rows": [{"id": item.id,
+                          "text": item.text + (f" {t('exchange.cte_mark')}" if item.cte else ""),
+                          "details": _sub_points(item, cte=cte),
+                          "choices": [True] * len(answers)} for item in shown]})
+    data = {"kicker": t("report.questionnaire_kicker"),
+            "title": t("exchange.questionnaire_title", grid=grid.short_title or grid.title),
+            "landscape": True,
+            "footer": t("report.questionnaire_footer", grid=grid.short_title or grid.title,
+                        version=grid.version),
+            "page_of": t("report.page_of"), "blocks": blocks}
+    return compile_pdf("document.typ", data)
 
 
 # --- reading files ------------------------------------------------------------------

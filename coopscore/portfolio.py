@@ -31,7 +31,7 @@ from .scale import Scale
 
 NOT_ASSESSED = "non_evalue"  # band id of a project with no scored assessment on the grid
 DEFAULT_COMPARED = 4
-FLAG_TEXT_WIDTH = 60
+FLAG_TEXT_WIDTH: int | None = None  # critical points in full (exports are filed)
 
 TABLE_COLUMNS = [
     "project", "name", "territory", "programme", "programme_label", "phase", "phase_label",
@@ -233,17 +233,19 @@ def latest_assessments(results: Results) -> pd.DataFrame:
     return latest.reset_index(drop=True)
 
 
-def _flag_texts(results: Results, assessments: pd.Series, width: int) -> pd.Series:
-    """{assessment: « short text; short text »} of the critical flags, in grid order."""
+def _flag_texts(results: Results, assessments: pd.Series, width: int | None) -> pd.Series:
+    """{assessment: « text ; text »} of the critical flags, in grid order (cut to `width`
+    characters when given)."""
     flags = results.scores.flags
     if flags.empty:
         return pd.Series(dtype=object)
-    texts = {item.id: short_text(item.text, width) for item in results.grid.criteria()}
+    texts = {item.id: item.text if width is None else short_text(item.text, width)
+             for item in results.grid.criteria()}
     mine = pd.DataFrame({"assessment": flags["assessment"].astype("int64").to_numpy(),
                          "item": flags["item"].astype(str).to_numpy()})
     mine = mine[mine["assessment"].isin(assessments)]
     mine["text"] = mine["item"].map(texts).fillna(mine["item"])
-    return mine.groupby("assessment", sort=False)["text"].agg("; ".join)
+    return mine.groupby("assessment", sort=False)["text"].agg(" ; ".join)
 
 
 def _risk_readings(results: Results, assessments: pd.Series) -> pd.DataFrame:
@@ -357,14 +359,14 @@ def risk_order(table: pd.DataFrame) -> pd.DataFrame:
 
 def portfolio_table(projects: pd.DataFrame, results: Results | None, *,
                     phases: Mapping[str, str] | None = None,
-                    flag_width: int = FLAG_TEXT_WIDTH) -> pd.DataFrame:
+                    flag_width: int | None = FLAG_TEXT_WIDTH) -> pd.DataFrame:
     """Every project with its latest assessment on one grid; unassessed ones say so.
 
     Args:
         projects: `Store.projects()`.
         results: the scored assessments of one grid version (`grid_results`), or None.
         phases: {phase id: title} for the phase label (`phase_titles()` when None).
-        flag_width: length of each critical point's short text in `flags`.
+        flag_width: length of each critical point's short text in `flags` (None: in full).
 
     Returns:
         One row per project, in the order of `projects`, columns TABLE_COLUMNS: a project
@@ -579,18 +581,39 @@ def export_table(table: pd.DataFrame) -> pd.DataFrame:
         t("portfolio.col_completeness_percent"): (table["completeness"] * 100).round(0),
         t("portfolio.col_respondents"): table["n_respondents"],
         t("portfolio.col_n_flags"): table["n_flags"],
+        # in full: a funder files this, a cut critical point says nothing
         t("portfolio.col_flags"): table["flags"],
+        t("targets.col_risk"): table["risk"],
     })
 
 
-def to_csv(frame: pd.DataFrame) -> bytes:
-    """CSV in UTF-8 with a BOM (so a spreadsheet reads the accents), formulas neutralised."""
-    return neutralise_formulas(frame).to_csv(index=False).encode("utf-8-sig")
+def to_csv(frame: pd.DataFrame, dialect: str = "fr") -> bytes:
+    """CSV for French Excel (`;`, decimal comma, UTF-8 with a BOM), formulas neutralised."""
+    from .exchange import csv_bytes
+
+    return csv_bytes(frame, dialect)
 
 
 def to_xlsx(frame: pd.DataFrame, sheet_name: str) -> bytes:
-    """An XLSX workbook of one sheet (openpyxl), formulas neutralised."""
+    """An XLSX workbook of one sheet (openpyxl), formulas neutralised, ready to print: long
+    texts wrapped in wide columns (never cut), A4 landscape fit to width, header on each page."""
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
+    from .exchange import _print_ready
+
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         neutralise_formulas(frame).to_excel(writer, sheet_name=sheet_name[:31], index=False)
+        sheet = writer.sheets[sheet_name[:31]]
+        for index, column in enumerate(frame.columns, start=1):
+            texts = frame[column].astype(str)
+            longest = max([len(str(column)), *texts.str.len().tolist()]) if len(frame) else 10
+            sheet.column_dimensions[get_column_letter(index)].width = min(60, max(10, longest + 2))
+        wrap = Alignment(wrap_text=True, vertical="top")
+        for row in sheet.iter_rows(min_row=1, max_row=sheet.max_row):
+            for cell in row:
+                cell.alignment = wrap
+        sheet.freeze_panes = "B2"
+        _print_ready(sheet, landscape=True, title_rows="1:1", footer=sheet_name)
     return buffer.getvalue()

@@ -985,7 +985,8 @@ def to_report(scores: Scores, recommendations: pd.DataFrame | None, assessment_i
     """The documented JSON report of one assessment (docs/scoring.md), None for missing scores.
 
     Scores and gaps are rounded to 0.1, completeness and agreement to 0.001, means and
-    priorities to 0.01. `criteria` lists the criteria that received at least one answer.
+    priorities to 0.01. `criteria` lists the criteria that received at least one answer;
+    `upcoming` the critical points « à venir » (stages the project's phase has not reached).
 
     Raises:
         AnswersError: the assessment is not in `scores`.
@@ -1029,4 +1030,6 @@ def to_report(scores: Scores, recommendations: pd.DataFrame | None, assessment_i
                             for r in recommendations.to_dict("records")],
         "flags": [{"item": f["item"], "stage": f["section_id"], "value": _number(f["value"], 2),
                    "reason": _text(f["reason"])} for f in rows(scores.flags)],
+        "upcoming": [{"item": u["item"], "stage": u["section_id"], "value": _number(u["value"], 2),
+                      "reason": _text(u["reason"])} for u in rows(scores.upcoming)],
     }

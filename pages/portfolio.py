@@ -3,11 +3,15 @@ mature, which are at risk, and on which critical points; filters, distribution, 
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
 from coopscore import charts
 from coopscore import format as fmt
+from coopscore import report
+from coopscore.grid import Grid
 from coopscore.i18n import t
 from coopscore.portfolio import (
     NOT_ASSESSED, band_ranges, export_table, filter_portfolio, flag_threshold, grid_results,
@@ -15,7 +19,10 @@ from coopscore.portfolio import (
 )
 from coopscore.scale import Scale, load_profiles
 from coopscore.store import programmes
-from ui import chart_ui, flash, grid_choice_ui, load_scale, portfolio_results, select, show_flashes, store
+from ui import (
+    chart_ui, flash, grid_choice_ui, load_scale, portfolio_results, printable_table_ui, select,
+    show_flashes, store,
+)
 
 ASSESS_PAGE = "pages/assess.py"
 RESULTS_PAGE = "pages/results.py"
@@ -117,6 +124,14 @@ def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
             "date": st.column_config.DateColumn(t("portfolio.col_date"), format=fmt.date_pattern()),
         },
     )
+    printable_table_ui(shown.assign(
+        score=shown["score"].map(fmt.number), completeness=shown["completeness"].map(fmt.percent),
+        date=shown["date"].map(fmt.date), n_flags=shown["n_flags"].map(fmt.integer)),
+        {"name": t("portfolio.col_project"), "territory": t("portfolio.col_territory"),
+         "programme_label": t("portfolio.col_programme"), "phase_label": t("portfolio.col_phase"),
+         "date": t("portfolio.col_date"), "score": t("portfolio.col_score"),
+         "band_label": t("portfolio.col_band"), "completeness": t("portfolio.col_completeness"),
+         "n_flags": t("portfolio.col_n_flags"), "risk": t("targets.col_risk")})
     if event.selection.rows:
         open_project(shown.iloc[event.selection.rows[0]])
 
@@ -170,10 +185,38 @@ def _save_programme_profile(programme: str, labels: dict, profiles: dict) -> Non
             title=t("targets.profile_none") if profile is None else profiles[profile]))
 
 
-def downloads_ui(shown: pd.DataFrame) -> None:
+def filters_said() -> list[str]:
+    """The page's filters in words, for the report's « Projets » line."""
+    said = []
+    chosen = st.session_state.get("portfolio_programmes") or []
+    if chosen:
+        said.append(t("report.filter_programmes", values=", ".join(
+            programmes().get(p, p) for p in chosen)))
+    phases = st.session_state.get("portfolio_phases") or []
+    if phases:
+        said.append(t("report.filter_phases", values=", ".join(
+            phase_titles().get(p, p) for p in phases)))
+    bands = st.session_state.get("portfolio_bands") or []
+    if bands:
+        labels = {band.id: band.label for band in load_scale().bands}
+        labels[NOT_ASSESSED] = t("portfolio.not_assessed")
+        said.append(t("report.filter_bands", values=", ".join(labels.get(b, b) for b in bands)))
+    if st.session_state.get("portfolio_critical"):
+        said.append(t("report.filter_critical"))
+    return said
+
+
+def downloads_ui(shown: pd.DataFrame, grid: Grid) -> None:
     export = export_table(shown)
     name = t("portfolio.export_file")
-    csv, xlsx, _ = st.columns([1, 1, 3])
+    csv, xlsx, pdf, _ = st.columns([1, 1, 1.4, 1.6])
+    pdf.download_button(
+        t("report.download_portfolio"),
+        data=functools.partial(report.portfolio_pdf, shown, grid,
+                               scope=report.portfolio_scope(filters=filters_said())),
+        file_name=t("report.portfolio_file") + ".pdf", mime="application/pdf",
+        on_click="ignore", icon=":material/picture_as_pdf:",
+        help=t("report.download_portfolio_help"), key="portfolio_report_download")
     csv.download_button(t("portfolio.download_csv"), data=lambda: to_csv(export),
                         file_name=f"{name}.csv", mime="text/csv", icon=":material/download:")
     xlsx.download_button(
@@ -206,5 +249,5 @@ if shown.empty:
     st.stop()
 distribution_ui(shown, scale)
 table_ui(shown, scale)
-downloads_ui(shown)
+downloads_ui(shown, grid)
 reasons_ui(shown)

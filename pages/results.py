@@ -7,11 +7,14 @@ Every number comes from the cached results of the selected assessment (ui.result
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
 from coopscore import charts
 from coopscore import format as fmt
+from coopscore import report
 from coopscore.gaps import (
     band_rules, consensus_items, flag_level, flag_table, has_critical_points, phase_table,
     score_change, scores_by_section, stage_table,
@@ -22,8 +25,8 @@ from coopscore.results import Results, previous_assessment
 from coopscore.scale import Scale
 from coopscore.store import Assessment
 from ui import (
-    chart_ui, load_scale, results_for, scored_assessment_ui, show_flashes, store,
-    targets_in_force_ui,
+    chart_ui, load_scale, printable_table_ui, results_for, scored_assessment_ui, show_flashes,
+    store, targets_in_force_ui,
 )
 
 
@@ -170,6 +173,22 @@ def stage_table_ui(table: pd.DataFrame, grid: Grid, scale: Scale) -> None:
         },
     )
     st.caption(t("team.col_gap_help"))
+    printable_table_ui(table.assign(
+        score=table["score"].map(fmt.number), target=table["target"].map(fmt.number),
+        gap=table["gap"].map(fmt.number), completeness=table["completeness"].map(fmt.percent),
+        band_label=table["band_label"].fillna(fmt.MISSING)),
+        {"stage": section, "score": t("team.col_score"), "band_label": t("team.col_band"),
+         "target": t("team.col_target"), "gap": t("team.col_gap"),
+         "completeness": t("team.col_completeness")})
+
+
+def fiche_ui(project_id: int, assessment_id: int) -> None:
+    """The « fiche de maturité » of this assessment as a PDF, made when the button is clicked."""
+    st.download_button(
+        t("report.download_fiche"), data=functools.partial(report.fiche_pdf, store(), assessment_id),
+        file_name=t("report.fiche_file", project=project_id, assessment=assessment_id) + ".pdf",
+        mime="application/pdf", on_click="ignore", icon=":material/picture_as_pdf:",
+        help=t("report.download_fiche_help"), key="results_fiche_download")
 
 
 def phases_ui(results: Results, assessment_id: int, grid: Grid) -> None:
@@ -203,4 +222,5 @@ consensus_ui(results, assessment.id, grid)
 radar_ui(table, previous, grid)
 stage_table_ui(table, grid, scale)
 phases_ui(results, assessment.id, grid)
+fiche_ui(project.id, assessment.id)
 st.page_link("pages/gaps.py", label=t("team.go_gaps"), icon=":material/trending_up:")

@@ -159,3 +159,21 @@ def app_test(page: str | None = None, **session: object):
     if page is not None:
         at.switch_page(page).run()
     return at
+
+
+@pytest.fixture
+def deferred_downloads(monkeypatch) -> dict:
+    """{file name: the callable a deferred download button runs when clicked}, recorded as the
+    page registers them: calling it gives the bytes the browser would receive."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    recorded: dict = {}
+    original = MediaFileManager.add_deferred
+
+    def record(self, data, mimetype, coordinates, file_name=None, element_id=""):
+        recorded[file_name] = data
+        return original(self, data, mimetype, coordinates, file_name=file_name,
+                        element_id=element_id)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    return recorded

@@ -90,9 +90,28 @@ def browser():
         browser.close()
 
 
+# Notes the time of every change of the app's run state (running / notRunning), so that a
+# test can wait until the app has been idle for a moment, as a person does, rather than
+# catch the idle state that precedes a rerun still on its way (a loaded machine is slow to
+# start the rerun a click asked for).
+WATCH_RERUNS = """
+window.__coopscoreLastChange = Date.now();
+new MutationObserver(() => { window.__coopscoreLastChange = Date.now(); }).observe(
+    document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
+"""
+
+
+def new_context(browser, **options):
+    """A browser context at the tests' size and locale, watching the app's reruns."""
+    context = browser.new_context(**({"viewport": {"width": 1400, "height": 2000},
+                                       "locale": "fr-FR"} | options))
+    context.add_init_script(WATCH_RERUNS)
+    return context
+
+
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 2000}, locale="fr-FR")
+    context = new_context(browser)
     page = context.new_page()
     page.set_default_timeout(30_000)
     yield page
@@ -109,6 +128,15 @@ def screenshots(tmp_path_factory) -> Path:
 
 def wait_idle(page) -> None:
     page.wait_for_selector(IDLE)
+
+
+def wait_quiet(page, quiet_ms: int = 400) -> None:
+    """Idle, and no change of run state for `quiet_ms` (contexts from `new_context`)."""
+    page.wait_for_function(
+        """quiet => { const app = document.querySelector("[data-testid='stApp']");
+            return app && app.dataset.testScriptState === 'notRunning'
+                && Date.now() - (window.__coopscoreLastChange || 0) > quiet; }""",
+        arg=quiet_ms, polling=100)
 
 
 def no_error_on(page) -> None:

@@ -73,7 +73,7 @@ def test_revoked_and_closed_links_show_a_french_message_and_nothing_else(
     assert all(url.startswith(f"{server}/?lien=") for url in urls), urls  # this app's address
     alex_url, sam_url = urls
 
-    page.get_by_role("combobox", name="Une personne").click()
+    page.get_by_role("combobox", name="Une personne", exact=True).click()
     page.get_by_role("option", name="Alex Morel").click()
     wait_idle(page)
     page.get_by_role("button", name="Révoquer le lien de Alex Morel").click()

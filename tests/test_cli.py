@@ -115,3 +115,43 @@ def test_every_command_prints_its_help_without_error():
                               capture_output=True, text=True)
         assert done.returncode == 0, (path, done.stderr)
         assert "Traceback" not in done.stderr
+
+
+# --- report ------------------------------------------------------------------------------
+
+
+def test_report_writes_a_fiche_and_a_portfolio_report(demo_db, tmp_path, capsys):
+    from pypdf import PdfReader
+
+    fiche = tmp_path / "fiche.pdf"
+    assert main(["report", "--assessment", "1", "-o", str(fiche), "--db", str(demo_db)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Fiche de maturité de « ") and str(fiche) in out
+    assert 2 <= len(PdfReader(fiche).pages) <= 4
+    portfolio = tmp_path / "portefeuille.pdf"
+    assert main(["report", "--portfolio", "--programme", "leader", "-o", str(portfolio),
+                 "--db", str(demo_db)]) == 0
+    assert "Rapport de portefeuille (" in capsys.readouterr().out
+    assert "LEADER" in PdfReader(portfolio).pages[0].extract_text()
+
+
+def test_report_to_a_missing_folder_or_an_unknown_assessment_writes_nothing(demo_db, tmp_path,
+                                                                            capsys):
+    missing = tmp_path / "absent" / "fiche.pdf"
+    assert main(["report", "--assessment", "1", "-o", str(missing), "--db", str(demo_db)]) == 2
+    assert "n'existe pas" in capsys.readouterr().err and not missing.parent.exists()
+    target = tmp_path / "fiche.pdf"
+    assert main(["report", "--assessment", "99999", "-o", str(target), "--db", str(demo_db)]) == 2
+    assert "introuvable" in capsys.readouterr().err and not target.exists()
+    assert main(["report", "--portfolio", "--programme", "zzz", "-o", str(target),
+                 "--db", str(demo_db)]) == 2
+    assert "Programme « zzz » inconnu" in capsys.readouterr().err and not target.exists()
+    assert [p.name for p in tmp_path.iterdir()] == [demo_db.name]  # the database only
+
+
+def test_report_needs_an_assessment_or_the_portfolio(capsys, tmp_path):
+    try:
+        main(["report", "-o", str(tmp_path / "x.pdf")])
+    except SystemExit as stop:
+        assert stop.code == 2
+    assert "--assessment" in capsys.readouterr().err

@@ -52,7 +52,7 @@ def test_a_bad_file_exits_2_and_lists_every_problem_by_line(capsys):
         *[f"- {problem}" for problem in expected["several_problems.csv"]]]
 
 
-@pytest.mark.parametrize("name", ["semicolon.csv", "latin1.csv", "empty.csv", "missing_column.csv"])
+@pytest.mark.parametrize("name", ["tab.csv", "latin1.csv", "empty.csv", "missing_column.csv"])
 def test_file_level_problems_exit_2_in_french(capsys, name):
     code, _, err = run(capsys, str(BROKEN / name))
     assert code == 2

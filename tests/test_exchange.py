@@ -89,7 +89,7 @@ def test_neutralised_text_never_starts_a_formula_and_is_restored_exactly(text):
 def test_formula_like_cells_get_one_apostrophe_in_csv_and_xlsx(tricky_case):
     case = tricky_case
     text = export_bytes(case.store, "csv", [case.assessment]).decode("utf-8-sig")
-    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    cells = [cell for row in csv.reader(io.StringIO(text), delimiter=";") for cell in row]
     assert "'=SUM(A1:A3)" in cells and "'+33 6 12 34 56 78" in cells and "'@équipe technique" in \
         cells and "''=déjà échappé" in cells and "'=Région" in cells
     assert not [cell for cell in cells if cell[:1] in FORMULA_TRIGGERS]
@@ -132,7 +132,7 @@ def test_every_format_carries_the_same_tables(store):
 
     with zipfile.ZipFile(io.BytesIO(export_bytes(store, "zip"))) as archive:
         assert archive.namelist() == [f"{name}.csv" for name in tables]
-        agreed = pd.read_csv(archive.open("agreed.csv"), encoding="utf-8-sig", dtype=str)
+        agreed = pd.read_csv(archive.open("agreed.csv"), encoding="utf-8-sig", dtype=str, sep=";")
     assert len(agreed) == len(tables["agreed"])
 
     workbook = load_workbook(io.BytesIO(export_bytes(store, "xlsx")), read_only=True)
@@ -179,7 +179,7 @@ def test_export_of_a_project_through_the_command_line(tmp_path, capsys):
     out = tmp_path / "projet.csv"
     assert main(["export", str(out), "--project", str(project), "--db", str(path)]) == 0
     assert capsys.readouterr().out == f"Export écrit dans {out}.\n"
-    assert len(pd.read_csv(out, encoding="utf-8-sig")) == expected
+    assert len(pd.read_csv(out, encoding="utf-8-sig", sep=";")) == expected
     assert main(["export", str(tmp_path / "x.txt"), "--db", str(path)]) == 2
     assert "Format d'export « txt » inconnu (formats possibles : csv, zip, xlsx, json)." in \
         capsys.readouterr().err
@@ -629,3 +629,112 @@ def test_clean_text_leaves_only_what_a_workbook_can_hold(text):
     assert clean_text(cleaned) == cleaned
     if not control_characters(text):
         assert cleaned == text
+
+
+# --- CSV for French Excel ----------------------------------------------------------------
+
+
+def test_csv_is_semicolon_separated_with_decimal_commas_and_reads_back_the_same():
+    from coopscore.exchange import csv_bytes
+
+    frame = pd.DataFrame({"projet": ["Pays d'Arles, Camargue", "Écoles ; cantines"],
+                          "score": [57.5, None], "n": [3.0, 4.0]})
+    data = csv_bytes(frame)
+    assert data.startswith("\ufeff".encode())
+    text = data.decode("utf-8-sig")
+    assert text.splitlines()[0] == "projet;score;n"
+    assert "57,5" in text and "57.5" not in text and ";3\n" in text  # whole numbers stay whole
+    back = pd.read_csv(io.BytesIO(data), sep=";", decimal=",", encoding="utf-8-sig")
+    assert back["projet"].tolist() == frame["projet"].tolist()  # nothing cut, quotes kept
+    assert back["score"].iloc[0] == 57.5 and pd.isna(back["score"].iloc[1])
+    comma = csv_bytes(frame, "comma").decode("utf-8-sig")
+    assert comma.splitlines()[0] == "projet,score,n" and "57.5" in comma
+    with pytest.raises(CoopscoreError, match="Forme de CSV « tsv » inconnue"):
+        csv_bytes(frame, "tsv")
+
+
+def test_a_semicolon_csv_saved_by_french_excel_imports(store_case):
+    data = (FILES / "answers_semicolon.csv").read_bytes()
+    result = import_answers(store_case.store, [("excel.csv", data)], store_case.assessment)
+    assert result.answers == 1
+    answers = store_case.store.answers(store_case.assessment)
+    assert answers[["item", "value"]].values.tolist() == [["S01.V01", "2"]]
+
+
+def test_the_comma_export_still_round_trips(tricky_case):
+    case = tricky_case
+    data = export_bytes(case.store, "csv", [case.assessment], dialect="comma")
+    assert data.decode("utf-8-sig").splitlines()[0].startswith("assessment,respondent,")
+    copy = case.store.create_assessment(case.project, "cooperation", "Copie")
+    result = import_answers(case.store, [("export.csv", data)], copy, allow_other_assessment=True)
+    assert result.answers == 12
+
+
+# --- print-ready questionnaire, CTE items, the PDF version ---------------------------------
+
+
+def test_the_questionnaire_workbook_is_print_ready(cooperation):
+    book = load_workbook(io.BytesIO(questionnaire_bytes(cooperation)))
+    for sheet in book.worksheets:
+        if sheet.sheet_state != "visible":
+            continue
+        setup = sheet.page_setup
+        assert int(setup.paperSize) == int(sheet.PAPERSIZE_A4)  # A4
+        assert (setup.fitToWidth, setup.fitToHeight) == (1, 0)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert "&P" in sheet.oddFooter.right.text
+    stage = [sheet for sheet in book.worksheets if sheet.sheet_state == "visible"][1]
+    assert stage.page_setup.orientation == "landscape"
+    assert stage.print_title_rows == "$1:$3"  # title and column headers on every page
+    assert stage["B5"].alignment.wrap_text
+
+
+def _questionnaire_items(data: bytes) -> list[str]:
+    book = load_workbook(io.BytesIO(data))
+    return [row[0].value for sheet in book.worksheets[1:] if sheet.title != "_coopscore"
+            for row in sheet.iter_rows(min_row=4) if row[0].value]
+
+
+def test_a_non_cte_project_gets_no_cte_item_in_its_questionnaire(cooperation):
+    cte_items = {item.id for item in cooperation.items(top_level=True) if item.cte}
+    assert cte_items
+    assert cte_items <= set(_questionnaire_items(questionnaire_bytes(cooperation)))
+    without = _questionnaire_items(questionnaire_bytes(cooperation, cte=False))
+    assert not cte_items & set(without)
+    assert len(without) == len(list(cooperation.items(top_level=True))) - len(cte_items)
+    cover = load_workbook(io.BytesIO(questionnaire_bytes(cooperation, cte=False))).worksheets[0]
+    assert "ne figurent pas" in cover["A4"].value
+
+
+def test_the_template_command_follows_the_projects_cte(tmp_path, capsys):
+    from pypdf import PdfReader
+
+    path = tmp_path / "c.db"
+    with open_store(path) as db:
+        territory = db.create_territory("Pays")
+        project = db.create_project("Sans CTE", territory, cte=False)
+        assessment = db.create_assessment(project, "cooperation", "Tour 1")
+    grid = load_grid("cooperation")
+    cte_items = {item.id for item in grid.items(top_level=True) if item.cte}
+    out = tmp_path / "q.xlsx"
+    assert main(["template", "-o", str(out), "--assessment", str(assessment), "--db", str(path)]) == 0
+    assert not cte_items & set(_questionnaire_items(out.read_bytes()))
+    pdf = tmp_path / "q.pdf"
+    assert main(["template", "-o", str(pdf), "--assessment", str(assessment), "--db", str(path)]) == 0
+    text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "S01.V01" in text and not any(item in text for item in cte_items)
+
+
+def test_the_paper_questionnaire_has_every_item_and_a_box_per_answer(cooperation):
+    from pypdf import PdfReader
+
+    from coopscore.exchange import questionnaire_pdf
+
+    reader = PdfReader(io.BytesIO(questionnaire_pdf(cooperation, project="Essai",
+                                                    assessment="Tour 1")))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "Questionnaire d’auto-évaluation" in text and "Essai" in text
+    assert all(item.id in text for item in cooperation.items(top_level=True))
+    assert "Je ne sais pas" in text and "Commentaire" in text
+    assert len(reader.pages) >= 1 + len(cooperation.sections)  # a cover, then each stage anew
+    assert abs(float(reader.pages[0].mediabox[2]) - 842) < 1  # landscape A4

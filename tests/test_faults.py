@@ -117,7 +117,7 @@ def test_read_only_database_is_refused_in_french_even_for_a_dry_run(disk):
     db = disk / "c.db"
     make_demo(db)
     before = digest(db)
-    answers = ROOT / "tests" / "files" / "broken_answers" / "semicolon.csv"
+    answers = ROOT / "tests" / "files" / "broken_answers" / "tab.csv"
     with read_only(disk):
         for args in (["import", str(answers), "--assessment", "1", "--dry-run"],
                      ["demo", "--projects", "1"], ["export", str(disk / "x.csv")]):

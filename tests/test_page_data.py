@@ -10,7 +10,8 @@ from .conftest import FILES, app_test
 PAGE = "pages/data.py"
 SECTIONS = ["1. Importer des réponses", "2. Questionnaire vierge pour un atelier", "3. Exporter",
             "4. Sauvegarde"]
-DOWNLOADS = ["Télécharger le questionnaire (.xlsx)", "Télécharger l'export",
+DOWNLOADS = ["Télécharger le questionnaire (.xlsx)", "Questionnaire à imprimer (PDF)",
+             "Télécharger l'export",
              "Télécharger une sauvegarde de la base (.db)"]
 WORKSHOP = ("respondent,role,item,value,comment\n"
             "Zoé,élu·e,S01.V01,2,à creuser\n"
@@ -50,7 +51,7 @@ def test_an_empty_database_says_to_create_a_project_first():
     assert any("python -m coopscore demo" in c.value for c in at.caption)
     assert not at.file_uploader
     # the blank questionnaire needs no database
-    assert [b.proto.label for b in at.get("download_button")] == DOWNLOADS[:1]
+    assert [b.proto.label for b in at.get("download_button")] == DOWNLOADS[:2]
 
 
 def test_with_demo_data_the_four_sections_and_their_downloads_are_there(demo_db):
@@ -128,10 +129,10 @@ def test_broken_files_list_every_problem_and_leave_the_database_unchanged(demo_d
     at = app_test(PAGE, project_id=project_id, assessment_id=assessment_id)
     _upload(at, ("atelier.csv", WORKSHOP),
             *[(name, (broken / name).read_bytes())
-              for name in ("semicolon.csv", "latin1.csv", "image.png", "empty.csv")])
+              for name in ("tab.csv", "latin1.csv", "image.png", "empty.csv")])
     assert at.error[0].value == "Rien n'a été importé : 4 problème(s) à corriger."
     text = _markdown(at)
-    for expected in ("**semicolon.csv — 1 problème**", "séparées par des points-virgules",
+    for expected in ("**tab.csv — 1 problème**", "séparées par des tabulations",
                      "**latin1.csv — 1 problème**", "ligne 2 : le texte n'est pas en UTF-8",
                      "**image.png — 1 problème**", "ni un CSV ni un classeur",
                      "**empty.csv — 1 problème**", "le fichier est vide"):

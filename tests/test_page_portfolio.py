@@ -62,8 +62,8 @@ def test_every_project_is_listed_with_its_figures(demo_db):
     assert set(unassessed["band_label"]) == {"pas encore évalué"}
     flagged = table[table["n_flags"] > 0].iloc[0]
     assert flagged["flags"] and flagged["programme_label"] and flagged["phase_label"]
-    assert [b.label for b in at.get("download_button")] == ["Télécharger (CSV)",
-                                                            "Télécharger (Excel)"]
+    assert [b.label for b in at.get("download_button")] == [
+        "Télécharger (CSV)", "Télécharger (Excel)", "Rapport de portefeuille (PDF)"]
 
 
 def test_the_critical_filter_keeps_only_flagged_projects(demo_db):
@@ -141,3 +141,27 @@ def test_a_programme_profile_is_inherited_by_its_projects(demo_db):
     assert "Bilan de fin de projet" not in set(others["profile_label"])
     with open_store(demo_db) as db:
         assert db.programme_profiles() == {"leader": "bilan_fin_de_projet"}
+
+
+def test_the_portfolio_report_button_gives_the_projects_shown(demo_db, deferred_downloads):
+    import io
+
+    from pypdf import PdfReader
+
+    at = app_test(PAGE)
+    at.multiselect(key="portfolio_programmes").set_value(["leader"]).run()
+    shown = _table(at)
+    button = next(b for b in at.get("download_button")
+                  if b.proto.label == "Rapport de portefeuille (PDF)")
+    button.click()
+    at.run()
+    assert not at.exception
+    data = deferred_downloads["rapport-portefeuille.pdf"]()
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    flat = " ".join(text.replace("\u202f", " ").split()).replace("- ", "-")
+    assert "Rapport de portefeuille" in flat and "programmes : LEADER" in flat
+    assert [n for n in shown["name"] if " ".join(n.replace("'", "’").split()) not in flat] == []
+    with open_store(demo_db) as db:
+        others = db.projects()
+    left_out = others[others["programme"] != "leader"]["name"]
+    assert [n for n in left_out if n.replace("'", "’") in flat] == []

@@ -233,3 +233,35 @@ def test_a_value_agreed_in_consensus_is_marked(demo_db):
     assert "valeur retenue en consensus" in warning.value
     assert any("1 valeur retenue en consensus" in c.value and "S01.V04" in c.value
                for c in at.caption)
+
+
+def test_the_fiche_button_gives_the_pdf_of_this_assessment(campaign, deferred_downloads):
+    import io
+
+    from pypdf import PdfReader
+
+    at = app_test(PAGE, project_id=campaign["project_id"], assessment_id=campaign["assessment_id"])
+    button = next(b for b in at.get("download_button")
+                  if b.proto.label == "Fiche de maturité (PDF)")
+    button.click()
+    at.run()
+    assert not at.exception
+    name = f"fiche-maturite-projet-{campaign['project_id']}-evaluation-{campaign['assessment_id']}.pdf"
+    reader = PdfReader(io.BytesIO(deferred_downloads[name]()))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert 2 <= len(reader.pages) <= 4
+    assert f"{round(campaign['overall']['score'])} / 100" in text
+    with open_store(os.environ["COOPSCORE_DB"]) as db:
+        project = db.project(campaign["project_id"]).name
+    assert project.split(" — ")[0].replace("'", "’") in text
+
+
+def test_the_printable_stage_table_holds_every_stage_in_full(campaign):
+    at = app_test(PAGE, project_id=campaign["project_id"], assessment_id=campaign["assessment_id"])
+    printable = [h.proto.body for h in at.get("html") if h.proto.body.startswith("<div class='coopscore-print-only'>")]
+    assert len(printable) == 1
+    with open_store(os.environ["COOPSCORE_DB"]) as db:
+        grid = db.grid_of(campaign["assessment_id"])
+    from html import escape
+    assert all(escape(f"{s.number}. {s.title}") in printable[0] for s in grid.sections)
+    assert any("@media print" in h.proto.body for h in at.get("html"))

@@ -18,7 +18,8 @@ from coopscore import portfolio
 from coopscore.portfolio import (
     NOT_ASSESSED, band_ranges, comparison_table, default_comparison, filter_portfolio,
     flag_threshold, grid_results, latest_assessments, neutralise_formulas, portfolio_figures,
-    portfolio_table, risk_order, short_text, stage_labels, stage_matrix, stage_quartiles, to_csv, to_xlsx,
+    export_table, portfolio_table, risk_order, short_text, stage_labels, stage_matrix,
+    stage_quartiles, to_csv, to_xlsx,
     unique_labels, wrapped_text,
 )
 from coopscore.results import Results, score_assessments
@@ -123,7 +124,7 @@ def test_portfolio_table_keeps_unassessed_projects_and_says_so(tiny_portfolio, t
 def test_flags_name_the_critical_points_by_their_text(tiny_portfolio, tiny_projects):
     table = portfolio_table(tiny_projects, tiny_portfolio, phases={}).set_index("name")
     assert table.loc["Alpha", "n_flags"] == 2
-    assert table.loc["Alpha", "flags"] == "un point avec sous-points; premier point"
+    assert table.loc["Alpha", "flags"] == "un point avec sous-points ; premier point"
 
 
 def test_a_portfolio_without_any_assessment_lists_every_project(tiny_projects):
@@ -414,3 +415,27 @@ def test_left_out_projects_say_why(tmp_path):
     assert reasons["Sans réponse"] == "évaluation sans réponse chiffrée encore"
     assert reasons["Jamais évalué"] == "aucune évaluation encore"
     db.close()
+
+
+def test_xlsx_export_is_print_ready_and_wraps_long_texts():
+    frame = pd.DataFrame({"Projet": ["Un nom de projet très long " * 4], "Indice": [55.5]})
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(frame, "Portefeuille")))["Portefeuille"]
+    assert sheet.page_setup.orientation == "landscape"
+    assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+    assert sheet.print_title_rows == "$1:$1"  # the header row on every page
+    assert sheet["A2"].alignment.wrap_text and sheet["A2"].value == frame["Projet"].iloc[0]
+
+
+def test_csv_export_is_for_french_excel_and_keeps_critical_points_whole(demo_db):
+    from coopscore.results import score_assessments
+
+    with open_store(demo_db) as db:
+        table = portfolio_table(db.projects(), grid_results(score_assessments(db), "cooperation"))
+    data = to_csv(export_table(table))
+    back = pd.read_csv(io.BytesIO(data), sep=";", decimal=",", encoding="utf-8-sig")
+    assert list(back.columns)[:2] == ["Projet", "Territoire"] and len(back) == len(table)
+    assert back["Projet"].tolist() == table["name"].tolist()  # names whole
+    flagged = table[table["n_flags"] > 0].iloc[0]
+    cell = back.loc[back["Projet"] == flagged["name"], "Lesquels"].iloc[0]
+    assert "…" not in cell and cell == flagged["flags"]
+    assert back["Indice (0–100)"].dropna().map(lambda v: isinstance(v, float)).all()

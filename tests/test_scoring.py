@@ -446,7 +446,7 @@ def test_the_report_has_exactly_the_documented_keys_and_no_nan(cooperation):
     scores = score(answers, cooperation, assessments=context(phase="mobilisation"))
     report = to_report(scores, recommend(scores, cooperation), "evaluation", cooperation)
     assert list(report) == ["grid", "overall", "completeness", "stages", "phases", "criteria",
-                            "recommendations", "flags"]
+                            "recommendations", "flags", "upcoming"]
     assert list(report["overall"]) == ["score", "band"]
     assert list(report["stages"][0]) == ["id", "score", "band", "completeness", "target", "gap", "basis"]
     assert list(report["phases"][0]) == ["id", "score", "band", "completeness", "target", "gap"]
@@ -455,6 +455,10 @@ def test_the_report_has_exactly_the_documented_keys_and_no_nan(cooperation):
     assert list(report["recommendations"][0]) == ["rank", "stage", "method", "because", "priority"]
     assert report["flags"] == [{"item": "S01.V04", "stage": "S01", "value": 0.0,
                                 "reason": cooperation.item("S01.V04").critical}]
+    # phase « mobilisation »: the critical points of the three later phases are « à venir »
+    assert report["upcoming"] == [
+        {"item": item, "stage": item[:3], "value": None,
+         "reason": cooperation.item(item).critical} for item in ("S08.V02", "S10.V06", "S13.V04")]
     json.dumps(report, allow_nan=False)
 
 

@@ -62,7 +62,7 @@ def test_a_check_for_a_new_assessment_creates_nothing(store_case):
     assert db.dump() == before
 
 
-@pytest.mark.parametrize("name", ["semicolon.csv", "latin1.csv", "empty.csv", "image.png",
+@pytest.mark.parametrize("name", ["tab.csv", "latin1.csv", "empty.csv", "image.png",
                                   "several_problems.csv"])
 def test_a_broken_file_lists_its_problems_and_writes_nothing(store_case, name):
     db = store_case.store
