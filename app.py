@@ -12,27 +12,24 @@ from coopscore.i18n import t
 from coopscore.links import LINK_PARAMETER
 from ui import (
     LINK_TOKEN_KEY, account_ui, auth_settings, denied_ui, language_ui, navigation_ui,
-    open_pages, print_styles_ui, resolve_actor, sidebar_selection_ui,
+    open_pages, page_setup_ui, print_styles_ui, resolve_actor, sidebar_selection_ui,
 )
 
 st.set_page_config(page_icon=":material/hub:", layout="wide")
 personal_link = bool(st.query_params.get(LINK_PARAMETER) or st.session_state.get(LINK_TOKEN_KEY))
 # A link holder gets no sidebar at all: their language comes from the link (&lang=en).
-language = language_ui()
-
-
-def set_language_attribute() -> None:
-    # Streamlit writes lang="en" whatever the page says: streamlit/streamlit#15726
-    st.html(f"<script>document.documentElement.lang = {language!r};</script>",
-            unsafe_allow_javascript=True)
+language = language_ui(selector=not personal_link)
 
 
 def only_page(path: str, title: str, icon: str, url_path: str) -> None:
-    """Run one page, with no navigation to any other (sign-in, a personal link)."""
+    """Run one page, with no navigation to any other (sign-in, a personal link) but the
+    accessibility statement, which every page links to."""
     page = st.navigation([st.Page(path, title=title, icon=icon, default=True,
-                                  url_path=url_path)], position="hidden")
-    st.set_page_config(page_title=t("app.page_title", page=title))
-    set_language_attribute()
+                                  url_path=url_path),
+                          st.Page("pages/statement.py", title=t("statement.title"),
+                                  url_path="accessibilite")], position="hidden")
+    st.set_page_config(page_title=t("app.page_title", page=getattr(page, "title", title)))
+    page_setup_ui(language)
     page.run()
     st.stop()
 
@@ -70,6 +67,8 @@ PAGES = [
      None),
     (t("app.nav_discover"), "pages/reference.py", t("app.reference_title"),
      ":material/menu_book:", "referentiel", None),
+    (t("app.nav_discover"), "pages/statement.py", t("statement.title"),
+     ":material/accessibility:", "accessibilite", None),
     (t("app.nav_team"), "pages/assess.py", t("app.assess_title"), ":material/edit_note:",
      "auto-evaluation", "answers.write"),
     (t("app.nav_team"), "pages/results.py", t("team.results_title"), ":material/radar:",
@@ -116,7 +115,7 @@ navigation_ui(pages)
 # (getattr: outside a server, e.g. when a spawned process re-imports this script as its main
 # module after an AppTest, the page object has no title.)
 st.set_page_config(page_title=t("app.page_title", page=getattr(navigation, "title", "coopscore")))
-set_language_attribute()
+page_setup_ui(language)
 sidebar_selection_ui()
 denied_ui()
 print_styles_ui()

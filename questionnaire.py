@@ -13,8 +13,8 @@ import streamlit as st
 
 from coopscore.answering import first_unfinished, minutes_left, stage_progress
 from coopscore.errors import CoopscoreError
-from coopscore.format import plural
-from coopscore.gaps import french_number, recommendation_table, weak_points
+from coopscore import format as fmt
+from coopscore.gaps import recommendation_table, weak_points
 from coopscore.grid import Grid, Item
 from coopscore.i18n import t
 from coopscore.markup import escape_markdown
@@ -236,7 +236,7 @@ def feedback_ui(grid: Grid, scale: Scale, assessment_id: int, respondent_id: int
     if target is None:
         st.caption(t("questionnaire.feedback_no_target"))
         return
-    numbers = {"score": french_number(score, 0), "target": french_number(target, 0)}
+    numbers = {"score": fmt.number(score, 0), "target": fmt.number(target, 0)}
     if score >= target:
         st.success(t("questionnaire.feedback_strong", **numbers), icon=":material/check_circle:")
         return
@@ -347,7 +347,7 @@ def questionnaire_ui(assessment_id: int, respondent_id: int) -> None:
             st.caption(":material/check_circle: " + t("questionnaire.stage_done"))
             feedback_ui(grid, scale, assessment_id, respondent_id, section_id)
         else:
-            st.caption(plural(int(row["total"] - row["done"]), "questionnaire.stage_left"))
+            st.caption(fmt.plural(int(row["total"] - row["done"]), "questionnaire.stage_left"))
             st.caption(t("questionnaire.feedback_pending"))
 
         position = ids.index(section_id)

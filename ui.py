@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from coopscore import access, failures, links, signin
+from coopscore import format as fmt
 from coopscore import grid as grid_module
 from coopscore import i18n
 from coopscore import results as results_module
@@ -251,23 +252,53 @@ def navigation_ui(pages: dict[str, list]) -> None:
         st.divider()
 
 
-def language_ui() -> str:
-    """The session's language: from ``?lang=`` on arrival, then the sidebar's choice; set for this run.
+LANGUAGE_CHOICE_KEY = "_language_choice"
+_RELOAD_KEY = "_language_reload"
 
-    The language is chosen on arrival with ``?lang=en`` and kept for the session. (An in-app
-    selector was tried: after a change of language, the next rerun drew nothing in the sidebar,
-    in AppTest and in Chromium alike; left for later, see the closing note of issue 11.)
+
+def language_ui(selector: bool = True) -> str:
+    """The session's language: from ``?lang=`` on arrival, or the sidebar's choice; set for this run.
+
+    A choice in the sidebar reloads the page with ``?lang=`` in its address: a new session
+    draws every widget afresh in the new language. (Changing the language within a session
+    leaves selectboxes whose options are translated showing the old language's label, since
+    Streamlit ties a selectbox's value to its formatted label; what a person has chosen lives
+    in the address — project, assessment, respondent — and every answer is already saved.)
+
+    Args:
+        selector: draw the choice in the sidebar (a personal link has no sidebar: its language
+            comes with the link, ``&lang=en``).
     """
     choices = i18n.languages()
     if st.session_state.get("language") not in choices:
         asked = st.query_params.get("lang")
         st.session_state["language"] = asked if asked in choices else i18n.use_language(None)
     language = i18n.use_language(st.session_state["language"])
+    reload_to = st.session_state.pop(_RELOAD_KEY, None)
+    if reload_to in choices and reload_to != language:
+        import json
+
+        st.html(f"""<script>const address = new URL(window.location.href);
+          address.searchParams.set("lang", {json.dumps(reload_to)});
+          window.location.replace(address.toString());</script>""",
+                unsafe_allow_javascript=True)
+        st.stop()
     if language == i18n.DEFAULT_LANGUAGE:
         st.query_params.pop("lang", None)
     elif st.query_params.get("lang") != language:
         st.query_params["lang"] = language
+    if selector and len(choices) > 1:
+        # each language named in itself: the options read the same in every language
+        with st.sidebar:
+            st.selectbox(t("app.language"), choices, index=choices.index(language),
+                         format_func=lambda code: t(f"app.language_{code}", language=code),
+                         key=LANGUAGE_CHOICE_KEY, on_change=_language_chosen,
+                         help=t("app.language_help"))
     return language
+
+
+def _language_chosen() -> None:
+    st.session_state[_RELOAD_KEY] = st.session_state.get(LANGUAGE_CHOICE_KEY)
 
 
 def restore_selection_from_url() -> None:
@@ -342,16 +373,8 @@ def current_selection(projects: pd.DataFrame,
 LINK_TOKEN_KEY = "_link_token"
 
 
-def french_date(value: object) -> str:
-    """« 2026-03-01 » → « 01/03/2026 » (what people read in France); other text unchanged."""
-    text = "" if value is None else str(value)
-    if len(text) >= 10 and text[4] == "-" and text[7] == "-":
-        return f"{text[8:10]}/{text[5:7]}/{text[0:4]}"
-    return text
-
-
 def assessment_label(row: pd.Series) -> str:
-    return t("app.assessment_option", label=row["label"], date=french_date(row["date"]),
+    return t("app.assessment_option", label=row["label"], date=fmt.date(row["date"]),
              status=t(f"app.status_{row['status']}"))
 
 
@@ -482,7 +505,7 @@ def scored_assessment_ui() -> tuple[store_module.Project, store_module.Assessmen
     grid = results.grid
     status = f" · {t('team.closed')}" if assessment.is_closed else ""
     st.caption(md("team.context", project=project.name, label=assessment.label,
-                 date=french_date(assessment.date), grid=grid.short_title or grid.title) + status)
+                 date=fmt.date(assessment.date), grid=grid.short_title or grid.title) + status)
     overall = results.one("overall", assessment_id)
     if overall.empty or int(overall["n_answered"].iloc[0]) == 0:
         st.info(md("team.no_answer", label=assessment.label))
@@ -679,6 +702,124 @@ def account_ui(who: Actor | None) -> None:
         st.caption(t("signin.signed_in_as", who=shown))
         if st.button(t("signin.sign_out"), key="sign_out", icon=":material/logout:"):
             st.logout()
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+NARROW_SCREEN = 640  # px: below, a chart's `narrow` variant is shown instead (reflow at 320 px)
+_CHART_CONFIG = {"displaylogo": False, "displayModeBar": False}
+
+
+def chart_ui(figure, *, key: str, category: str | None = None, narrow=None) -> None:
+    """A figure, then what it shows in one sentence and its numbers as a table.
+
+    The sentence and the table are the figure's text alternative (RGAA 1.3 and 1.4: a chart is
+    read out, or read, without seeing it). Plotly's toolbar, in English, is not shown.
+
+    Args:
+        narrow: the same figure drawn for a narrow screen (e.g. a radar labelled with stage
+            numbers), shown instead of `figure` below NARROW_SCREEN pixels: plotly cannot
+            make room for a radar's side labels at 320 px.
+    """
+    from coopscore import charts
+
+    if narrow is None:
+        st.plotly_chart(figure, width="stretch", key=key, config=_CHART_CONFIG)
+    else:
+        st.html(f"""<style>
+          @media (max-width: {NARROW_SCREEN}px) {{ .st-key-{key}_wide {{ display: none; }} }}
+          @media (min-width: {NARROW_SCREEN + 1}px) {{ .st-key-{key}_narrow {{ display: none; }} }}
+        </style>""")
+        with st.container(key=f"{key}_wide"):
+            st.plotly_chart(figure, width="stretch", key=key, config=_CHART_CONFIG)
+        with st.container(key=f"{key}_narrow"):
+            st.plotly_chart(narrow, width="stretch", key=f"{key}_narrow_chart",
+                            config=_CHART_CONFIG)
+    st.caption(charts.summary(figure))
+    with st.expander(t("charts.data_heading"), icon=":material/table:"):
+        st.table(charts.data_table(figure, category), hide_index=True)
+
+
+# --- the page's language, Streamlit's own words included ------------------------------------
+
+# Rewrites Streamlit's English words (skip link, upload box, help buttons' labels, placeholders,
+# table toolbar) as they appear: text only inside Streamlit's own parts, attributes anywhere,
+# and only texts that match a whole rule, so nobody's project name is ever rewritten. The
+# text node is changed in place (React keeps its node); a re-render in English is fixed again.
+_STRINGS_SCRIPT = """
+(() => {
+  const rules = %s.map(([pattern, replacement]) => [new RegExp(pattern), replacement]);
+  const swap = (text) => {
+    for (const [pattern, replacement] of rules) {
+      if (pattern.test(text)) return text.replace(pattern, replacement);
+    }
+    return null;
+  };
+  const ATTRIBUTES = ["aria-label", "title", "placeholder"];
+  const OWN_TEXT = "[data-testid=stSkipToContent], [data-testid=stFileUploader], " +
+    "[data-testid=stException]";
+  const fixElement = (element) => {
+    for (const name of ATTRIBUTES) {
+      const value = element.getAttribute(name);
+      const swapped = value && swap(value);
+      if (swapped && swapped !== value) element.setAttribute(name, swapped);
+    }
+  };
+  const fix = (root) => {
+    if (!root || root.nodeType !== 1) return;
+    fixElement(root);
+    root.querySelectorAll("[aria-label], [title], [placeholder]").forEach(fixElement);
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const node = walker.currentNode;
+      if (!node.parentElement || !node.parentElement.closest(OWN_TEXT)) continue;
+      const swapped = swap(node.nodeValue.trim());
+      if (swapped) node.nodeValue = swapped;
+    }
+  };
+  if (window.__coopscoreStrings) window.__coopscoreStrings.disconnect();
+  const observer = new MutationObserver((changes) => {
+    for (const change of changes) {
+      if (change.type === "childList") change.addedNodes.forEach(
+        (node) => fix(node.nodeType === 3 ? node.parentElement : node));
+      else fix(change.type === "characterData" ? change.target.parentElement : change.target);
+    }
+  });
+  observer.observe(document.body, {subtree: true, childList: true, characterData: true,
+                                   attributes: true, attributeFilter: ATTRIBUTES});
+  window.__coopscoreStrings = observer;
+  fix(document.body);
+})();
+"""
+
+
+# A focus ring of the theme's primary colour (#000091: 12:1 on white, 11:1 on the sidebar) on
+# whatever the keyboard reaches; Streamlit's own marks it with a pale band or a half-transparent
+# shadow (1.1:1 to 2.9:1). A radio button's input is hidden: its label carries the ring.
+FOCUS_COLOUR = "#000091"
+_FOCUS_STYLE = f"""
+:focus-visible {{ outline: 3px solid {FOCUS_COLOUR} !important; outline-offset: 1px; }}
+label:has(input[type=radio]:focus-visible), label:has(input[type=checkbox]:focus-visible) {{
+  outline: 3px solid {FOCUS_COLOUR}; outline-offset: 1px; border-radius: 4px; }}
+"""
+
+
+def page_setup_ui(language: str) -> None:
+    """The page's language on <html lang>, Streamlit's own words in it, a visible focus ring.
+
+    Streamlit writes lang="en" whatever the page says (streamlit/streamlit#15726) and has no
+    setting for its own words (streamlit/streamlit#1353); the words it keeps in English are
+    listed in the accessibility statement (data/accessibility.yaml).
+    """
+    import json
+
+    script = f"document.documentElement.lang = {json.dumps(language)};"
+    rules = i18n.replacement_rules("streamlit", language)
+    if rules:
+        script += _STRINGS_SCRIPT % json.dumps(rules)
+    st.html(f"<style>{_FOCUS_STYLE}</style><script>{script}</script>",
+            unsafe_allow_javascript=True)
 
 
 # --- printing a page (Résultats, Portefeuille) ------------------------------------------------

@@ -21,6 +21,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from . import format as fmt
 from .errors import AnswersError
 from .grid import Grid
 from .i18n import t
@@ -282,7 +283,7 @@ def _source_bytes(source: str | Path | bytes | IO[bytes], filename: str | None,
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f}".replace(".", ",")
+    return fmt.megabytes(size)
 
 
 def _limit_problem(line: int, key: str, **values: object) -> AnswersError:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from . import failures
+from . import format as fmt
 from . import grid as grid_module
 from .errors import CoopscoreError, ScaleError
 from .fsutil import write_atomic
@@ -152,10 +153,12 @@ def _demo(args: argparse.Namespace) -> int:
                 return 0
         else:
             summary = demo.generate_demo(database, args.projects, args.seed, args.assessments)
-        print(t("demo.generated", path=database.path, territories=summary.territories,
-                projects=summary.projects, assessments=summary.assessments,
-                respondents=summary.respondents, answers=summary.answers,
-                seconds=summary.seconds))
+        print(t("demo.generated", path=database.path,
+                territories=fmt.integer(summary.territories),
+                projects=fmt.integer(summary.projects),
+                assessments=fmt.integer(summary.assessments),
+                respondents=fmt.integer(summary.respondents),
+                answers=fmt.integer(summary.answers), seconds=fmt.number(summary.seconds, 1)))
     return 0
 
 
@@ -223,12 +226,13 @@ def _score(args: argparse.Namespace) -> int:
     return 0
 
 
-def _french_number(value: float | None, digits: int = 1, percent: bool = False) -> str:
+def _number(value: float | None, digits: int = 1, percent: bool = False) -> str:
+    """A table cell: the reader's decimal mark, decimals kept so that columns line up."""
     if value is None:
         return t("cli_score.nothing")
     if percent:
-        return f"{value * 100:.0f} %"
-    return f"{value:.{digits}f}".replace(".", ",")
+        return fmt.percent(value)
+    return fmt.number(value, digits, trim=False)
 
 
 def score_table(report: dict, assessment: object, grid: grid_module.Grid, scale: Scale, *,
@@ -240,36 +244,36 @@ def score_table(report: dict, assessment: object, grid: grid_module.Grid, scale:
     bands = {band.id: band.label for band in scale.bands}
     nothing = t("cli_score.nothing")
     lines = [t("cli_score.assessment", assessment=assessment, grid=grid.id),
-             t("cli_score.overall", score=_french_number(report["overall"]["score"]),
+             t("cli_score.overall", score=_number(report["overall"]["score"]),
                band=bands.get(report["overall"]["band"], nothing),
-               completeness=_french_number(report["completeness"], percent=True)), ""]
+               completeness=_number(report["completeness"], percent=True)), ""]
     header = {key: t(f"cli_score.header_{key}") for key in
               ("id", "score", "band", "completeness", "target", "gap", "basis")}
     lines.append(t("cli_score.stage_row", **header))
     for stage in report["stages"]:
         lines.append(t("cli_score.stage_row", id=stage["id"],
-                       score=_french_number(stage["score"]),
+                       score=_number(stage["score"]),
                        band=bands.get(stage["band"], nothing),
-                       completeness=_french_number(stage["completeness"], percent=True),
-                       target=_french_number(stage["target"], 0),
-                       gap=_french_number(stage["gap"]),
+                       completeness=_number(stage["completeness"], percent=True),
+                       target=_number(stage["target"], 0),
+                       gap=_number(stage["gap"]),
                        basis=t(f"cli_score.basis_{stage['basis']}")))
     if report["flags"]:
         lines += ["", t("cli_score.flags")]
         lines += [t("cli_score.flag", item=f["item"], stage=f["stage"],
-                    value=_french_number(f["value"]), reason=f["reason"]) for f in report["flags"]]
+                    value=_number(f["value"]), reason=f["reason"]) for f in report["flags"]]
     lines += ["", t("cli_score.recommendations")]
     if default_targets and scale.targets.unknown_phase is not None:
         band = scale.band_of(scale.targets.unknown_phase)
         lines.append(t("targets.cli_default", band=band.label if band else nothing,
-                       threshold=f"{scale.targets.unknown_phase:g}"))
+                       threshold=fmt.number(scale.targets.unknown_phase, 1)))
     elif all(stage["target"] is None for stage in report["stages"]):
         lines.append(t("cli_score.no_target"))
     texts = {item.id: item.text for item in (*grid.criteria(), *grid.methods())}
     for rec in report["recommendations"]:
         lines.append(t("cli_score.recommendation", rank=rec["rank"], stage=rec["stage"],
                        method=rec["method"], text=texts.get(rec["method"], ""),
-                       priority=_french_number(rec["priority"], 2),
+                       priority=_number(rec["priority"], 2),
                        because=", ".join(rec["because"]) or nothing))
     if not report["recommendations"]:
         lines.append("  " + nothing)

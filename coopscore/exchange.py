@@ -32,6 +32,7 @@ import pandas as pd
 
 from .answers import (DEFAULT_ASSESSMENT, LIMITS, Limits, read_answers_file, validate_answers,
                       zip_problem)
+from . import format as fmt
 from .errors import AnswersError, CoopscoreError
 from .fsutil import write_atomic
 from .grid import Grid, Item
@@ -725,10 +726,8 @@ def _read_questionnaire(data: bytes, grid: Grid, scale: Scale, limits: Limits = 
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         unpacked = sum(info.file_size for info in archive.infolist())
     if unpacked > limits.questionnaire_bytes:
-        return pd.DataFrame(), [t("answers.too_big_unzipped", size=f"{unpacked / 2**20:.1f}"
-                                  .replace(".", ","),
-                                  limit=f"{limits.questionnaire_bytes / 2**20:.1f}"
-                                  .replace(".", ","))]
+        return pd.DataFrame(), [t("answers.too_big_unzipped", size=fmt.megabytes(unpacked),
+                                  limit=fmt.megabytes(limits.questionnaire_bytes))]
     try:
         workbook = load_workbook(io.BytesIO(data), data_only=True)
         formulas = load_workbook(io.BytesIO(data), data_only=False)

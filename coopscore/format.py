@@ -42,7 +42,7 @@ def rounded(value: float, digits: int = 0) -> float:
 
 
 def number(value: object, digits: int = 0, *, trim: bool = True, sign: bool = False,
-           language: str | None = None) -> str:
+           minus: str = "\u2212", language: str | None = None) -> str:
     """« 2,5 », « 13 007 », « +3 »: a number with the reader's decimal and thousands marks.
 
     Args:
@@ -50,6 +50,8 @@ def number(value: object, digits: int = 0, *, trim: bool = True, sign: bool = Fa
         digits: decimals kept (rounded half away from zero).
         trim: drop trailing zeros of the decimals (« 2 » rather than « 2,0 »).
         sign: always write the sign (« +3 », « −2 », « 0 »).
+        minus: the minus sign; Streamlit's st.metric reads a delta as a fall only when it
+            starts with an ASCII « - » (give minus="-" there).
     """
     if _missing(value):
         return MISSING
@@ -60,7 +62,7 @@ def number(value: object, digits: int = 0, *, trim: bool = True, sign: bool = Fa
     if _language(language) == "fr":
         text = text.replace(",", NARROW_NBSP).replace(".", ",")
     if shown < 0:
-        text = "\u2212" + text
+        text = minus + text
     elif sign and shown > 0:
         text = "+" + text
     return text
@@ -126,3 +128,18 @@ def timestamp(value: object, language: str | None = None) -> str:
     text = str(value)
     clock = text[11:16] if len(text) >= 16 and text[10] in "T " else ""
     return f"{date(text, language)} {clock}".strip()
+
+
+def plotly_separators(language: str | None = None) -> str:
+    """Plotly's `layout.separators` (decimal mark, then thousands mark) for the reader."""
+    return f",{NARROW_NBSP}" if _language(language) == "fr" else ".,"
+
+
+def date_pattern(language: str | None = None) -> str:
+    """The (moment.js) pattern of a table's date column: « 01/03/2026 », « 1 Mar 2026 »."""
+    return "DD/MM/YYYY" if _language(language) == "fr" else "D MMM YYYY"
+
+
+def megabytes(size: int, language: str | None = None) -> str:
+    """A size in bytes as MB with one decimal (« 2,5 »), the unit left to the sentence."""
+    return number(size / 2**20, 1, language=language)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .grid import Grid, Item, Phase, Section
 from .i18n import t
+from . import format as fmt
 from . import labels
 from .labels import shorten, stage_label
 from .scale import Answer, Scale
@@ -45,12 +46,6 @@ def _missing(value: object) -> bool:
 
 def _float(value: object) -> float | None:
     return None if _missing(value) else float(value)  # type: ignore[arg-type]
-
-
-def french_number(value: float, digits: int = 1) -> str:
-    """« 2 », « 2,5 »: a number as a French reader writes it (no useless decimals)."""
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")
 
 
 # --- labels ------------------------------------------------------------------------------
@@ -86,9 +81,9 @@ def level_label(value: object, scale: Scale) -> str:
     if low == high and low in labels:
         return t("team.value_level", level=low, label=labels[low])
     if low in labels and high in labels:
-        return t("team.value_between", value=french_number(number), low=labels[low],
+        return t("team.value_between", value=fmt.number(number, 1), low=labels[low],
                  high=labels[high])
-    return french_number(number)
+    return fmt.number(number, 1)
 
 
 def flag_level(scale: Scale) -> Answer:
@@ -101,8 +96,8 @@ def band_rules(scale: Scale) -> list[str]:
     """How a 0–100 score reads, one line per band, highest first: « Point d'appui : 75 à 100 »."""
     rules, ceiling = [], 100
     for band in scale.bands:  # highest `min` first (scale.yaml)
-        rules.append(t("team.band_rule", label=band.label, low=french_number(band.min),
-                       high=french_number(ceiling)))
+        rules.append(t("team.band_rule", label=band.label, low=fmt.number(band.min, 1),
+                       high=fmt.number(ceiling, 1)))
         ceiling = band.min - 1
     return rules
 
@@ -424,12 +419,12 @@ def targets_in_force(grid: Grid, scale: Scale, *, phase: str | None = None,
         return t("targets.profile", title=title)
     goals = scale.targets
     if not grid.phases:
-        return t("targets.without_phases", target=french_number(goals.without_phases or 0),
+        return t("targets.without_phases", target=fmt.number(goals.without_phases or 0, 1),
                  section=section)
     phase_ids = {p.id: p.title for p in grid.phases}
     if phase in phase_ids:
         return t("targets.phase", phase=phase_ids[phase],
-                 passed=french_number(goals.passed or 0), current=french_number(goals.current or 0))
+                 passed=fmt.number(goals.passed or 0, 1), current=fmt.number(goals.current or 0, 1))
     band = default_target_band(scale)
     return t("targets.default", section=section, band=band.label if band else "—",
-             threshold=french_number(goals.unknown_phase or 0))
+             threshold=fmt.number(goals.unknown_phase or 0, 1))

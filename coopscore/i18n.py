@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import os
+import re
 from pathlib import Path
 
 import yaml
@@ -86,3 +87,24 @@ def t(key: str, /, language: str | None = None, **values: object) -> str:
     if text is None:
         text = catalogue(DEFAULT_LANGUAGE)[key]
     return text.format(**values) if values else text
+
+
+def replacement_rules(namespace: str, language: str, source: str = "en") -> list[tuple[str, str]]:
+    """How to rewrite another program's `source`-language texts in `language`.
+
+    Each key of `namespace` holds the text as the other program writes it (in `source`) and its
+    translation; ``{x}`` stands for the part that program fills in. Returns (regular
+    expression, replacement) pairs, anchored on the whole text, usable in Python and in
+    JavaScript (``$1`` is the filled-in part). Texts identical in both languages are left out.
+    """
+    prefix = f"{namespace}."
+    rules = []
+    for key, original in sorted(catalogue(source).items()):
+        if not key.startswith(prefix):
+            continue
+        translated = t(key, language=language)
+        if translated == original:
+            continue
+        pattern = "^" + re.escape(original).replace(re.escape("{x}"), "(.+?)") + "$"
+        rules.append((pattern, translated.replace("{x}", "$1")))
+    return rules

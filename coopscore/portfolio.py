@@ -21,6 +21,7 @@ import pandas as pd
 
 from .exchange import neutralise
 from .grid import Grid, available_grids, load_grid
+from . import format as fmt
 from .i18n import t
 from . import labels as labels_module
 from .labels import shorten
@@ -105,20 +106,20 @@ def band_ranges(scale: Scale) -> str:
     parts = []
     for position, band in enumerate(bands):
         upper = bands[position - 1].min if position else None
-        number = f"{band.min:g}"
+        number = fmt.number(band.min, 2)
         if upper is None:
             parts.append(t("portfolio.band_top", label=band.label, min=number))
         elif band.min <= 0:
-            parts.append(t("portfolio.band_bottom", label=band.label, max=f"{upper:g}"))
+            parts.append(t("portfolio.band_bottom", label=band.label, max=fmt.number(upper, 2)))
         else:
-            parts.append(t("portfolio.band_middle", label=band.label, min=number, max=f"{upper:g}"))
+            parts.append(t("portfolio.band_middle", label=band.label, min=number, max=fmt.number(upper, 2)))
     return " ; ".join(parts)
 
 
 def flag_threshold(scale: Scale) -> dict[str, str]:
     """The level under which a critical point raises a flag, and its label (for help texts)."""
     level = next((a for a in scale.levels if a.level == scale.flag_below), None)
-    return {"level": f"{scale.flag_below:g}", "label": level.label if level else ""}
+    return {"level": fmt.number(scale.flag_below, 2), "label": level.label if level else ""}
 
 
 def phase_titles() -> dict[str, str]:

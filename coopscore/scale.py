@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import yaml
 
+from . import format as fmt
 from .errors import ScaleError
 from .grid import Grid
 from .i18n import current_language, t
@@ -441,7 +442,7 @@ def parse_scale(raw: Any, filename: str = "scale.yaml") -> Scale:
             read.add("duplicate_answer", value=value, where="bands")
     mins = [b.min for b in bands]
     if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
-        read.add("bands_not_descending", mins=", ".join(f"{m:g}" for m in mins))
+        read.add("bands_not_descending", mins=", ".join(fmt.number(m, 2) for m in mins))
     if bands and bands[-1].min > 0:
         read.add("lowest_band_above_zero", min=bands[-1].min)
 

@@ -15,7 +15,10 @@ from coopscore.portfolio import (
     portfolio_table, stage_labels, stage_matrix, stage_quartiles, unique_labels,
 )
 from coopscore.results import Results
-from ui import grid_choice_ui, load_scale, md, page_link, peer_quartiles, portfolio_results, store
+from ui import (
+    chart_ui, grid_choice_ui, load_scale, md, page_link, peer_quartiles, portfolio_results,
+    store,
+)
 
 ASSESS_PAGE = "pages/assess.py"
 
@@ -51,7 +54,7 @@ def radars_ui(results: Results, scored: pd.DataFrame, matrix: pd.DataFrame,
     figure = charts.small_multiple_radars(numbers, profiles, reference=median,
                                           hover=list(full.values()),
                                           columns=min(3, len(profiles)))
-    st.plotly_chart(figure, key="compare_radars")
+    chart_ui(figure, key="compare_radars", category=grid.label("section"))
     if any(label.replace("<br>", " ") != name for label, name in zip(labels, scored["name"])):
         st.caption(t("readings.radar_names", names=" ; ".join(
             f"{k}\\. {escape_markdown(name)}" for k, name in enumerate(scored["name"], start=1))))
@@ -76,10 +79,9 @@ def heatmap_ui(results: Results, scored: pd.DataFrame, matrix: pd.DataFrame) -> 
     # one row per project (names need the width), one column per stage number, title on hover
     heat = matrix.T.set_axis(unique_labels(list(scored["name"]), width=48, lines=2), axis=0)
     heat = heat.set_axis([str(s.number) for s in grid.sections], axis=1)
-    st.plotly_chart(charts.heatmap(heat, hover_label=t("charts.score"),
-                                   x_title=grid.label("section"),
-                                   column_hover=list(full.values()),
-                                   row_hover=list(scored["name"])), key="compare_heatmap")
+    chart_ui(charts.heatmap(heat, hover_label=t("charts.score"), x_title=grid.label("section"),
+                            column_hover=list(full.values()), row_hover=list(scored["name"])),
+             key="compare_heatmap", category=t("portfolio.col_project"))
 
 
 def table_ui(results: Results, rows: pd.DataFrame) -> None:
@@ -127,10 +129,10 @@ def position_ui(results: Results, scored: pd.DataFrame, quartiles: pd.DataFrame,
                               format_func=names.get, key=f"compare_position_{results.grid.id}")
     project = stage_matrix(results, [assessment])[assessment]
     st.caption(t("portfolio.compare_position_caption", count=portfolio_size))
-    st.plotly_chart(charts.position_in_portfolio(
+    chart_ui(charts.position_in_portfolio(
         list(short.values()), project.tolist(), quartiles["q1"].tolist(),
         quartiles["median"].tolist(), quartiles["q3"].tolist(), project_name=legends[assessment],
-    ), key="compare_position")
+    ), key="compare_position", category=results.grid.label("section"))
 
 
 # --- page -------------------------------------------------------------------------------

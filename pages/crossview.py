@@ -7,12 +7,11 @@ records the value the group agrees on (the raw answers stay as they were).
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
 from coopscore import agreement, anonymity, charts
+from coopscore import format as fmt
 from coopscore.grid import Grid
 from coopscore.i18n import t
 from coopscore.labels import band_ranges, shorten, stage_labels
@@ -20,7 +19,7 @@ from coopscore.markup import escape_markdown
 from coopscore.results import Results
 from coopscore.scale import Scale
 from coopscore.store import Assessment
-from ui import flash, guarded, load_scale, md, page_link, results_for, show_flashes, store
+from ui import chart_ui, flash, guarded, load_scale, md, page_link, results_for, show_flashes, store
 
 ASSESS_PAGE = "pages/assess.py"
 ITEM_WIDTH = 70  # characters of a point of vigilance's text in lists
@@ -65,14 +64,8 @@ def value_label(grid: Grid, scale: Scale, item_id: str, value: str) -> str:
 def band_legend(scale: Scale) -> str:
     """« Lecture des scores (0–100) : Point d'appui de 75 à 100, ... »"""
     return t("facilitation.band_legend", bands=", ".join(
-        t("facilitation.band_item", label=label, low=low, high=high)
+        t("facilitation.band_item", label=label, low=fmt.number(low), high=fmt.number(high))
         for label, low, high in band_ranges(scale.bands)))
-
-
-def number(value: float | None, digits: int = 1) -> str:
-    if value is None or pd.isna(value):
-        return t("facilitation.none")
-    return f"{value:.{digits}f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
 def metrics_ui(results: Results, assessment_id: int, hotspots: pd.DataFrame, scale: Scale,
@@ -83,17 +76,18 @@ def metrics_ui(results: Results, assessment_id: int, hotspots: pd.DataFrame, sca
     columns[0].metric(t("facilitation.metric_respondents"), n_respondents,
                       help=t("facilitation.metric_respondents_help"))
     columns[1].metric(t("facilitation.metric_hotspots"), len(hotspots),
-                      help=t("facilitation.metric_hotspots_help", spread=f"{scale.hotspot_spread:g}",
+                      help=t("facilitation.metric_hotspots_help",
+                             spread=fmt.number(scale.hotspot_spread, 2),
                              n=scale.hotspot_min_answers))
     columns[2].metric(t("facilitation.metric_resolved"), int(hotspots["resolved"].sum()),
                       help=t("facilitation.metric_resolved_help"))
     columns[3].metric(t("readings.metric_agreed_points"),
                       t("facilitation.none") if share is None
-                      else t("facilitation.percent", value=agreement.agreement_percent(share)),
+                      else fmt.percent(agreement.agreement_percent(share) / 100),
                       help=t("readings.metric_agreed_points_help", n=scale.hotspot_min_answers,
                              agreed=considered - disputed, considered=considered,
-                             spread=f"{scale.hotspot_spread:g}",
-                             within=f"{scale.agreement_within:g}"))
+                             spread=fmt.number(scale.hotspot_spread, 2),
+                             within=fmt.number(scale.agreement_within, 2)))
 
 
 def respondents_ui(results: Results, assessment_id: int, scale: Scale) -> None:
@@ -118,7 +112,7 @@ def respondents_ui(results: Results, assessment_id: int, scale: Scale) -> None:
                                               sections=grid.label("sections")),
                             hover_label=t("facilitation.heatmap_hover"),
                             column_hover=list(stage_labels(grid, width=None).values()))
-    st.plotly_chart(figure, width="stretch", key="crossview_heatmap")
+    chart_ui(figure, key="crossview_heatmap", category=t("facilitation.col_person"))
 
 
 def roles_ui(results: Results, assessment_id: int, scale: Scale) -> None:
@@ -149,7 +143,7 @@ def roles_ui(results: Results, assessment_id: int, scale: Scale) -> None:
                                 colour="#000000"))
     figure = charts.radar(list(stage_labels(results.grid).values()), series,
                           hover=list(stage_labels(results.grid, width=None).values()), height=600)
-    st.plotly_chart(figure, width="stretch", key="crossview_roles")
+    chart_ui(figure, key="crossview_roles", category=results.grid.label("section"))
 
 
 def spread_ui(results: Results, assessment_id: int, hotspots: pd.DataFrame, answers: pd.DataFrame,
@@ -174,13 +168,13 @@ def spread_ui(results: Results, assessment_id: int, hotspots: pd.DataFrame, answ
     counts.index = [item_label(grid, item, CHART_ITEM_WIDTH) for item in counts.index]
     labels = {v: value_label(grid, scale, criteria[0], v) for v in values}
     figure = charts.answer_spread(counts, levels=values, level_labels=labels)
-    st.plotly_chart(figure, width="stretch", key="crossview_spread")
+    chart_ui(figure, key="crossview_spread", category=grid.label("criteria"))
 
 
 def hotspots_ui(results: Results, hotspots: pd.DataFrame, scale: Scale) -> None:
     st.subheader(t("facilitation.hotspots_heading"))
-    st.caption(t("readings.hotspots_definition", spread=f"{scale.hotspot_spread:g}",
-                 n=scale.hotspot_min_answers, within=f"{scale.agreement_within:g}"))
+    st.caption(t("readings.hotspots_definition", spread=fmt.number(scale.hotspot_spread, 2),
+                 n=scale.hotspot_min_answers, within=fmt.number(scale.agreement_within, 2)))
     if hotspots.empty:
         st.info(t("facilitation.hotspots_none"))
         return
@@ -188,11 +182,11 @@ def hotspots_ui(results: Results, hotspots: pd.DataFrame, scale: Scale) -> None:
     table = pd.DataFrame({
         "item": [item_label(grid, i) for i in hotspots["item"]],
         "n": hotspots["n"].astype(int),
-        "range": [t("facilitation.range_value", low=lo, high=hi)
+        "range": [t("facilitation.range_value", low=fmt.number(lo), high=fmt.number(hi))
                   for lo, hi in zip(hotspots["min"], hotspots["max"], strict=True)],
-        "median": [number(v) for v in hotspots["median"]],
+        "median": [fmt.number(v, 1) for v in hotspots["median"]],
         "agreement": [agreement.agreement_percent(a) for a in hotspots["agreement"]],
-        "value": [number(v) for v in hotspots["value"]],
+        "value": [fmt.number(v, 1) for v in hotspots["value"]],
         "status": [t("facilitation.status_resolved",
                      value=value_label(grid, scale, item, value)) if resolved
                    else t("facilitation.status_open")
@@ -253,7 +247,7 @@ def consensus_ui(results: Results, assessment: Assessment, hotspots: pd.DataFram
     st.markdown(f"**{escape_markdown(grid.item(item_id).text)}**")
     levels = [a.value for a in scale.levels]
     counts = agreement.answer_counts(answers, [item_id], levels).iloc[0]
-    st.markdown(t("facilitation.consensus_answers", n=int(row["n"]), median=number(row["median"]),
+    st.markdown(t("facilitation.consensus_answers", n=int(row["n"]), median=fmt.number(row["median"], 1),
                   counts=" ; ".join(t("facilitation.consensus_count",
                                       label=value_label(grid, scale, item_id, v), count=int(c))
                                     for v, c in counts.items())))
@@ -309,12 +303,12 @@ def agreed_ui(results: Results, assessment: Assessment, scale: Scale) -> None:
             info.markdown("  \n".join([
                 t("facilitation.agreed_item", id=row.item, text=text),
                 t("facilitation.agreed_value", value=value_label(grid, scale, row.item, row.value),
-                  median=number(medians.get(row.item))),
+                  median=fmt.number(medians.get(row.item), 1)),
                 md("facilitation.agreed_rationale", rationale=row.rationale) if row.rationale
                 else t("facilitation.agreed_no_rationale"),
             ]))
             info.caption(t("facilitation.agreed_date",
-                           date=dt.date.fromisoformat(row.updated_at[:10]).strftime("%d/%m/%Y")))
+                           date=fmt.date(row.updated_at)))
             if not assessment.is_closed and action.button(
                     t("facilitation.agreed_clear"), key=f"clear_agreed_{assessment_id}_{row.item}",
                     help=t("facilitation.agreed_clear_help"), icon=":material/undo:"):
@@ -333,7 +327,7 @@ if assessment is None:
 project = store().project(assessment.project_id)
 st.caption(md("facilitation.crossview_question", project=project.name, assessment=t(
     "facilitation.campaign_label", label=assessment.label,
-    date=dt.date.fromisoformat(assessment.date).strftime("%d/%m/%Y"))))
+    date=fmt.date(assessment.date))))
 scale = load_scale()
 results = results_for(assessment.id)
 respondent_stages = results.scores.respondent_stages

@@ -15,12 +15,13 @@ import re
 import streamlit as st
 
 from coopscore import exchange, transfers
+from coopscore import format as fmt
 from coopscore.answers import MAX_FILE_BYTES
 from coopscore.i18n import t
 from coopscore.access import ScopedStore as Store
 from coopscore.store import Assessment, Project
 from ui import (
-    available_grids, flash, french_date, guarded, load_grid, load_scale, md, page_link, select,
+    available_grids, flash, guarded, load_grid, load_scale, md, page_link, select,
     show_flashes, store,
 )
 
@@ -36,14 +37,14 @@ UPLOAD_LIMIT_MB = MAX_FILE_BYTES // 1024 // 1024  # the import's own limit, show
 _MARKDOWN_SIGNS = re.compile(r"([\\`*_\[\]<>$~|#])")
 
 
-def number(value: int) -> str:
-    """« 13 007 »: French thousands, with a narrow no-break space."""
-    return f"{int(value):,}".replace(",", "\u202f")
+def read_date(assessment: Assessment) -> str:
+    """The assessment's date as the reader writes it (export_ui's `fmt` is the file format)."""
+    return fmt.date(assessment.date)
 
 
 def counted(value: int, word: str) -> str:
-    """« 0 réponse », « 1 réponse », « 42 réponses » (French singular up to one)."""
-    return t(f"data_page.count_{word}_{'one' if int(value) <= 1 else 'many'}", n=number(value))
+    """« 0 réponse », « 42 réponses », « 13 007 réponses » in the reader's language."""
+    return fmt.plural(value, f"data_page.count_{word}")
 
 
 def plain(text: str) -> str:
@@ -68,7 +69,7 @@ def import_target_ui(db: Store, project: Project, assessment: Assessment | None
     labels = {"new": md("data_page.target_new", project=project.name)}
     if assessment is not None:
         labels["selected"] = md("data_page.target_selected", label=assessment.label,
-                               date=french_date(assessment.date))
+                               date=fmt.date(assessment.date))
     if assessment is not None and assessment.is_closed:
         st.caption(md("data_page.target_closed", label=assessment.label))
     choice = st.radio(t("data_page.target_label"), options, format_func=labels.get, key=TARGET)
@@ -293,8 +294,7 @@ def export_ui(db: Store, project: Project | None, assessment: Assessment | None)
     scopes: dict[str, tuple[list[int] | None, int | None, str]] = {}
     if assessment is not None:
         scopes["assessment"] = ([assessment.id], assessment.id, t(
-            "data_page.scope_assessment", label=assessment.label,
-            date=french_date(assessment.date)))
+            "data_page.scope_assessment", label=assessment.label, date=read_date(assessment)))
     if project is not None:
         campaigns = [int(i) for i in everything.loc[everything["project"] == project.id, "id"]]
         if campaigns:

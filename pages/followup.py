@@ -9,12 +9,12 @@ import os
 import pandas as pd
 import streamlit as st
 
+from coopscore import format as fmt
 from coopscore import links
 from coopscore.errors import CoopscoreError
-from coopscore.format import plural
 from coopscore.i18n import t
 from coopscore.markup import escape_markdown
-from ui import flash, french_date, load_scale, md, mode, show_flashes, store
+from ui import flash, load_scale, md, mode, show_flashes, store
 
 st.title(t("followup.title"))
 db = store()
@@ -80,7 +80,7 @@ st.caption(md("followup.intro", label=assessment.label))
 if assessment.is_closed:
     st.warning(t("followup.closed"), icon=":material/lock:")
 elif assessment.closes_on:
-    st.info(t("followup.closes_on", date=french_date(assessment.closes_on)))
+    st.info(t("followup.closes_on", date=fmt.date(assessment.closes_on)))
 
 if frame.empty:
     st.info(t("followup.empty"))
@@ -97,7 +97,7 @@ else:
         "progress": frame["answered"] / frame["total"].where(frame["total"] > 0, 1),
         "answered": [t("followup.answered", answered=a, total=n)
                      for a, n in zip(frame["answered"], frame["total"])],
-        "last_answer": [french_date(v)[:10] if v else t("followup.never")
+        "last_answer": [fmt.date(v) if v else t("followup.never")
                         for v in frame["last_answer_at"]],
         "link": [t("followup.link_active") if v else t("followup.link_none")
                  for v in frame["has_link"]],
@@ -176,7 +176,7 @@ def _close(on: dt.date | None) -> None:
     except CoopscoreError as error:
         flash(str(error), "error", CAMPAIGN)
     else:
-        flash(t("followup.closes_planned", date=french_date(on.isoformat())) if on
+        flash(t("followup.closes_planned", date=fmt.date(on)) if on
               else t("followup.closed_now"), slot=CAMPAIGN)
     st.session_state.pop(CLOSE_KEY, None)
 
@@ -239,7 +239,7 @@ else:
         pending = st.session_state.get(REMOVE_KEY)
         if pending in people:
             count, name = int(answered[pending]), escape_markdown(people[pending])
-            st.warning(plural(count, "followup.confirm_remove", name=name) if count
+            st.warning(fmt.plural(count, "followup.confirm_remove", name=name) if count
                        else t("followup.confirm_remove_none", name=name), icon=":material/warning:")
             yes, no = st.columns(2)
             yes.button(md("followup.confirm_remove_yes", name=people[pending]), type="primary",

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from coopscore import charts
+from coopscore import format as fmt
 from coopscore.gaps import (
     already_planned, band_rules, gap_ranking, next_phase, recommendation_table, stage_table,
     unassessed_stages, weak_points,
@@ -20,7 +21,8 @@ from coopscore.i18n import t
 from coopscore.markup import escape_markdown
 from coopscore.store import Assessment
 from ui import (
-    flash, guarded, load_scale, scored_assessment_ui, show_flashes, store, targets_in_force_ui, page_link,
+    chart_ui, flash, guarded, load_scale, page_link, scored_assessment_ui, show_flashes, store,
+    targets_in_force_ui,
 )
 
 
@@ -95,11 +97,11 @@ def stage_ui(assessment: Assessment, stage: pd.Series, weak: pd.DataFrame,
              recommendations: pd.DataFrame, grid: Grid, expanded: bool) -> None:
     section = grid.section(stage["section_id"])
     label = t("team.stage_expander", label=grid.label("section"), number=section.number,
-              title=section.title, gap=f"{stage['gap']:.0f}")
+              title=section.title, gap=fmt.number(stage["gap"]))
     with st.expander(label, expanded=expanded):
-        st.caption(t("team.stage_summary", score=f"{stage['score']:.0f}",
-                     target=f"{stage['target']:.0f}", band=stage["band_label"],
-                     completeness=f"{stage['completeness'] * 100:.0f}"))
+        st.caption(t("team.stage_summary", score=fmt.number(stage["score"]),
+                     target=fmt.number(stage["target"]), band=stage["band_label"],
+                     completeness=fmt.percent(stage["completeness"])))
         if not section.methods and not recommendations.empty:
             # a section without methods (dialogue axes): its weak levers are the recommendation
             st.markdown(f"##### {t('team.levers_heading', criteria=grid.label('criteria'))}")
@@ -141,7 +143,7 @@ def no_gap_ui(table: pd.DataFrame, assessment: Assessment, grid: Grid) -> None:
     st.markdown(t("team.next_phase", phase=following.title) + "\n" + "\n".join(
         t("team.next_phase_line", stage=row["stage"],
           score=(t("team.next_phase_no_score") if pd.isna(row["score"])
-                 else f"{row['score']:.0f} / 100"))
+                 else fmt.score(row["score"])))
         for _, row in rows.iterrows()))
     page_link("pages/reference.py", label=t("team.go_reference"), icon=":material/menu_book:")
 
@@ -167,9 +169,10 @@ if ranking.empty:
     no_gap_ui(table, assessment, grid)
 else:
     st.subheader(t("team.ranking_heading"))
-    st.plotly_chart(charts.gap_bars(list(ranking["short"]), list(ranking["gap"]),
-                                    bands=list(ranking["band"])),
-                    width="stretch", config={"displaylogo": False})
+    chart_ui(charts.gap_bars(list(ranking["short"]), list(ranking["gap"]),
+                             bands=list(ranking["band"]),
+                             band_labels=dict(zip(ranking["band"], ranking["band_label"]))),
+             key="gaps_ranking", category=grid.label("section"))
     st.caption(t("team.ranking_caption", rules=" · ".join(band_rules(scale))))
 
     st.subheader(t("team.stages_heading", sections=grid.label("sections")))

@@ -6,6 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
+from coopscore import format as fmt
 from coopscore.exchange import csv_bytes
 from coopscore.i18n import t
 from coopscore.plan import plan_changes, plan_table, with_changes
@@ -63,7 +64,8 @@ else:
             "section": st.column_config.TextColumn(t("app.plan_col_section"), width="medium"),
             "because": st.column_config.TextColumn(t("app.plan_col_because"), width="small"),
             "owner": st.column_config.TextColumn(t("app.plan_col_owner")),
-            "due_date": st.column_config.DateColumn(t("app.plan_col_due"), format="DD/MM/YYYY"),
+            "due_date": st.column_config.DateColumn(t("app.plan_col_due"),
+                                                   format=fmt.date_pattern()),
             "status": st.column_config.SelectboxColumn(t("app.plan_col_status"),
                                                        options=list(statuses.values()),
                                                        required=True),

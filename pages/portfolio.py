@@ -20,7 +20,7 @@ from coopscore.portfolio import (
 from coopscore.scale import Scale, load_profiles
 from coopscore.store import programmes
 from ui import (
-    can_open, flash, grid_choice_ui, load_scale, md, page_link, portfolio_results,
+    can_open, chart_ui, flash, grid_choice_ui, load_scale, md, page_link, portfolio_results,
     printable_table_ui, select, show_flashes, store,
 )
 
@@ -62,7 +62,7 @@ def metrics_ui(shown: pd.DataFrame, scale: Scale) -> None:
                     help=t("portfolio.metric_projects_help", assessed=figures.assessed))
     median.metric(t("portfolio.metric_median"),
                   t("portfolio.metric_median_none") if figures.median_score is None
-                  else f"{figures.median_score:.0f}",
+                  else fmt.number(figures.median_score),
                   help=t("portfolio.metric_median_help"))
     flagged.metric(t("portfolio.metric_flags"), figures.with_flags,
                    help=t("portfolio.metric_flags_help", **flag_threshold(scale)))
@@ -75,9 +75,10 @@ def distribution_ui(shown: pd.DataFrame, scale: Scale) -> None:
         st.info(t("portfolio.distribution_none"))
         return
     st.caption(t("portfolio.distribution_caption"))
-    st.plotly_chart(charts.distribution(
+    chart_ui(charts.distribution(
         scored["score"].tolist(), bands=scored["band"].tolist(),
-        band_labels={band.id: band.label for band in scale.bands}), key="portfolio_distribution")
+        band_labels={band.id: band.label for band in scale.bands}), key="portfolio_distribution",
+        category=t("charts.overall_axis"))
 
 
 def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
@@ -122,7 +123,7 @@ def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
             "mean_gap": st.column_config.NumberColumn(t("targets.col_mean_gap"), format="%.0f",
                                                       width=110),
             "profile_label": st.column_config.TextColumn(t("targets.col_profile"), width=180),
-            "date": st.column_config.DateColumn(t("portfolio.col_date"), format="DD/MM/YYYY"),
+            "date": st.column_config.DateColumn(t("portfolio.col_date"), format=fmt.date_pattern()),
         },
     )
     printable_table_ui(shown.assign(

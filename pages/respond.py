@@ -6,11 +6,19 @@ from coopscore.errors import LinkError
 from coopscore.i18n import t
 from ui import link_target, load_scale, md, store
 
+
+
+def statement_link_ui() -> None:
+    """The accessibility statement, reachable from this page too (RGAA asks it of every page)."""
+    st.page_link("pages/statement.py", label=t("statement.title"), icon=":material/accessibility:")
+
+
 try:
     target = link_target()
 except LinkError as error:
     st.title(t("respond.title"))
     st.warning(str(error), icon=":material/link_off:")
+    statement_link_ui()
     st.stop()
 
 person, assessment = target.respondent, target.assessment
@@ -25,8 +33,10 @@ if total and answered >= total and not st.session_state.get(REVIEW_KEY):
     st.caption(t("respond.thanks_detail"))
     st.button(t("respond.review"), key="respond_review",
               on_click=lambda: st.session_state.update({REVIEW_KEY: True}))
+    statement_link_ui()
     st.stop()
 
 from questionnaire import questionnaire_ui  # noqa: E402 - only for a valid link
 
 questionnaire_ui(assessment.id, person.id)
+statement_link_ui()

@@ -25,8 +25,8 @@ from coopscore.results import Results, previous_assessment
 from coopscore.scale import Scale
 from coopscore.store import Assessment
 from ui import (
-    french_date, load_scale, page_link, printable_table_ui, results_for,
-    scored_assessment_ui, show_flashes, store, targets_in_force_ui,
+    chart_ui, load_scale, page_link, printable_table_ui, results_for, scored_assessment_ui,
+    show_flashes, store, targets_in_force_ui,
 )
 
 
@@ -38,10 +38,6 @@ def previous_campaign(assessment_id: int) -> Assessment | None:
     if results_for(previous_id).one("stages", previous_id)["score"].isna().all():
         return None
     return store().assessment(previous_id)
-
-
-def _score_text(value: float | None) -> str:
-    return "—" if value is None or pd.isna(value) else f"{value:.0f} / 100"
 
 
 BAND_BADGE_COLOURS = ("green", "orange", "red")  # by the band's rank in scale.yaml, highest first
@@ -62,20 +58,20 @@ def metrics_ui(overall: pd.Series, previous: Assessment | None, grid: Grid, scal
         before = results_for(previous.id).one("overall", previous.id)["score"].iloc[0]
         change = score_change(overall["score"], before)
         if change is not None:
-            delta = t("team.metric_overall_delta", delta=f"{change:+.0f}")
+            delta = t("team.metric_overall_delta", delta=fmt.number(change, sign=True, minus="-"))
             description = t("team.metric_overall_since", label=previous.label,
-                            date=french_date(previous.date))
+                            date=fmt.date(previous.date))
     level = flag_level(scale)
     columns = st.columns(4 if has_critical_points(grid) else 3)
     index, completeness, respondents = columns[:3]
     with index.container(border=True):
-        st.metric(t("team.metric_overall"), _score_text(overall["score"]), delta=delta,
+        st.metric(t("team.metric_overall"), fmt.score(overall["score"]), delta=delta,
                   help=t("team.metric_overall_help", sections=grid.label("sections").lower()))
         if description:
             st.caption(description)
         band_badge_ui(overall["band_label"], scale)
     completeness.metric(
-        t("team.metric_completeness"), f"{overall['completeness'] * 100:.0f} %",
+        t("team.metric_completeness"), fmt.percent(overall["completeness"]),
         help=t("team.metric_completeness_help", answered=int(overall["n_answered"]),
                applicable=int(overall["n_applicable"])), border=True)
     respondents.metric(t("team.metric_respondents"), int(overall["n_respondents"]),
@@ -128,10 +124,13 @@ def radar_ui(table: pd.DataFrame, previous: Assessment | None, grid: Grid) -> No
     if previous is not None:
         stages = results_for(previous.id).one("stages", previous.id)
         series.append(charts.Series(
-            t("team.series_previous", label=previous.label, date=french_date(previous.date)),
+            t("team.series_previous", label=previous.label, date=fmt.date(previous.date)),
             scores_by_section(stages, list(table["section_id"])), kind="previous"))
     figure = charts.radar(list(table["short"]), series, hover=list(table["stage"]))
-    st.plotly_chart(figure, width="stretch", config={"displaylogo": False})
+    # on a phone, the axes are numbered (their titles are in the table below the chart)
+    narrow = charts.radar([str(n) for n in table["number"]], series, hover=list(table["stage"]),
+                          height=400)
+    chart_ui(figure, key="results_radar", category=grid.label("section"), narrow=narrow)
     caption = [t("team.radar_caption_team")]
     if len(series) > 1 and series[1].kind == "target":
         # which targets (phase, profile or default) is said above the metrics
@@ -198,8 +197,9 @@ def phases_ui(results: Results, assessment_id: int, grid: Grid) -> None:
         return
     st.subheader(t("team.phases_heading"))
     figure = charts.score_bars(list(phases["phase"]), list(phases["score"]),
-                               list(phases["target"]), bands=list(phases["band"]))
-    st.plotly_chart(figure, width="stretch", config={"displaylogo": False})
+                               list(phases["target"]), bands=list(phases["band"]),
+                               band_labels=dict(zip(phases["band"], phases["band_label"])))
+    chart_ui(figure, key="results_phases", category=t("portfolio.col_phase"))
     st.caption(t("team.phases_caption"))
 
 

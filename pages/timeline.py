@@ -7,16 +7,15 @@ progressed and what slipped (thresholds in coopscore.progress).
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
 from coopscore import charts, progress
+from coopscore import format as fmt
 from coopscore.grid import Grid
 from coopscore.i18n import t
 from coopscore.labels import band_ranges, stage_labels
-from ui import campaign_results, load_scale, md, page_link, show_flashes, store
+from ui import campaign_results, chart_ui, load_scale, md, page_link, show_flashes, store
 
 ASSESS_PAGE = "pages/assess.py"
 
@@ -25,14 +24,10 @@ def go_assess_link() -> None:
     page_link(ASSESS_PAGE, label=t("facilitation.go_assess"), icon=":material/edit_note:")
 
 
-def french_date(iso: str) -> str:
-    return dt.date.fromisoformat(str(iso)[:10]).strftime("%d/%m/%Y")
-
-
 def band_legend() -> str:
     """« Lecture des scores (0–100) : Point d'appui de 75 à 100, ... »"""
     return t("facilitation.band_legend", bands=", ".join(
-        t("facilitation.band_item", label=label, low=low, high=high)
+        t("facilitation.band_item", label=label, low=fmt.number(low), high=fmt.number(high))
         for label, low, high in band_ranges(load_scale().bands)))
 
 
@@ -86,7 +81,8 @@ def overall_ui(labels: dict[int, str], overall: pd.DataFrame) -> None:
         for column, label, value, delta in (
                 (columns[1], "facilitation.metric_first", scored[0], None),
                 (columns[2], "facilitation.metric_last", scored[-1], scored[-1] - scored[0])):
-            column.metric(t(label), f"{value:.0f}", delta=None if delta is None else f"{delta:+.0f}",
+            column.metric(t(label), fmt.number(value),
+                          delta=None if delta is None else fmt.number(delta, sign=True, minus="-"),
                           help=t("facilitation.metric_index_help"))
             column.caption(scale.band_of(value).label)
     st.subheader(t("facilitation.overall_heading"))
@@ -94,7 +90,7 @@ def overall_ui(labels: dict[int, str], overall: pd.DataFrame) -> None:
     st.caption(band_legend())
     figure = charts.timeline(list(labels.values()),
                              [charts.Series(t("facilitation.overall_series"), values)])
-    st.plotly_chart(figure, width="stretch", key="timeline_overall")
+    chart_ui(figure, key="timeline_overall", category=t("facilitation.col_campaign"))
 
 
 def stages_ui(grid: Grid, labels: dict[int, str], stages: pd.DataFrame) -> None:
@@ -109,7 +105,7 @@ def stages_ui(grid: Grid, labels: dict[int, str], stages: pd.DataFrame) -> None:
     figure = charts.heatmap(history, x_title=t("facilitation.stages_x",
                                                sections=grid.label("sections")),
                             column_hover=list(stage_labels(grid, width=None).values()))
-    st.plotly_chart(figure, width="stretch", key="timeline_stages")
+    chart_ui(figure, key="timeline_stages", category=t("facilitation.col_campaign"))
 
 
 def pair_ui(labels: dict[int, str], overall: pd.DataFrame) -> tuple[int, int] | None:
@@ -140,14 +136,14 @@ def changes_ui(grid: Grid, stages: pd.DataFrame, overall: pd.DataFrame, before: 
     overall_change = progress.overall_change(overall, before, after)
     if overall_change is not None:
         st.metric(t("facilitation.compare_overall"),
-                  t("facilitation.compare_points", value=overall_change),
+                  t("facilitation.compare_points", value=fmt.number(overall_change, sign=True)),
                   help=t("facilitation.metric_index_help"))
-    st.markdown(t("facilitation.thresholds", up=progress.IMPROVEMENT_POINTS,
-                  down=progress.DECLINE_POINTS))
+    st.markdown(t("facilitation.thresholds", up=fmt.number(progress.IMPROVEMENT_POINTS),
+                  down=fmt.number(progress.DECLINE_POINTS)))
     figure = charts.change_bars([short[s] for s in changes["section_id"]], changes["change"],
                                 title=t("facilitation.change_chart_title",
                                         sections=grid.label("sections").lower()))
-    st.plotly_chart(figure, width="stretch", key="timeline_changes")
+    chart_ui(figure, key="timeline_changes", category=grid.label("section"))
 
     up, down = st.columns(2)
     for column, heading, rows, empty in (
@@ -158,17 +154,19 @@ def changes_ui(grid: Grid, stages: pd.DataFrame, overall: pd.DataFrame, before: 
         with column.container(border=True):
             st.markdown(f"**{t(heading)}**")
             if rows.empty:
-                st.caption(t(empty, up=progress.IMPROVEMENT_POINTS, down=progress.DECLINE_POINTS))
+                st.caption(t(empty, up=fmt.number(progress.IMPROVEMENT_POINTS),
+                             down=fmt.number(progress.DECLINE_POINTS)))
             else:
                 st.markdown("\n".join(
-                    t("facilitation.change_line", stage=full[r.section_id], before=r.before,
-                      after=r.after, change=r.change) for r in rows.itertuples()))
+                    t("facilitation.change_line", stage=full[r.section_id],
+                      before=fmt.number(r.before), after=fmt.number(r.after),
+                      change=fmt.number(r.change, sign=True)) for r in rows.itertuples()))
 
     table = pd.DataFrame({
         "stage": [full[s] for s in changes["section_id"]],
-        "before": [points(v) for v in changes["before"]],
-        "after": [points(v) for v in changes["after"]],
-        "change": [points(v, sign=True) for v in changes["change"]],
+        "before": [fmt.number(v) for v in changes["before"]],
+        "after": [fmt.number(v) for v in changes["after"]],
+        "change": [fmt.number(v, sign=True) for v in changes["change"]],
         "trend": [t(f"facilitation.trend_{trend}") for trend in changes["trend"]],
     })
     st.dataframe(table, hide_index=True, width="stretch", key="timeline_table", placeholder="—",
@@ -181,13 +179,6 @@ def changes_ui(grid: Grid, stages: pd.DataFrame, overall: pd.DataFrame, before: 
     })
 
 
-def points(value: float | None, sign: bool = False) -> str:
-    """A score or a change as people read it: « 62 », « +44 », « — » when missing."""
-    if value is None or pd.isna(value):
-        return t("facilitation.none")
-    return f"{value:+.0f}" if sign else f"{value:.0f}"
-
-
 # --- the page ------------------------------------------------------------------------
 
 st.title(t("facilitation.timeline_title"))
@@ -195,7 +186,7 @@ show_flashes()
 campaigns = campaigns_ui()
 if campaigns is None:
     st.stop()
-labels = {int(row.id): t("facilitation.campaign_label", label=row.label, date=french_date(row.date))
+labels = {int(row.id): t("facilitation.campaign_label", label=row.label, date=fmt.date(row.date))
           for row in campaigns.itertuples()}
 grid = store().grid_of(list(labels)[-1])
 stages, overall = scores_of(list(labels))

@@ -103,7 +103,7 @@ def test_multi_line_comments_count_as_one_spreadsheet_row(cooperation):
 def test_an_oversized_file_is_refused_before_reading(cooperation):
     big = b"x" * (3 * 1024 * 1024)
     assert problems_of(big, cooperation, max_bytes=2 * 1024 * 1024) == [
-        "le fichier fait 3,0 Mo, au-delà de la limite de 2,0 Mo ; découpez-le en plusieurs fichiers."]
+        "le fichier fait 3 Mo, au-delà de la limite de 2 Mo ; découpez-le en plusieurs fichiers."]
 
 
 def test_a_missing_file_is_named(cooperation, tmp_path):

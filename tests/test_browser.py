@@ -368,3 +368,39 @@ def _zip_bomb(size: int) -> bytes:
     finally:
         sys.path.remove(folder)
     return make_corpus.zip_bomb(size)
+
+
+def test_choosing_english_in_the_sidebar_reloads_the_page_in_english_with_the_same_selection(
+        server, server_db, page, screenshots):
+    from coopscore.store import open_store
+
+    with open_store(server_db) as db:
+        territory = db.create_territory("Pays des Deux Langues", kind="pays")
+        project = db.create_project("Coopération bilingue", territory, programme="leader",
+                                    phase="emergence", cte=False)
+        assessment = db.create_assessment(project, "cooperation", "Diagnostic bilingue",
+                                          date="2026-03-02")
+    page.goto(server)  # a first visit registers the pages; then the page's own address
+    wait_idle(page)
+    page.goto(f"{server}/resultats?projet={project}&evaluation={assessment}")
+    wait_idle(page)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    page.get_by_role("heading", name="Résultats", level=1).wait_for()
+    sidebar.get_by_role("combobox", name="Langue · Language").click()
+    page.get_by_role("option", name="English").click()
+    # the page comes back in English: headings, menu, and the selection's own labels
+    page.get_by_role("heading", name="Results", level=1).wait_for()
+    wait_idle(page)
+    assert "lang=en" in page.url and f"projet={project}" in page.url
+    assert sidebar.get_by_role("link", name="Self-assessment").count() == 1
+    assert sidebar.get_by_role("combobox", name="Project").input_value() == "Coopération bilingue"
+    assert "2 March 2026" in sidebar.get_by_role("combobox", name="Assessment").input_value()
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    no_error_on(page)
+    page.screenshot(path=str(screenshots / "langue-anglais.png"))
+    sidebar.get_by_role("combobox", name="Language · Langue").click()
+    page.get_by_role("option", name="Français").click()
+    page.get_by_role("heading", name="Résultats", level=1).wait_for()
+    wait_idle(page)
+    assert "lang=" not in page.url
+    assert "02/03/2026" in sidebar.get_by_role("combobox", name="Évaluation").input_value()

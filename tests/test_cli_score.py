@@ -64,7 +64,7 @@ def test_table_output_reads_in_french(capsys):
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == "Évaluation « evaluation » — grille « golden »"
-    assert lines[1] == "Indice global : 66,7 (À consolider) — complétude 100 %"
+    assert lines[1] == "Indice global : 66,7 (À consolider) — complétude 100\u202f%"
     assert any(line.startswith("S02") and "Point de fragilité" in line and "16,7" in line
                for line in lines)
     assert "  S01.V01 (S01) : niveau 1,0 — parce que c'est critique" in lines

@@ -2,12 +2,15 @@
 
 import datetime as dt
 import math
+import re
 
 import pytest
 from hypothesis import given, strategies as st
 
 from coopscore import format as fmt
 from coopscore import i18n
+
+from .conftest import ROOT
 
 
 @pytest.mark.parametrize(("value", "digits", "french", "english"), [
@@ -112,3 +115,69 @@ def test_a_timestamp_reads_as_date_then_hour():
     assert fmt.timestamp("2026-12-02T05:13:41.048+00:00", "fr") == "02/12/2026 05:13"
     assert fmt.timestamp("2026-12-02", "fr") == "02/12/2026"
     assert fmt.timestamp(None, "fr") == fmt.MISSING
+
+
+def test_minus_may_be_ascii_for_streamlit_metric_deltas():
+    assert fmt.number(-3, sign=True, minus="-", language="fr") == "-3"
+    assert fmt.number(3, sign=True, minus="-", language="fr") == "+3"
+
+
+def test_plotly_separators_and_table_date_pattern_follow_the_language():
+    assert fmt.plotly_separators("fr") == ",\u202f"
+    assert fmt.plotly_separators("en") == ".,"
+    assert fmt.date_pattern("fr") == "DD/MM/YYYY"
+    assert fmt.date_pattern("en") != "DD/MM/YYYY"
+    assert fmt.megabytes(int(2.5 * 2**20), language="fr") == "2,5"
+
+
+# --- nobody else writes numbers: the one place is coopscore/format.py --------------------------
+
+# A number or date written by hand: an f-string/format spec with decimals, a thousands mark or a
+# percent (« {x:.0f} », « {n:,} », « {v:g} », « {s:+.1f} »), a decimal comma pasted in, a strftime.
+# Plotly's own templates (« %{r:.0f} ») are left alone: the figure's `separators` localise them.
+HAND_FORMATTING = re.compile(
+    r"(?<![%$])\{[^{}\n]*:[<>^=]?[+\- ]?#?0?\d*[,_]?(\.\d+)?[fFgGeE%]\}"
+    r"|(?<![%$])\{[^{}\n]*:[+\- ]?\d*,\}"
+    r"|\.replace\(\s*['\"]\.['\"]\s*,\s*['\"],['\"]\s*\)"
+    r"|\.strftime\(")
+WRITTEN_FOR_PEOPLE = [ROOT / "app.py", ROOT / "ui.py", ROOT / "questionnaire.py",
+                      *sorted((ROOT / "pages").glob("*.py")),
+                      *(p for p in sorted((ROOT / "coopscore").glob("*.py")) if p.name != "format.py"),
+                      *sorted((ROOT / "data" / "locales").glob("*/*.yaml"))]
+
+
+# Sections that write SVG geometry (x="12.5", points="…"): coordinates are read by a renderer,
+# not by a person; there only a number written as an element's text (« >{v:.0f}< ») counts.
+GEOMETRY_FROM = {"charts.py": "# --- static SVG for printed documents"}
+
+
+def _hand_formatting(text: str, name: str = "") -> list[str]:
+    geometry = text.find(GEOMETRY_FROM[name]) if name in GEOMETRY_FROM else -1
+    return [f"line {text.count(chr(10), 0, m.start()) + 1}: {m.group(0)}"
+            for m in HAND_FORMATTING.finditer(text)
+            if geometry < 0 or m.start() < geometry or text[m.start() - 1:m.start()] == ">"]
+
+
+@pytest.mark.parametrize("sample", ['f"{value:.0f} %"', 'f"{n:,}"', 'f"{x:+.0f}"', 'f"{m:g}"',
+                                    'text.replace(".", ",")', 'day.strftime("%d/%m/%Y")',
+                                    '"{value:.1f} s"'])
+def test_the_hand_formatting_check_sees_hand_written_numbers(sample):
+    assert _hand_formatting(sample)
+
+
+@pytest.mark.parametrize("sample", ['"%{r:.0f} / 100"', 'f"{name}: {count}"', '"{id:<6}"',
+                                    'f"PRAGMA user_version = {number:d}"'])
+def test_the_hand_formatting_check_leaves_plotly_templates_and_alignment_alone(sample):
+    assert not _hand_formatting(sample)
+
+
+def test_svg_geometry_is_not_reading_but_a_number_written_as_svg_text_is():
+    section = GEOMETRY_FROM["charts.py"]
+    code = f'{section}\nparts.append(f\'<text x="{{x:.1f}}">{{value:.0f}}</text>\')'
+    assert _hand_formatting(code, "charts.py") == ["line 2: {value:.0f}"]
+
+
+@pytest.mark.parametrize("path", WRITTEN_FOR_PEOPLE, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_page_library_module_or_catalogue_formats_numbers_by_hand(path):
+    found = _hand_formatting(path.read_text(encoding="utf-8"), path.name)
+    assert found == [], f"{path.relative_to(ROOT)} formats by hand (use coopscore.format): {found}"

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from coopscore.gaps import (
-    axis_label_width, band_rules, flag_level, flag_table, french_number, gap_ranking,
+    axis_label_width, band_rules, flag_level, flag_table, gap_ranking,
     has_critical_points, level_label, next_phase, phase_table, recommendation_table, score_change,
     scores_by_section, shorten, stage_labels, stage_table, sub_items, unassessed_stages,
     weak_points,
@@ -48,12 +48,6 @@ def tiny_case(tiny_grid):
         *[(r, "S03.M01", "planned") for r in ("p1", "p2", "p3")],
     )
     return scored(tiny_grid, table, "suite")
-
-
-def test_numbers_read_the_french_way():
-    assert french_number(2.0) == "2"
-    assert french_number(2.5) == "2,5"
-    assert french_number(75.0) == "75"
 
 
 def test_long_titles_are_cut_at_a_word_boundary():

@@ -334,3 +334,53 @@ def test_team_and_funder_pages_render_in_english(demo_db, page):
     at = _english(page, project_id=1, assessment_id=1)
     assert at.session_state["language"] == "en"
     i18n.use_language(None)
+
+
+def test_streamlit_words_get_rules_in_french_and_none_in_english():
+    import re
+
+    from coopscore.i18n import replacement_rules
+
+    assert replacement_rules("streamlit", "en") == []
+    rules = replacement_rules("streamlit", "fr")
+
+    def rewrite(text: str) -> str:
+        for pattern, replacement in rules:
+            if re.match(pattern, text):
+                return re.sub(pattern, replacement.replace("$1", r"\1"), text)
+        return text
+
+    assert rewrite("Skip to main content") == "Aller au contenu principal"
+    assert rewrite("Help for Phase actuelle") == "Aide : Phase actuelle"
+    assert rewrite("20MB per file") == "20 Mo par fichier"
+    assert rewrite("Upload or drag and drop a file (CSV, XLSX)") == \
+        "Choisir ou déposer un fichier (CSV, XLSX)"
+    # only whole texts: a sentence that merely contains Streamlit's words stays as typed
+    assert rewrite("Open the file") == "Open the file"
+
+
+def test_the_sidebar_offers_each_language_in_its_own_words():
+    """The choice itself reloads the page (tests/test_browser.py): AppTest 1.67 drops what the
+    router draws on a rerun started by a widget (the sidebar included), whatever the widget."""
+    from tests.conftest import app_test
+
+    at = app_test()
+    box = at.sidebar.selectbox(key="_language_choice")
+    assert box.label == "Langue · Language"
+    assert box.options == ["Français", "English"] and box.value == "fr"
+    english = _english()
+    assert english.sidebar.selectbox(key="_language_choice").value == "en"
+    assert english.sidebar.selectbox(key="_language_choice").options == ["Français", "English"]
+    i18n.use_language(None)
+
+
+def test_a_personal_link_has_no_language_choice(demo_db):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["lien"] = "pas-un-vrai-lien"
+    at.run()
+    assert not at.sidebar.selectbox
+    i18n.use_language(None)

@@ -7,6 +7,8 @@ here sets session state.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -210,57 +212,154 @@ def test_adding_a_person_while_another_is_selected_changes_only_the_new_persons_
     assert after == before, "nobody else's answers changed"
 
 
-def test_keyboard_only_answers_a_stage_and_moves_on(browser, server, server_db, campaign,
-                                                    screenshots):
+# What has the keyboard focus, and the ring that shows it: the outline of the element (or, for a
+# radio button whose input is hidden, of its label), composited over what is behind it.
+FOCUSED = """() => {
+  const e = document.activeElement;
+  const item = e.closest("[class*='st-key-crit_'], [class*='st-key-meth_']");
+  const rgba = (text) => { const m = text.match(/[\\d.]+/g) || [0, 0, 0, 0];
+    return [+m[0], +m[1], +m[2], m.length > 3 ? +m[3] : 1]; };
+  const over = (top, below) => top.slice(0, 3).map((c, i) => c * top[3] + below[i] * (1 - top[3]));
+  const behind = (node) => {  // the colour under `node`, from the page's white up
+    const layers = [];
+    for (let n = node; n; n = n.parentElement) layers.push(rgba(getComputedStyle(n).backgroundColor));
+    return layers.reverse().reduce((below, layer) => over(layer, below), [255, 255, 255]);
+  };
+  let ring = null;
+  for (const node of [e, e.closest("label")]) {
+    if (!node) continue;
+    const style = getComputedStyle(node);
+    if (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2) {
+      const background = behind(node.parentElement);
+      ring = {colour: over(rgba(style.outlineColor), background), background,
+              width: parseFloat(style.outlineWidth)};
+      break;
+    }
+  }
+  return {tag: e.tagName, type: e.type || "", name: e.name || "", checked: !!e.checked,
+          text: (e.innerText || e.value || e.getAttribute("aria-label") || "").trim().slice(0, 60),
+          item: item ? (item.className.match(/st-key-\\S+/) || [""])[0] : "", ring}; }"""
+
+
+# How many times the app has finished a run since the page opened (a value given with a key is
+# saved by the run it starts: the next key waits for that run, not for a fixed time).
+RUNS = """() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  if (window.__coopscoreRuns?.app !== app) {
+    window.__coopscoreRuns = {app, n: 0};
+    new MutationObserver(() => {
+      if (app.dataset.testScriptState === "notRunning") window.__coopscoreRuns.n += 1;
+    }).observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
+  }
+  return window.__coopscoreRuns.n; }"""
+
+
+def snapshot(page, path) -> None:
+    """A screenshot for people to look at; one that waits on fonts too long is left out."""
+    try:
+        page.screenshot(path=str(path), timeout=15_000)
+    except PlaywrightTimeout:
+        print(f"screenshot {path} left out: the page's fonts were still loading")
+
+
+def _hex(rgb) -> str:
+    return "#" + "".join(f"{round(c):02X}" for c in rgb)
+
+
+def test_keyboard_only_from_home_to_results_with_the_focus_always_visible(
+        browser, server, server_db, campaign, screenshots):
+    """Keys only (Tab, Shift+Tab, Space, Enter, arrows): home → Auto-évaluation → choose who
+    answers → answer stage 1 → next stage → Résultats; the focus ring reaches 3:1 at each stop.
+
+    Each key waits for what a person would see happen (the answer checked, the count up, the
+    next stage's heading, the page's title), never for a fixed time alone.
+    """
+    from coopscore.charts import contrast_ratio
+
     grid = load_grid("cooperation")
     with open_store(server_db) as db:
         person = db.add_respondent(campaign["assessment"], "Fatou", "technicien")
-    url = (f"{server}/auto-evaluation?projet={campaign['project']}"
-           f"&evaluation={campaign['assessment']}&repondant={person}")
     context, page = new_person_page(browser, server)
+    stops: list[dict] = []
 
     def focused() -> dict:
-        return page.evaluate("""() => { const e = document.activeElement;
-            const item = e.closest("[class*='st-key-crit_'], [class*='st-key-meth_']");
-            return {tag: e.tagName, type: e.type || '', name: e.name || '',
-                    text: (e.innerText || '').trim(), item: item ? item.className : ''}; }""")
+        state = page.evaluate(FOCUSED)
+        if state["tag"] not in ("BODY", "HTML"):
+            stops.append(state)
+        return state
 
-    def tab_until(condition, limit: int = 400) -> dict:
-        states = []
+    def press(key: str) -> dict:
+        page.keyboard.press(key)
+        return focused()
+
+    def move_until(condition, key: str = "Tab", limit: int = 400) -> dict:
         for _ in range(limit):
-            page.keyboard.press("Tab")
-            states.append(focused())
-            if condition(states[-1]):
-                return states[-1]
+            state = press(key)
+            if condition(state):
+                return state
         page.screenshot(path=str(screenshots / "clavier-echec.png"))
-        raise AssertionError(f"never reached by Tab; last focused: {states[-5:]}")
+        raise AssertionError(f"never reached by {key}; last focused: {stops[-5:]}")
+
+    def answer(key: str) -> None:
+        """A key that changes an answer: wait until the run it starts has saved it."""
+        runs = page.evaluate(RUNS)
+        press(key)
+        page.wait_for_function("document.activeElement.checked")
+        page.wait_for_function(f"runs => ({RUNS})() > runs", arg=runs)
+        wait_idle(page)
 
     try:
-        page.goto(url)
+        page.goto(f"{server}/?projet={campaign['project']}&evaluation={campaign['assessment']}")
         wait_idle(page)
+        page.get_by_role("heading", level=1).wait_for()
+        move_until(lambda s: s["tag"] == "A" and s["text"].endswith("Auto-évaluation"))
+        press("Enter")
+        page.wait_for_url("**/auto-evaluation**")
+        page.get_by_role("combobox", name="Qui répond ?").wait_for()
+        wait_idle(page)
+        # choose who answers: the list opens with the arrow, Enter takes the highlighted name
+        move_until(lambda s: s["tag"] == "INPUT" and s["type"] == "text"
+                   and page.evaluate("document.activeElement.getAttribute('role')") == "combobox"
+                   and page.evaluate("document.activeElement.closest('[data-testid=stSelectbox]')"
+                                     ".innerText").startswith("Qui répond ?"))
+        press("ArrowDown")  # opens the list on its first name
+        page.get_by_role("option", name=re.compile("^Fatou")).wait_for()
+        press("Enter")
         page.get_by_text("Vous répondez en tant que Fatou").wait_for()
         page.get_by_role("button", name="Étape suivante").wait_for()  # the stage is all drawn
+        wait_idle(page)
         groups = (page.locator("[class*='st-key-crit_'] [data-testid='stRadio']").count()
                   + page.locator("[class*='st-key-meth_'] [data-testid='stRadio']").count())
         seen: set[str] = set()
         for _ in range(groups):
-            state = tab_until(lambda s: s["type"] == "radio" and s["item"]
-                              and s["name"] not in seen)
-            seen.add(state["name"])
-            page.keyboard.press("Space")  # the first answer: 0, or « En place »
-            settle(page)
-            page.keyboard.press("ArrowRight")  # the next one: 1, or « Prévue »
-            settle(page)
-        tab_until(lambda s: s["tag"] == "BUTTON" and "Étape suivante" in s["text"])
-        page.keyboard.press("Enter")
-        settle(page)
+            # a group is known by its point's key (react-aria renames radio groups on a rerun)
+            state = move_until(lambda s: s["type"] == "radio" and s["item"]
+                               and s["item"] not in seen)
+            seen.add(state["item"])
+            answer("Space")  # the first answer: 0, or « En place »
+            answer("ArrowRight")  # the next one: 1, or « Prévue »
+        page.get_by_text("Étape complète").wait_for()
+        move_until(lambda s: s["tag"] == "BUTTON" and "Étape suivante" in s["text"])
+        press("Enter")
         wait_stage(page, 2)
         no_error_on(page)
-        page.screenshot(path=str(screenshots / "clavier-etape-2.png"))
+        snapshot(page, screenshots / "clavier-etape-2.png")
+        # back up to the menu, then Résultats
+        move_until(lambda s: s["tag"] == "A" and s["text"].endswith("Résultats"), key="Shift+Tab")
+        snapshot(page, screenshots / "clavier-lien-resultats.png")
+        press("Enter")
+        page.wait_for_url("**/resultats**")
+        page.get_by_role("heading", name="Résultats", level=1).wait_for()
+        wait_idle(page)
+        no_error_on(page)
+        snapshot(page, screenshots / "clavier-resultats.png")
     finally:
         context.close()
     assert stored(server_db, campaign["assessment"])[person] == expected_answers(
         grid, ["S01"], 1, 1)
+    faint = [(s["text"], s["ring"]) for s in stops if s["ring"] is None
+             or contrast_ratio(_hex(s["ring"]["colour"]), _hex(s["ring"]["background"])) < 3]
+    assert faint == [], f"{len(faint)} of {len(stops)} stops without a 3:1 focus ring: {faint[:5]}"
 
 
 def test_a_second_project_created_in_the_same_session_gets_the_next_assessment(

@@ -68,7 +68,7 @@ def test_crossview_shows_each_view_the_hotspots_and_the_consensus_form(db):
     criteria = assessment_results(db, assessment_id).one("criteria", assessment_id)
     considered = criteria[criteria["n"] >= 3]
     share = 1 - len(spots) / len(considered)
-    assert _metric(at, "Points en accord") == f"{int(share * 100 + 1e-9)} %"
+    assert _metric(at, "Points en accord") == f"{int(share * 100 + 1e-9)}\u202f%"
     assert len(at.get("plotly_chart")) == 3  # heatmap, radar by role, spread of answers
     table = at.dataframe[0].value
     assert len(table) == len(spots)

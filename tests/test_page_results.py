@@ -8,6 +8,7 @@ import os
 
 import pytest
 
+from coopscore.scale import load_scale
 from coopscore.results import assessment_results, previous_assessment, score_assessments
 from coopscore.store import open_store
 
@@ -97,7 +98,7 @@ def test_one_respondent_only_is_said_and_the_results_still_show():
     assert any("Une seule personne a répondu" in i.value for i in at.info)
     assert _metrics(at)["Indice global (0–100)"] == "67 / 100"
     assert _metrics(at)["Répondant·es"] == "1"
-    assert len(at.get("plotly_chart")) == 2  # radar, phases
+    assert len(at.get("plotly_chart")) == 3  # radar (wide, and numbered for phones), phases
 
 
 def test_results_show_the_index_radar_table_phases_and_flags(campaign):
@@ -109,7 +110,7 @@ def test_results_show_the_index_radar_table_phases_and_flags(campaign):
     overall = campaign["overall"]
     metrics = _metrics(at)
     assert metrics["Indice global (0–100)"] == f"{overall['score']:.0f} / 100"
-    assert metrics["Complétude"] == f"{overall['completeness'] * 100:.0f} %"
+    assert metrics["Complétude"] == f"{round(overall['completeness'] * 100)}\u202f%"
     assert metrics["Répondant·es"] == str(overall["n_respondents"])
     assert metrics["Alertes critiques"] == str(overall["n_flags"])
     index = next(m for m in at.metric if m.label == "Indice global (0–100)")
@@ -117,12 +118,19 @@ def test_results_show_the_index_radar_table_phases_and_flags(campaign):
     assert any(f"depuis « {campaign['previous'].label} »" in c.value for c in at.caption)
     assert any(overall["band_label"] in m.value and "badge" in m.value for m in at.markdown)
 
-    radar, phases = at.get("plotly_chart")
+    radar, narrow, phases = at.get("plotly_chart")
+    assert _trace_names(narrow) == _trace_names(radar)
     previous = campaign["previous"]
     day, month, year = previous.date[8:10], previous.date[5:7], previous.date[:4]
     assert _trace_names(radar) == ["Équipe", "Cible",
                                    f"{previous.label} ({day}/{month}/{year})"]
-    assert _trace_names(phases) == ["Score", "Cible"]
+    assert _trace_names(phases)[:2] == ["Score", "Cible"]
+    # the legend says which band each bar's colour and pattern tell
+    assert set(_trace_names(phases)[2:]) <= {band.label for band in load_scale().bands}
+    # each chart says what it shows and gives its numbers
+    assert [e.label for e in at.expander].count("Voir les données") == 2
+    assert any(c.value.startswith("Équipe : le plus haut « ") for c in at.caption)
+    assert len(at.table) == 2 and len(at.table[0].value) == 16
 
     (table,) = at.dataframe
     rows = table.value
@@ -146,7 +154,7 @@ def test_the_dialogue_grid_shows_axes_without_phases_or_flags(demo_db):
     assert not at.exception
     assert [s.value for s in at.subheader] == ["Le profil de l'équipe, axe par axe",
                                                "Le détail par axe"]
-    assert len(at.get("plotly_chart")) == 1
+    assert len(at.get("plotly_chart")) == 2  # the radar, wide and numbered for phones
     assert set(_metrics(at)) == {"Indice global (0–100)", "Complétude", "Répondant·es"}
     assert not at.warning
     (table,) = at.dataframe

@@ -133,7 +133,7 @@ def test_a_reversed_pair_is_said_to_read_backwards(db):
     backward = at.dataframe[0].value["change"].tolist()
 
     def points(shown: str) -> int | None:
-        return None if shown == "—" else int(shown)
+        return None if shown == "—" else int(shown.replace("\u2212", "-"))  # « −34 »
 
     assert [points(b) for b in backward] == [None if points(f) is None else -points(f)
                                              for f in forward]
