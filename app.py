@@ -18,7 +18,7 @@ from ui import (
 st.set_page_config(page_icon=":material/hub:", layout="wide")
 personal_link = bool(st.query_params.get(LINK_PARAMETER) or st.session_state.get(LINK_TOKEN_KEY))
 # A link holder gets no sidebar at all: their language comes from the link (&lang=en).
-language = language_ui(selector=not personal_link)
+language = language_ui(selector=False)  # the choice is drawn below, for those with a sidebar
 
 
 def only_page(path: str, title: str, icon: str, url_path: str) -> None:
@@ -58,6 +58,7 @@ if personal_link:
 actor = resolve_actor()
 if actor is None:  # comptes mode: not signed in, or signed in without any grant
     only_page("pages/signin.py", t("signin.page_title"), ":material/login:", "connexion")
+language = language_ui()  # now the sidebar's language choice: not on a link nor on sign-in
 
 # (group, file, title, icon, url path, the action a person needs somewhere to get the page)
 # Every page has its own url path, never its file's name: Streamlit runs the files of pages/

@@ -736,7 +736,7 @@ def chart_ui(figure, *, key: str, category: str | None = None, narrow=None) -> N
         with st.container(key=f"{key}_narrow"):
             st.plotly_chart(narrow, width="stretch", key=f"{key}_narrow_chart",
                             config=_CHART_CONFIG)
-    st.caption(charts.summary(figure))
+    st.caption(escape_markdown(charts.summary(figure)))  # names in it read as typed
     with st.expander(t("charts.data_heading"), icon=":material/table:"):
         st.table(charts.data_table(figure, category), hide_index=True)
 

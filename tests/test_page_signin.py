@@ -118,7 +118,8 @@ def test_a_team_member_gets_the_team_pages(demo_db, monkeypatch):
         access.grant(db, "alice@asso.fr", "equipe", "project", project["id"])
     at = comptes(monkeypatch, person("s-alice", "Alice@Asso.fr", "Alice"))
     assert not at.exception
-    assert nav_labels(at) == ["Accueil", "Référentiel", "Auto-évaluation", "Résultats",
+    assert nav_labels(at) == ["Accueil", "Référentiel", "Déclaration d'accessibilité",
+                              "Auto-évaluation", "Résultats",
                               "Écarts et recommandations", "Plan d'action",
                               "Comparer les territoires", "Suivi dans le temps",
                               "Accès et partage"]
@@ -136,7 +137,8 @@ def test_a_funder_gets_the_portfolio_and_no_team_page(demo_db, monkeypatch):
                      _first_project(db)["programme"])
     at = comptes(monkeypatch, person("s-f", "compta@region.fr", "Compta"))
     assert not at.exception
-    assert nav_labels(at) == ["Accueil", "Référentiel", "Comparer les territoires",
+    assert nav_labels(at) == ["Accueil", "Référentiel", "Déclaration d'accessibilité",
+                              "Comparer les territoires",
                               "Portefeuille"]
 
 
