@@ -19,6 +19,7 @@ from coopscore.grid import Grid, Item
 from coopscore.i18n import t
 from coopscore.markup import escape_markdown
 from coopscore.scale import Scale
+from coopscore.text import control_characters
 from ui import load_scale, own_results, store
 
 # the levels read as one ordered row; the answers that are not levels (na, not_yet, unknown)
@@ -64,6 +65,10 @@ def _save(assessment_id: int, respondent_id: int, item_id: str, prefix: str = ""
         if comment:
             st.toast(t("app.assess_comment_needs_answer"), icon=":material/warning:")
         return
+    hidden = control_characters(comment) if comment else []
+    if hidden:  # stored without them (coopscore.text): say so, next to the answer
+        st.toast(t("questionnaire.control_removed", characters=", ".join(hidden)),
+                 icon=":material/cleaning_services:")
     try:
         store().save_answer(assessment_id, respondent_id, item_id, value,
                             comment if comment is not None else None)

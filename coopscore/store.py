@@ -46,6 +46,7 @@ from . import grid as grid_module
 from .errors import NotFoundError, StoreError
 from .grid import Grid
 from .i18n import current_language, t
+from .text import clean_text
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_DB_PATH = DATA_DIR / "coopscore.db"
@@ -509,11 +510,12 @@ def _json_list(ids: Iterable[int]) -> str:
 
 
 def _text_or_none(value: object) -> str | None:
+    """Text as stored: stripped, without control characters (no export can carry them)."""
     if value is None:
         return None
     if isinstance(value, float) and value != value:  # NaN from a DataFrame cell
         return None
-    text = str(value).strip()
+    text = (clean_text(str(value)) or "").strip()
     return text or None
 
 

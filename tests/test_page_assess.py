@@ -378,3 +378,16 @@ def test_an_anonymous_assessment_is_opened_from_the_form(demo_db):
     with open_store(demo_db) as db:
         opened = db.assessments(project).set_index("label").loc["Campagne discrète"]
         assert bool(db.assessment(int(opened["id"])).anonymous)
+
+
+def test_a_comment_with_invisible_characters_is_saved_without_them_and_says_so(demo_db):
+    project, assessment_id, respondent = _fresh(demo_db)
+    at = app_test(PAGE, project_id=project, assessment_id=assessment_id, respondent_id=respondent)
+    key = f"{assessment_id}_{respondent}_S01.V02"
+    at.radio(key=f"value_{key}").set_value("2").run()
+    at.text_input(key=f"comment_{key}").input("en\x0b cours").run()
+    assert not at.exception
+    assert any("Caractères invisibles retirés de votre commentaire (U+000B)" in toast.value
+               for toast in at.toast)
+    with open_store(demo_db) as db:
+        assert db.answers(assessment_id).set_index("item").loc["S01.V02", "comment"] == "en cours"

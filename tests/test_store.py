@@ -718,3 +718,20 @@ def test_a_bad_profile_is_refused_in_french_and_changes_nothing(store_case):
         case.store.set_programme_profile("inconnu", "bilan_fin_de_projet")
     assert case.store.assessment_context([case.assessment]).iloc[0]["profile"] is None
     assert case.store.programme_profiles() == {}
+
+
+def test_control_characters_are_never_stored_so_every_export_carries_the_text(tmp_path):
+    from coopscore.exchange import export_bytes
+    from coopscore.store import open_store
+
+    with open_store(tmp_path / "c.db") as db:
+        territory = db.create_territory("Pays\x0b Net")
+        project = db.create_project("Projet\x00 propre", territory)
+        assessment = db.create_assessment(project, "cooperation", "Campagne\x1f")
+        person = db.add_respondent(assessment, "Zo\x07é", "elu", "Mairie\x0c")
+        db.save_answer(assessment, person, "S01.V01", "2", "vu\x0b en\x00 comité")
+        assert db.project(project).name == "Projet propre"
+        assert db.assessment(assessment).label == "Campagne"
+        assert list(db.respondents(assessment)["name"]) == ["Zoé"]
+        assert db.answers(assessment)["comment"].iloc[0] == "vu en comité"
+        assert export_bytes(db, "xlsx", [assessment])[:2] == b"PK"  # openpyxl accepts it
