@@ -26,7 +26,7 @@ def only_page(path: str, title: str, icon: str, url_path: str) -> None:
     accessibility statement, which every page links to."""
     page = st.navigation([st.Page(path, title=title, icon=icon, default=True,
                                   url_path=url_path),
-                          st.Page("pages/statement.py", title=t("statement.title"),
+                          st.Page("views/statement.py", title=t("statement.title"),
                                   url_path="accessibilite")], position="hidden")
     st.set_page_config(page_title=t("app.page_title", page=getattr(page, "title", title)))
     page_setup_ui(language)
@@ -53,46 +53,47 @@ if personal_link:
                                         or st.query_params.get(LINK_PARAMETER))
     st.query_params[LINK_PARAMETER] = st.session_state[LINK_TOKEN_KEY]
     resolve_actor()
-    only_page("pages/respond.py", t("respond.title"), ":material/edit_note:", "repondre")
+    only_page("views/respond.py", t("respond.title"), ":material/edit_note:", "repondre")
 
 actor = resolve_actor()
 if actor is None:  # comptes mode: not signed in, or signed in without any grant
-    only_page("pages/signin.py", t("signin.page_title"), ":material/login:", "connexion")
+    only_page("views/signin.py", t("signin.page_title"), ":material/login:", "connexion")
 language = language_ui()  # now the sidebar's language choice: not on a link nor on sign-in
 
 # (group, file, title, icon, url path, the action a person needs somewhere to get the page)
-# Every page has its own url path, never its file's name: Streamlit runs the files of pages/
-# by their names (its first multipage API) until st.navigation has been called once.
+# Every page has its own url path. The page scripts live in views/, not pages/: Streamlit
+# treats a pages/ folder as its first multipage API and, on a server's first request, shows
+# its English « Page not found » for an address that is not a file's name.
 PAGES = [
-    (t("app.nav_discover"), "pages/home.py", t("app.home_title"), ":material/home:", "accueil",
+    (t("app.nav_discover"), "views/home.py", t("app.home_title"), ":material/home:", "accueil",
      None),
-    (t("app.nav_discover"), "pages/reference.py", t("app.reference_title"),
+    (t("app.nav_discover"), "views/reference.py", t("app.reference_title"),
      ":material/menu_book:", "referentiel", None),
-    (t("app.nav_discover"), "pages/statement.py", t("statement.title"),
+    (t("app.nav_discover"), "views/statement.py", t("statement.title"),
      ":material/accessibility:", "accessibilite", None),
-    (t("app.nav_team"), "pages/assess.py", t("app.assess_title"), ":material/edit_note:",
+    (t("app.nav_team"), "views/assess.py", t("app.assess_title"), ":material/edit_note:",
      "auto-evaluation", "answers.write"),
-    (t("app.nav_team"), "pages/results.py", t("team.results_title"), ":material/radar:",
+    (t("app.nav_team"), "views/results.py", t("team.results_title"), ":material/radar:",
      "resultats", "answers.view"),
-    (t("app.nav_team"), "pages/gaps.py", t("team.gaps_title"), ":material/trending_up:",
+    (t("app.nav_team"), "views/gaps.py", t("team.gaps_title"), ":material/trending_up:",
      "ecarts", "plan.edit"),
-    (t("app.nav_team"), "pages/plan.py", t("app.plan_title"), ":material/checklist:",
+    (t("app.nav_team"), "views/plan.py", t("app.plan_title"), ":material/checklist:",
      "plan-action", "plan.view"),
-    (t("app.nav_team"), "pages/followup.py", t("followup.title"), ":material/group:",
+    (t("app.nav_team"), "views/followup.py", t("followup.title"), ":material/group:",
      "suivi-reponses", "respondent.manage"),
-    (t("facilitation.nav_group"), "pages/crossview.py", t("facilitation.crossview_title"),
+    (t("facilitation.nav_group"), "views/crossview.py", t("facilitation.crossview_title"),
      ":material/diversity_3:", "regards-croises", "consensus.write"),
-    (t("facilitation.nav_group"), "pages/compare.py", t("portfolio.compare_title"),
+    (t("facilitation.nav_group"), "views/compare.py", t("portfolio.compare_title"),
      ":material/compare_arrows:", "comparer", "compare.view"),
-    (t("facilitation.nav_group"), "pages/timeline.py", t("facilitation.timeline_title"),
+    (t("facilitation.nav_group"), "views/timeline.py", t("facilitation.timeline_title"),
      ":material/timeline:", "suivi", "answers.view"),
-    (t("portfolio.nav_funders_group"), "pages/portfolio.py", t("portfolio.portfolio_title"),
+    (t("portfolio.nav_funders_group"), "views/portfolio.py", t("portfolio.portfolio_title"),
      ":material/account_balance:", "portefeuille", "portfolio.view"),
-    (t("data_page.nav_group"), "pages/data.py", t("data_page.nav_title"),
+    (t("data_page.nav_group"), "views/data.py", t("data_page.nav_title"),
      ":material/database:", "donnees", "export"),
-    (t("access_page.nav_group"), "pages/access.py", t("access_page.title"),
+    (t("access_page.nav_group"), "views/access.py", t("access_page.title"),
      ":material/admin_panel_settings:", "acces", ("accounts.manage", "project.consent")),
-    (t("access_page.nav_group"), "pages/audit.py", t("access_page.audit_title"),
+    (t("access_page.nav_group"), "views/audit.py", t("access_page.audit_title"),
      ":material/history:", "journal", "audit.view"),
 ]
 
@@ -104,7 +105,7 @@ for group, path, title, icon, url_path, needs in PAGES:
         opened.append(path)
         pages.setdefault(group, []).append(
             st.Page(path, title=title, icon=icon, url_path=url_path,
-                    default=path == "pages/home.py"))
+                    default=path == "views/home.py"))
 
 # Streamlit's grouped menu nests a <div> in its <ul> (axe: list/listitem): the menu is drawn
 # by navigation_ui instead, with the same pages.

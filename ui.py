@@ -231,7 +231,7 @@ def open_pages(paths: list[str]) -> None:
 
 
 def can_open(path: str) -> bool:
-    """Whether the actor's navigation holds this page (« pages/results.py »)."""
+    """Whether the actor's navigation holds this page (« views/results.py »)."""
     held = st.session_state.get(OPEN_PAGES_KEY)
     return held is None or path in held
 
@@ -369,7 +369,7 @@ def current_selection(projects: pd.DataFrame,
     return Selection(project_id, assessment_id, respondent_id)
 
 
-# The personal-link token of a session opened by ?lien=TOKEN (app.py, pages/respond.py).
+# The personal-link token of a session opened by ?lien=TOKEN (app.py, views/respond.py).
 LINK_TOKEN_KEY = "_link_token"
 
 
@@ -493,12 +493,12 @@ def scored_assessment_ui() -> tuple[store_module.Project, store_module.Assessmen
     assessment_id = st.session_state.get("assessment_id")
     if project_id is None:
         st.info(t("team.pick_project"))
-        page_link("pages/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
+        page_link("views/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
         st.stop()
     project = db.project(project_id)
     if assessment_id is None:
         st.info(md("team.pick_assessment", project=project.name))
-        page_link("pages/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
+        page_link("views/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
         st.stop()
     assessment = db.assessment(assessment_id)
     results = results_for(assessment_id)
@@ -509,7 +509,7 @@ def scored_assessment_ui() -> tuple[store_module.Project, store_module.Assessmen
     overall = results.one("overall", assessment_id)
     if overall.empty or int(overall["n_answered"].iloc[0]) == 0:
         st.info(md("team.no_answer", label=assessment.label))
-        page_link("pages/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
+        page_link("views/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
         st.stop()
     if int(overall["n_respondents"].iloc[0]) == 1:
         st.info(t("team.one_respondent"), icon=":material/person:")

@@ -1,7 +1,7 @@
 """Page timings (run by `make bench`, not by pytest): each page's script run with AppTest.
 
 For the demo portfolio and for a large one (1,000 projects / 2,000 assessments by default),
-every page in pages/ is run through the whole app (router + sidebar) with a project and an
+every page in views/ is run through the whole app (router + sidebar) with a project and an
 assessment selected: once cold and then warm (the median of a few reruns, as when a person
 clicks a widget). « Cold » is the real case of a first visit after someone saved ONE answer:
 before each page's cold run the bench writes one answer (in another assessment than the
@@ -80,11 +80,11 @@ def measure(db_path: Path, repeat: int) -> tuple[float, dict[str, tuple[float, f
     for key, value in session.items():
         first.session_state[key] = value
     first.run()
-    first.switch_page("pages/portfolio.py")
+    first.switch_page("views/portfolio.py")
     print(f"first portfolio visit since the server started: {_timed_run(first):.2f} s")
 
     timings: dict[str, tuple[float, float]] = {}
-    pages = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+    pages = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "views").glob("*.py"))
     for page in pages:
         at = _apptest(str(ROOT / "app.py"))
         for key, value in session.items():

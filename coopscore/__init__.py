@@ -1,6 +1,6 @@
 """coopscore: self-assessment of cooperation projects between territories (Cap Rural grids).
 
-A pure library: it never imports streamlit. The app in app.py and pages/ wraps it.
+A pure library: it never imports streamlit. The app in app.py and views/ wraps it.
 """
 
 from .answers import read_answers_file, validate_answers

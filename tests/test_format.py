@@ -141,7 +141,7 @@ HAND_FORMATTING = re.compile(
     r"|\.replace\(\s*['\"]\.['\"]\s*,\s*['\"],['\"]\s*\)"
     r"|\.strftime\(")
 WRITTEN_FOR_PEOPLE = [ROOT / "app.py", ROOT / "ui.py", ROOT / "questionnaire.py",
-                      *sorted((ROOT / "pages").glob("*.py")),
+                      *sorted((ROOT / "views").glob("*.py")),
                       *(p for p in sorted((ROOT / "coopscore").glob("*.py")) if p.name != "format.py"),
                       *sorted((ROOT / "data" / "locales").glob("*/*.yaml"))]
 

@@ -317,7 +317,7 @@ def test_choosing_english_in_the_sidebar_translates_the_home_page():
 
 
 def test_reference_page_in_english_shows_the_english_grid():
-    at = _english("pages/reference.py")
+    at = _english("views/reference.py")
     shown = "\n".join(e.value for e in [*at.markdown, *at.header, *at.subheader, *at.expander]
                       if isinstance(getattr(e, "value", None), str))
     shown += "\n".join(str(getattr(e, "label", "")) for e in at.expander)
@@ -326,10 +326,10 @@ def test_reference_page_in_english_shows_the_english_grid():
     i18n.use_language(None)
 
 
-@pytest.mark.parametrize("page", ["pages/assess.py", "pages/results.py", "pages/gaps.py",
-                                  "pages/plan.py", "pages/crossview.py", "pages/compare.py",
-                                  "pages/timeline.py", "pages/portfolio.py", "pages/data.py",
-                                  "pages/followup.py"])
+@pytest.mark.parametrize("page", ["views/assess.py", "views/results.py", "views/gaps.py",
+                                  "views/plan.py", "views/crossview.py", "views/compare.py",
+                                  "views/timeline.py", "views/portfolio.py", "views/data.py",
+                                  "views/followup.py"])
 def test_team_and_funder_pages_render_in_english(demo_db, page):
     at = _english(page, project_id=1, assessment_id=1)
     assert at.session_state["language"] == "en"

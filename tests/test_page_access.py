@@ -1,4 +1,4 @@
-"""Accès et partage (pages/access.py): grants by e-mail within the actor's scope, consent per
+"""Accès et partage (views/access.py): grants by e-mail within the actor's scope, consent per
 project; every change leaves its audit row."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from coopscore.store import open_store
 
 from .test_page_signin import comptes, nav_labels, person
 
-PAGE = "pages/access.py"
+PAGE = "views/access.py"
 
 
 def _admin(demo_db, monkeypatch):

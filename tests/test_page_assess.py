@@ -6,7 +6,7 @@ from coopscore.store import open_store
 
 from .conftest import app_test
 
-PAGE = "pages/assess.py"
+PAGE = "views/assess.py"
 
 
 def _texts(at) -> str:

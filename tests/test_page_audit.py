@@ -1,4 +1,4 @@
-"""Journal des modifications (pages/audit.py): the audit log, filtered and exported, for
+"""Journal des modifications (views/audit.py): the audit log, filtered and exported, for
 admins (and the poste mode) only."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from coopscore.store import open_store
 from .conftest import app_test
 from .test_page_signin import comptes, nav_labels, person
 
-PAGE = "pages/audit.py"
+PAGE = "views/audit.py"
 
 
 def test_the_log_shows_who_did_what_and_filters_by_action(demo_db, monkeypatch):

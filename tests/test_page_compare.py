@@ -9,7 +9,7 @@ from coopscore.store import open_store
 
 from .conftest import app_test, rendered
 
-PAGE = "pages/compare.py"
+PAGE = "views/compare.py"
 
 
 def _figures(at) -> list[dict]:

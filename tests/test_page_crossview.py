@@ -13,7 +13,7 @@ from coopscore.store import open_store
 
 from .conftest import app_test
 
-PAGE = "pages/crossview.py"
+PAGE = "views/crossview.py"
 HEADINGS = ["Qui voit quoi, étape par étape", "Par fonction", "Points de désaccord",
             "Répartition des réponses", "Mode consensus", "Valeurs retenues"]
 

@@ -7,7 +7,7 @@ from coopscore.store import open_store
 
 from .conftest import FILES, app_test, rendered
 
-PAGE = "pages/data.py"
+PAGE = "views/data.py"
 SECTIONS = ["1. Importer des réponses", "2. Questionnaire vierge pour un atelier", "3. Exporter",
             "4. Sauvegarde"]
 DOWNLOADS = ["Télécharger le questionnaire (.xlsx)", "Questionnaire à imprimer (PDF)",

@@ -10,7 +10,7 @@ from coopscore.store import open_store
 
 from .conftest import ROOT
 
-PAGE = "pages/followup.py"
+PAGE = "views/followup.py"
 
 
 def _campaign(path):
@@ -189,7 +189,7 @@ def test_in_comptes_mode_a_team_members_address_is_attached_to_their_line(demo_d
         project = int(assessments.loc[assessments["status"] == "draft", "project"].iloc[0])
     at = comptes(monkeypatch, person("s-a", "moi@exemple.fr"))
     next(b for b in at.sidebar.selectbox if b.key == "sidebar_project").set_value(project).run()
-    at.switch_page("pages/followup.py").run()
+    at.switch_page("views/followup.py").run()
     aid = int(at.session_state["assessment_id"])
     with open_store(demo_db) as db:
         first = int(db.respondents(aid)["id"].iloc[0])

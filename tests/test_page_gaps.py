@@ -11,7 +11,7 @@ from coopscore.store import open_store
 from .conftest import app_test
 from .test_page_results import new_assessment
 
-PAGE = "pages/gaps.py"
+PAGE = "views/gaps.py"
 ADD = "Ajouter au plan d'action"
 IN_PLAN = "Déjà dans le plan d'action"
 
@@ -99,7 +99,7 @@ def test_adding_a_recommended_method_puts_it_in_the_action_plan(demo_db, with_ga
     assert done.label == IN_PLAN and done.disabled
     assert f"add_{assessment.id}_{method_id}" not in [b.key for b in at.button]
 
-    at.switch_page("pages/plan.py").run()
+    at.switch_page("views/plan.py").run()
     assert not at.exception
     (plan,) = at.dataframe
     assert method.text in list(plan.value["action"])

@@ -6,7 +6,7 @@ from coopscore.store import open_store
 
 from .conftest import app_test
 
-PAGE = "pages/plan.py"
+PAGE = "views/plan.py"
 
 
 def _project_with_actions(db):

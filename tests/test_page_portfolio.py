@@ -8,7 +8,7 @@ from coopscore.store import open_store
 
 from .conftest import app_test, rendered
 
-PAGE = "pages/portfolio.py"
+PAGE = "views/portfolio.py"
 
 
 def _table(at) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from coopscore.store import open_store
 
 from .conftest import app_test
 
-PAGE = "pages/results.py"
+PAGE = "views/results.py"
 
 
 def _metrics(at) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Connexion and the router (app.py, pages/signin.py): in `comptes` mode an anonymous visitor
+"""Connexion and the router (app.py, views/signin.py): in `comptes` mode an anonymous visitor
 gets the sign-in page and nothing else, each role the pages it may use; `poste` mode says that
 everything is visible to whoever uses the computer."""
 
@@ -66,7 +66,7 @@ def test_an_anonymous_visitor_sees_the_sign_in_page_and_nothing_else(demo_db, mo
     assert not any(name in shown for name in names)
 
 
-@pytest.mark.parametrize("page", ["pages/portfolio.py", "pages/data.py", "pages/results.py"])
+@pytest.mark.parametrize("page", ["views/portfolio.py", "views/data.py", "views/results.py"])
 def test_an_anonymous_visitor_cannot_switch_to_another_page(demo_db, monkeypatch, page):
     at = comptes(monkeypatch)
     with pytest.raises(Exception):  # the page does not exist in their navigation
@@ -182,7 +182,7 @@ def test_a_team_member_sees_only_their_project(demo_db, monkeypatch):
     (box,) = [b for b in at.sidebar.selectbox if b.key == "sidebar_project"]
     assert box.options == [project["name"]]
     box.set_value(project["id"]).run()
-    at.switch_page("pages/results.py").run()
+    at.switch_page("views/results.py").run()
     assert not at.exception and not at.error
     assert at.title[0].value == "Résultats"
     shown = everything_written(at)
@@ -196,7 +196,7 @@ def test_a_team_member_adds_to_their_plan_and_the_log_says_who(demo_db, monkeypa
     at = comptes(monkeypatch, person("s-alice", "alice@asso.fr", "Alice"))
     next(b for b in at.sidebar.selectbox if b.key == "sidebar_project").set_value(
         project["id"]).run()
-    at.switch_page("pages/plan.py").run()
+    at.switch_page("views/plan.py").run()
     at.text_input[0].input("Réunir les élus des deux territoires")
     next(b for b in at.button if b.label == "Ajouter au plan").click().run()
     assert not at.exception
@@ -224,7 +224,7 @@ def test_a_tampered_project_in_the_address_is_refused_and_shows_nothing_of_it(
     assert f"Accès refusé : vous ne pouvez pas voir ce projet (projet n° {other['id']})." in [
         e.value for e in at.error]
     assert other["name"] not in everything_written(at)
-    at.switch_page("pages/results.py").run()
+    at.switch_page("views/results.py").run()
     assert other["name"] not in everything_written(at)
     assert "projet" not in at.query_params or at.query_params["projet"] != [str(other["id"])]
 
@@ -235,7 +235,7 @@ def test_a_funder_sees_the_portfolio_of_their_programme_only(demo_db, monkeypatc
         theirs = {p["name"] for p in _projects_in(db, programme=programme)}
         access.grant(db, "compta@region.fr", "financeur", "programme", programme)
     at = comptes(monkeypatch, person("s-f", "compta@region.fr", "Compta"))
-    at.switch_page("pages/portfolio.py").run()
+    at.switch_page("views/portfolio.py").run()
     assert not at.exception
     (table,) = at.dataframe
     assert set(table.value["name"]) == theirs
@@ -250,7 +250,7 @@ def test_a_funder_reads_only_what_each_project_shares(demo_db, monkeypatch):
         shared = projects[0]
         scoped.set_consent(shared["id"], "etapes")
     at = comptes(monkeypatch, person("s-f", "compta@region.fr", "Compta"))
-    at.switch_page("pages/portfolio.py").run()
+    at.switch_page("views/portfolio.py").run()
     table = at.dataframe[0].value.set_index("name")
     assessed = table[table["score"].notna()]
     kept = [name for name in assessed.index if name != shared["name"]]
@@ -268,7 +268,7 @@ def test_a_team_member_compares_against_anonymous_quartiles_only(demo_db, monkey
         latest = latest_assessments(grid_results(score_assessments(db), "cooperation"))
         peers = int(latest["score"].notna().sum())
     at = comptes(monkeypatch, person("s-alice", "alice@asso.fr", "Alice"))
-    at.switch_page("pages/compare.py").run()
+    at.switch_page("views/compare.py").run()
     assert not at.exception
     (chooser,) = at.multiselect
     assert chooser.options == [project.name]

@@ -7,7 +7,7 @@ from coopscore.accessibility import load_statement
 
 from .conftest import app_test
 
-PAGE = "pages/statement.py"
+PAGE = "views/statement.py"
 
 
 def _text(at) -> str:
@@ -39,7 +39,7 @@ def test_the_contact_comes_from_the_deployment(monkeypatch):
 
 
 def test_the_statement_is_in_the_menu_of_every_page():
-    at = app_test("pages/results.py")
+    at = app_test("views/results.py")
     links = {link.proto.page: link.proto.label for link in at.get("page_link")}
     assert links.get("accessibilite") == "Déclaration d'accessibilité", links
 

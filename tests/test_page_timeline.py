@@ -10,7 +10,7 @@ from coopscore.store import open_store
 
 from .conftest import app_test
 
-PAGE = "pages/timeline.py"
+PAGE = "views/timeline.py"
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ def test_home_says_what_coopscore_is_and_for_whom():
 
 
 def test_reference_shows_every_stage_with_methods_and_vigilance():
-    at = app().run().switch_page("pages/reference.py").run()
+    at = app().run().switch_page("views/reference.py").run()
     assert not at.exception
     assert at.title[0].value == "Référentiel"
     headings = [s.value for s in at.subheader]
@@ -39,7 +39,7 @@ def test_reference_shows_every_stage_with_methods_and_vigilance():
 
 
 def test_reference_search_filters_items():
-    at = app().run().switch_page("pages/reference.py").run()
+    at = app().run().switch_page("views/reference.py").run()
     at.text_input(key="reference_search").input("trésorerie").run()
     assert not at.exception
     headings = [s.value for s in at.subheader]
@@ -50,7 +50,7 @@ def test_reference_search_filters_items():
 
 
 def test_reference_search_without_result_says_so():
-    at = app().run().switch_page("pages/reference.py").run()
+    at = app().run().switch_page("views/reference.py").run()
     at.text_input(key="reference_search").input("zzzz").run()
     assert not at.exception
     assert "Aucun élément ne contient « zzzz »" in at.info[0].value
@@ -58,7 +58,7 @@ def test_reference_search_without_result_says_so():
 
 
 def test_reference_toggle_hides_european_cooperation_items():
-    at = app().run().switch_page("pages/reference.py").run()
+    at = app().run().switch_page("views/reference.py").run()
     assert "mobiliser les relais d'information à Bruxelles" in _markdown(at)
     at.toggle(key="reference_cte").set_value(False).run()
     assert not at.exception
@@ -67,7 +67,7 @@ def test_reference_toggle_hides_european_cooperation_items():
 
 
 def test_reference_switches_to_the_dialogue_grid():
-    at = app().run().switch_page("pages/reference.py").run()
+    at = app().run().switch_page("views/reference.py").run()
     at.button_group(key="reference_grid").set_value("dialogue").run()
     assert not at.exception
     headings = [s.value for s in at.subheader]
@@ -95,9 +95,9 @@ def test_names_people_typed_read_as_typed_on_every_page(tmp_path, monkeypatch):
             db.save_answer(assessment, person, "S01.V01", "2", "Avis " + HOSTILE)
             db.save_answer(assessment, person, "S01.V02", str(person % 4))
     seen = 0
-    for page in ["pages/assess.py", "pages/results.py", "pages/gaps.py", "pages/plan.py",
-                 "pages/followup.py", "pages/crossview.py", "pages/timeline.py",
-                 "pages/compare.py", "pages/portfolio.py", "pages/data.py"]:
+    for page in ["views/assess.py", "views/results.py", "views/gaps.py", "views/plan.py",
+                 "views/followup.py", "views/crossview.py", "views/timeline.py",
+                 "views/compare.py", "views/portfolio.py", "views/data.py"]:
         at = app_test(page, project_id=project, assessment_id=assessment,
                       respondent_id=people[0])
         assert not at.exception, page

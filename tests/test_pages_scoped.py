@@ -1,6 +1,6 @@
 """Pages never reach the raw store: only `ui.store()`, a ScopedStore limited to the actor.
 
-Read from the source of every page (pages/*.py and questionnaire.py, which pages share): no
+Read from the source of every page (views/*.py and questionnaire.py, which pages share): no
 import of what opens or holds the whole database, no private attribute of a store, no
 library call handed something other than the scoped view.
 """
@@ -13,7 +13,7 @@ import pytest
 
 from .conftest import ROOT
 
-PAGE_FILES = sorted((ROOT / "pages").glob("*.py")) + [ROOT / "questionnaire.py"]
+PAGE_FILES = sorted((ROOT / "views").glob("*.py")) + [ROOT / "questionnaire.py"]
 
 # What gives the whole database: the store module's openers, SQLite itself, ui's own handle.
 FORBIDDEN_NAMES = {

@@ -25,7 +25,7 @@ def test_every_literal_message_key_exists_in_the_french_catalogue():
     keys = catalogue("fr")
     pattern = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_.]+)["']""")
     missing = []
-    sources = [*ROOT.glob("coopscore/*.py"), *ROOT.glob("pages/*.py"), ROOT / "app.py",
+    sources = [*ROOT.glob("coopscore/*.py"), *ROOT.glob("views/*.py"), ROOT / "app.py",
                *ROOT.glob("*.py")]
     for path in sources:
         for key in pattern.findall(path.read_text(encoding="utf-8")):

@@ -50,4 +50,4 @@ st.header(t("statement.remedy_heading"))
 st.markdown(t("statement.remedy") + "\n\n" + t("statement.remedy_ways"))
 
 if st.session_state.get(LINK_TOKEN_KEY):  # opened from a personal link: back to the questionnaire
-    st.page_link("pages/respond.py", label=t("respond.title"), icon=":material/edit_note:")
+    st.page_link("views/respond.py", label=t("respond.title"), icon=":material/edit_note:")

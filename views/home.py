@@ -9,9 +9,9 @@ st.title(t("app.home_heading"))
 st.markdown(t("app.home_intro"))
 
 STARTS = {  # where each audience begins
-    "teams": ("pages/assess.py", ":material/edit_note:"),
-    "facilitators": ("pages/crossview.py", ":material/diversity_3:"),
-    "funders": ("pages/portfolio.py", ":material/account_balance:"),
+    "teams": ("views/assess.py", ":material/edit_note:"),
+    "facilitators": ("views/crossview.py", ":material/diversity_3:"),
+    "funders": ("views/portfolio.py", ":material/account_balance:"),
 }
 audiences = st.columns(3)
 for column, (audience, (page, icon)) in zip(audiences, STARTS.items(), strict=True):
@@ -26,5 +26,5 @@ for grid_id in available_grids():
     st.markdown(t("app.home_grid_line", title=grid.title, organisation=grid.source.organisation,
                   sections=len(grid.sections), criteria=len(grid.criteria()),
                   methods=len(grid.methods()), version=grid.version))
-page_link("pages/reference.py", label=t("app.home_reference_link"), icon=":material/menu_book:")
+page_link("views/reference.py", label=t("app.home_reference_link"), icon=":material/menu_book:")
 st.caption(t("app.home_credits"))

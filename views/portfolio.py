@@ -24,8 +24,8 @@ from ui import (
     printable_table_ui, select, show_flashes, store,
 )
 
-ASSESS_PAGE = "pages/assess.py"
-RESULTS_PAGE = "pages/results.py"
+ASSESS_PAGE = "views/assess.py"
+RESULTS_PAGE = "views/results.py"
 TABLE_KEY = "portfolio_table"
 
 

@@ -21,7 +21,7 @@ from coopscore.scale import Scale
 from coopscore.store import Assessment
 from ui import chart_ui, flash, guarded, load_scale, md, page_link, results_for, show_flashes, store
 
-ASSESS_PAGE = "pages/assess.py"
+ASSESS_PAGE = "views/assess.py"
 ITEM_WIDTH = 70  # characters of a point of vigilance's text in lists
 CHART_ITEM_WIDTH = 48  # ... beside the bars of a chart, which need the room
 

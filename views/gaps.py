@@ -145,7 +145,7 @@ def no_gap_ui(table: pd.DataFrame, assessment: Assessment, grid: Grid) -> None:
           score=(t("team.next_phase_no_score") if pd.isna(row["score"])
                  else fmt.score(row["score"])))
         for _, row in rows.iterrows()))
-    page_link("pages/reference.py", label=t("team.go_reference"), icon=":material/menu_book:")
+    page_link("views/reference.py", label=t("team.go_reference"), icon=":material/menu_book:")
 
 
 # --- page -----------------------------------------------------------------------------------
@@ -183,9 +183,9 @@ else:
         stage_ui(assessment, stage, weak[weak["section_id"] == stage["section_id"]],
                  recommendations[recommendations["section_id"] == stage["section_id"]], grid,
                  expanded=position == 0)
-    page_link("pages/plan.py", label=t("team.go_plan"), icon=":material/checklist:")
+    page_link("views/plan.py", label=t("team.go_plan"), icon=":material/checklist:")
 
 unassessed = unassessed_stages(table)
 if not unassessed.empty:
     st.info(t("team.unassessed", stages=", ".join(unassessed["short"])))
-    page_link("pages/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
+    page_link("views/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")

@@ -17,7 +17,7 @@ from coopscore.i18n import t
 from coopscore.labels import band_ranges, stage_labels
 from ui import campaign_results, chart_ui, load_scale, md, page_link, show_flashes, store
 
-ASSESS_PAGE = "pages/assess.py"
+ASSESS_PAGE = "views/assess.py"
 
 
 def go_assess_link() -> None:

@@ -10,7 +10,7 @@ from ui import link_target, load_scale, md, store
 
 def statement_link_ui() -> None:
     """The accessibility statement, reachable from this page too (RGAA asks it of every page)."""
-    st.page_link("pages/statement.py", label=t("statement.title"), icon=":material/accessibility:")
+    st.page_link("views/statement.py", label=t("statement.title"), icon=":material/accessibility:")
 
 
 try:

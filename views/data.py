@@ -25,8 +25,8 @@ from ui import (
     show_flashes, store,
 )
 
-ASSESS_PAGE = "pages/assess.py"
-RESULTS_PAGE = "pages/results.py"
+ASSESS_PAGE = "views/assess.py"
+RESULTS_PAGE = "views/results.py"
 UPLOAD_ROUND = "data_upload_round"
 CHECKED = "_data_import_check"
 IMPORTED = "_data_imported"

@@ -20,7 +20,7 @@ from ui import (
     store,
 )
 
-ASSESS_PAGE = "pages/assess.py"
+ASSESS_PAGE = "views/assess.py"
 
 
 def go_assess_link() -> None:
