@@ -335,7 +335,7 @@ def test_data_page_imports_checked_files_refuses_broken_ones_and_downloads(serve
                      "notes.csv — 2 problèmes", "ligne 2 : rôle « maire » inconnu",
                      "ligne 2 : valeur « 5 » hors échelle",
                      "guillemet.csv — 1 problème", "ligne 2 : un guillemet",
-                     "bombe.xlsx — 1 problème", "320,0 Mo une fois décompressé"):
+                     "bombe.xlsx — 1 problème", "320 Mo une fois décompressé"):
         assert expected in main, expected
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.get_by_role("button", name="Importer").count() == 0
