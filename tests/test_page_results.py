@@ -12,7 +12,7 @@ from coopscore.scale import load_scale
 from coopscore.results import assessment_results, previous_assessment, score_assessments
 from coopscore.store import open_store
 
-from .conftest import app_test
+from .conftest import app_test, rendered
 
 PAGE = "views/results.py"
 
@@ -129,7 +129,7 @@ def test_results_show_the_index_radar_table_phases_and_flags(campaign):
     assert set(_trace_names(phases)[2:]) <= {band.label for band in load_scale().bands}
     # each chart says what it shows and gives its numbers
     assert [e.label for e in at.expander].count("Voir les données") == 2
-    assert any(c.value.startswith("Équipe : le plus haut « ") for c in at.caption)
+    assert any(rendered(c.value).startswith("Équipe : le plus haut « ") for c in at.caption)
     assert len(at.table) == 2 and len(at.table[0].value) == 16
 
     (table,) = at.dataframe
