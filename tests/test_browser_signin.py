@@ -22,7 +22,7 @@ from coopscore import access, audit, demo, links
 from coopscore.store import open_store
 
 from .conftest import ROOT
-from .test_browser import _free_port, browser, screenshots, wait_idle  # noqa: F401
+from .test_browser import _free_port, browser, new_context, screenshots, wait_quiet  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -109,7 +109,7 @@ def app(world, provider) -> Iterator[str]:
 
 
 def _context(browser):  # noqa: F811
-    context = browser.new_context(viewport={"width": 1400, "height": 2000}, locale="fr-FR")
+    context = new_context(browser)  # watches the app's reruns: wait_quiet
     context.set_default_timeout(30_000)
     return context
 
@@ -121,12 +121,12 @@ def _body(page) -> str:
 def _sign_in(page, app: str, sub: str) -> None:
     """Through the app's own button and the provider's own form, as a person would."""
     page.goto(app)
-    wait_idle(page)
+    wait_quiet(page)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url("**/oauth2/authorize**")
     page.locator(f"button[name='sub'][value='{sub}']").click()
     page.wait_for_url(f"{app}/**")
-    wait_idle(page)
+    wait_quiet(page)
     page.get_by_text("Connecté·e :").wait_for()
 
 
@@ -139,7 +139,7 @@ def test_an_anonymous_visitor_sees_only_the_sign_in_page_everywhere(
                  "/portefeuille", "/donnees", "/acces", "/journal", "/data", "/portfolio",
                  f"/?projet={world['mine']['id']}"):
         page.goto(app + path)
-        wait_idle(page)
+        wait_quiet(page)
         assert page.locator("h1").first.inner_text() == "coopscore — connexion", path
         body = _body(page)
         assert not any(name in body for name in world["names"]), path
@@ -147,7 +147,7 @@ def test_an_anonymous_visitor_sees_only_the_sign_in_page_everywhere(
             == 0, path
         assert page.locator("[data-testid='stDownloadButton']").count() == 0, path
     page.goto(app)
-    wait_idle(page)
+    wait_quiet(page)
     page.screenshot(path=str(screenshots / "connexion.png"))
     context.close()
 
@@ -172,22 +172,22 @@ def test_a_team_member_signs_in_sees_their_project_is_refused_another_and_signs_
     options = page.locator("[role='option']").all_inner_texts()
     assert options == [world["mine"]["name"]]
     page.locator("[role='option']").first.click()
-    wait_idle(page)
+    wait_quiet(page)
     sidebar.get_by_role("link", name="Résultats").click()
     page.wait_for_url("**/resultats**")
-    wait_idle(page)
+    wait_quiet(page)
     assert page.locator("h1").first.inner_text() == "Résultats"
     page.screenshot(path=str(screenshots / "equipe-resultats.png"))
 
     # a write of hers, and its audit row
     sidebar.get_by_role("link", name="Plan d'action").click()
     page.wait_for_url("**/plan-action**")
-    wait_idle(page)
+    wait_quiet(page)
     page.get_by_text("Ajouter une action").click()
     page.get_by_label("Action", exact=True).fill("Réunir les élus des deux territoires")
     page.get_by_role("button", name="Ajouter au plan").click()
     page.get_by_text("Réunir les élus des deux territoires").first.wait_for()
-    wait_idle(page)
+    wait_quiet(page)
     with open_store(world["db"]) as db:
         row = audit.entries(db, action="plan.edit").iloc[0]
         assert (row["actor"], row["actor_kind"]) == ("alice@asso.fr", "equipe")
@@ -196,7 +196,7 @@ def test_a_team_member_signs_in_sees_their_project_is_refused_another_and_signs_
     # a tampered address: another project's id
     other = world["other"]
     page.goto(f"{app}/resultats?projet={other['id']}")
-    wait_idle(page)
+    wait_quiet(page)
     page.get_by_text("Accès refusé : vous ne pouvez pas voir ce projet").wait_for()
     assert other["name"] not in _body(page)
     page.screenshot(path=str(screenshots / "acces-refuse.png"))
@@ -208,10 +208,10 @@ def test_a_team_member_signs_in_sees_their_project_is_refused_another_and_signs_
     page.get_by_role("button", name="End session").click()
     page.wait_for_url(f"{app}/**")
     page.get_by_role("button", name="Se connecter").wait_for()
-    wait_idle(page)
+    wait_quiet(page)
     assert world["mine"]["name"] not in _body(page)
     page.goto(f"{app}/resultats")  # the identity cookie is gone: still signed out
-    wait_idle(page)
+    wait_quiet(page)
     assert page.locator("h1").first.inner_text() == "coopscore — connexion"
     context.close()
 
@@ -225,7 +225,7 @@ def test_a_funder_sees_the_portfolio_of_their_programme_only(
     assert sidebar.get_by_role("link", name="Résultats").count() == 0
     sidebar.get_by_role("link", name="Portefeuille").click()
     page.wait_for_url("**/portefeuille**")
-    wait_idle(page)
+    wait_quiet(page)
     page.locator("[data-testid='stDataFrame']").first.wait_for()
     body = _body(page)
     assert f"Projets\n{len(world['funded'])}" in body or str(len(world["funded"])) in body
@@ -250,14 +250,14 @@ def test_a_personal_link_opens_its_questionnaire_without_sign_in_and_nothing_els
     context = _context(browser)
     page = context.new_page()
     page.goto(f"{app}/?lien={world['token']}")
-    wait_idle(page)
+    wait_quiet(page)
     assert world["link_project"] in page.locator("h1").first.inner_text()
     assert page.locator("[data-testid='stSidebar']").count() == 0
     assert _links_but_the_statement(page) == [], "no way to another page"
     page.screenshot(path=str(screenshots / "lien-en-mode-comptes.png"))
     for path in ("/portefeuille", "/donnees", "/resultats"):  # the same session elsewhere
         page.goto(f"{app}{path}?lien={world['token']}")
-        wait_idle(page)
+        wait_quiet(page)
         assert world["link_project"] in page.locator("h1").first.inner_text(), path
         assert _links_but_the_statement(page) == [], path
         others = world["names"] - {world["link_project"]}
