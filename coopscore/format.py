@@ -20,8 +20,9 @@ def _language(language: str | None) -> str:
     return language or current_language()
 
 
-def _missing(value: object) -> bool:
-    if value is None:
+def missing(value: object) -> bool:
+    """Whether a value is absent: None, NaN, pandas' NA or NaT (what reads « — »)."""
+    if value is None or str(value) in ("<NA>", "NaT"):
         return True
     try:
         return math.isnan(float(value))  # type: ignore[arg-type]
@@ -53,7 +54,7 @@ def number(value: object, digits: int = 0, *, trim: bool = True, sign: bool = Fa
         minus: the minus sign; Streamlit's st.metric reads a delta as a fall only when it
             starts with an ASCII « - » (give minus="-" there).
     """
-    if _missing(value):
+    if missing(value):
         return MISSING
     shown = rounded(float(value), digits)  # type: ignore[arg-type]
     text = f"{abs(shown):,.{digits}f}"
@@ -75,7 +76,7 @@ def integer(value: object, language: str | None = None) -> str:
 
 def percent(fraction: object, digits: int = 0, language: str | None = None) -> str:
     """A fraction (0.57) as « 57 % » (French, narrow no-break space) or « 57% » (English)."""
-    if _missing(fraction):
+    if missing(fraction):
         return MISSING
     figure = number(float(fraction) * 100, digits, language=language)  # type: ignore[arg-type]
     return f"{figure}{NARROW_NBSP}%" if _language(language) == "fr" else f"{figure}%"
@@ -83,7 +84,7 @@ def percent(fraction: object, digits: int = 0, language: str | None = None) -> s
 
 def score(value: object, language: str | None = None) -> str:
     """A 0–100 score as « 57 / 100 »."""
-    if _missing(value):
+    if missing(value):
         return MISSING
     return f"{number(value, 0, language=language)} / 100"
 

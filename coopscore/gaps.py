@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .format import missing
 from .grid import Grid, Item, Phase, Section
 from .i18n import t
 from . import format as fmt
@@ -35,17 +36,9 @@ RECOMMENDATION_COLUMNS = ["rank", "section_id", "method", "kind", "text", "becau
                           "in_plan"]
 
 
-def _missing(value: object) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    try:
-        return math.isnan(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
-
 
 def _float(value: object) -> float | None:
-    return None if _missing(value) else float(value)  # type: ignore[arg-type]
+    return None if missing(value) else float(value)  # type: ignore[arg-type]
 
 
 # --- labels ------------------------------------------------------------------------------
@@ -138,8 +131,8 @@ def stage_table(stages: pd.DataFrame, grid: Grid) -> pd.DataFrame:
             "section_id": section.id, "number": section.number, "stage": full[section.id],
             "short": short[section.id], "phase_id": phase.id if phase else None,
             "phase": phase.title if phase else None,
-            "score": _float(get("score")), "band": None if _missing(band) else str(band),
-            "band_label": None if _missing(get("band_label")) else str(get("band_label")),
+            "score": _float(get("score")), "band": None if missing(band) else str(band),
+            "band_label": None if missing(get("band_label")) else str(get("band_label")),
             "target": _float(get("target")), "gap": _float(get("gap")),
             "completeness": _float(get("completeness")),
             "basis": basis, "basis_label": basis_words[basis],
@@ -161,7 +154,7 @@ def phase_table(phases: pd.DataFrame, grid: Grid) -> pd.DataFrame:
         row = by_phase.loc[phase.id] if phase.id in by_phase.index else None
         rows.append({
             "phase_id": phase.id, "phase": phase.title,
-            **{c: (None if row is None or _missing(row[c]) else
+            **{c: (None if row is None or missing(row[c]) else
                    (str(row[c]) if c in ("band", "band_label") else float(row[c])))
                for c in columns[2:]},
         })
@@ -215,7 +208,7 @@ def flag_table(flags: pd.DataFrame, grid: Grid, scale: Scale,
                      "stage": titles.get(str(row["section_id"]), ""), "item": item,
                      "text": grid.item(item).text, "value": _float(row["value"]),
                      "value_label": label,
-                     "reason": None if _missing(row["reason"]) else str(row["reason"]),
+                     "reason": None if missing(row["reason"]) else str(row["reason"]),
                      "agreed": item in agreed})
     return pd.DataFrame(rows, columns=["section_id", "stage", "item", "text", "value",
                                        "value_label", "reason", "agreed"])
@@ -283,7 +276,7 @@ def weak_points(criteria: pd.DataFrame, grid: Grid, scale: Scale,
             "target_level": _float(row["target_level"]),
             "target_label": level_label(row["target_level"], scale),
             "missing_level": float(row["missing_level"]), "hotspot": bool(row["hotspot"]),
-            "critical": None if _missing(row["critical"]) else str(row["critical"]),
+            "critical": None if missing(row["critical"]) else str(row["critical"]),
             "_stage": order.get(section_id, len(order)), "_position": position,
         })
     frame = pd.DataFrame(rows, columns=[*WEAK_COLUMNS, "_stage", "_position"])
@@ -317,8 +310,8 @@ def _planned(actions: pd.DataFrame | None) -> tuple[set[str], set[str]]:
     """The method ids and the free titles (spaces normalised) of an action plan."""
     if actions is None or actions.empty:
         return set(), set()
-    methods = {str(m) for m in actions["method"] if not _missing(m)}
-    titles = {" ".join(str(v).split()) for v in actions["title"] if not _missing(v)}
+    methods = {str(m) for m in actions["method"] if not missing(m)}
+    titles = {" ".join(str(v).split()) for v in actions["title"] if not missing(v)}
     return methods, titles
 
 
@@ -367,7 +360,7 @@ def recommendation_table(recommendations: pd.DataFrame, grid: Grid, scale: Scale
         else:
             note = t("team.because_methods_note", label=grid.label("section"),
                      number=section.number, title=section.title)
-        status = None if _missing(row["status"]) else str(row["status"])
+        status = None if missing(row["status"]) else str(row["status"])
         answer = scale.answer("method", status) if status else None
         rows.append({
             "rank": int(row["rank"]), "section_id": item.section_id, "method": item_id,

@@ -13,7 +13,6 @@ what a project shares with its funders (« synthese », « etapes », « detail 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,14 +74,6 @@ class Document:
         return compile_pdf(self.template, self.data, self.figures)
 
 
-def _missing(value: object) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    try:
-        return math.isnan(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
-
 
 def _cell(text: str, *, band: str | None = None, note: str | None = None,
           strong: bool = False) -> dict[str, Any]:
@@ -134,8 +125,8 @@ def _agreed_label(grid: Grid, scale: Scale, item_id: str, value: object) -> str:
 def _figures_block(overall: pd.Series, previous: tuple[str, float | None] | None,
                    grid: Grid, scale: Scale, level: int) -> dict[str, Any]:
     items = [{"label": t("team.metric_overall"), "value": fmt.score(overall["score"]),
-              "band": None if _missing(overall["band"]) else str(overall["band"]),
-              "note": None if _missing(overall["band_label"]) else str(overall["band_label"])},
+              "band": None if fmt.missing(overall["band"]) else str(overall["band"]),
+              "note": None if fmt.missing(overall["band_label"]) else str(overall["band_label"])},
              {"label": t("team.metric_completeness"), "value": fmt.percent(overall["completeness"]),
               "note": t("report.completeness_note", answered=fmt.integer(overall["n_answered"]),
                         applicable=fmt.integer(overall["n_applicable"]))},
@@ -192,8 +183,8 @@ def fiche_document(store: Store, assessment_id: int, *, consent: str | None = No
                                                 list(table["section_id"]))
 
     profiles = load_profiles()
-    in_force = None if _missing(context.get("profile")) else str(context["profile"])
-    inherited = in_force is not None and _missing(context.get("own_profile"))
+    in_force = None if fmt.missing(context.get("profile")) else str(context["profile"])
+    inherited = in_force is not None and fmt.missing(context.get("own_profile"))
     programme_label = programmes().get(project.programme, project.programme)
     from .portfolio import phase_titles as all_phase_titles
 
@@ -210,7 +201,7 @@ def fiche_document(store: Store, assessment_id: int, *, consent: str | None = No
         [t("report.field_grid"), t("report.grid_value", title=grid.title, version=grid.version)],
         [t("report.field_respondents"), _respondents_by_role(store, assessment_id, scale)],
         [t("report.field_targets"), targets_in_force(
-            grid, scale, phase=None if _missing(context.get("phase")) else context["phase"],
+            grid, scale, phase=None if fmt.missing(context.get("phase")) else context["phase"],
             profile=in_force, profiles=profiles,
             programme_label=programme_label if inherited else None)],
     ]
@@ -283,7 +274,7 @@ def _stage_blocks(table: pd.DataFrame, grid: Grid, scale: Scale, results: Result
     for row in table.itertuples():
         stage = row.stage + (f" ({row.basis_label})" if row.basis == "methods" else "")
         rows.append([
-            _cell(stage, note=None if _missing(row.phase) else str(row.phase)),
+            _cell(stage, note=None if fmt.missing(row.phase) else str(row.phase)),
             _cell(fmt.number(row.score), band=row.band),
             row.band_label or fmt.MISSING,
             fmt.number(row.target),
@@ -398,7 +389,7 @@ def _consensus_blocks(store: Store, assessment_id: int, grid: Grid,
         item = str(row.item)
         text = grid.item(item).text if grid.has_item(item) else item
         rows.append([_cell(text, note=item), _agreed_label(grid, scale, item, row.value),
-                     "" if _missing(row.rationale) else str(row.rationale)])
+                     "" if fmt.missing(row.rationale) else str(row.rationale)])
     blocks = [{"kind": "heading", "text": t("report.heading_consensus")},
               {"kind": "para", "text": t("report.consensus_intro")},
               {"kind": "table", "widths": [4, 1.8, 3.2], "header": [
@@ -532,7 +523,7 @@ def portfolio_document(table: pd.DataFrame, grid: Grid, *, scale: Scale | None =
         rows.append([
             _cell(row.name, note=row.territory, strong=True),
             _cell(row.programme_label, note=row.phase_label or None),
-            fmt.date(row.date) if not _missing(row.date) else fmt.MISSING,
+            fmt.date(row.date) if not fmt.missing(row.date) else fmt.MISSING,
             _cell(fmt.number(row.score), band=row.band),
             row.band_label,
             fmt.percent(row.completeness),
