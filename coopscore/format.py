@@ -141,6 +141,20 @@ def date_pattern(language: str | None = None) -> str:
     return "DD/MM/YYYY" if _language(language) == "fr" else "D MMM YYYY"
 
 
+def table_number(language: str | None = None) -> str:
+    """The (printf) pattern of a table's column of whole numbers: « 57 », « −3 ».
+
+    A table's cells are written by the browser, which knows no decimal comma: a column shows
+    whole numbers only; a number with decimals goes to the table as text from `number`.
+    """
+    return "%.0f"
+
+
+def table_percent(language: str | None = None) -> str:
+    """The (printf) pattern of a table's percentage column holding 0–100: « 57 % », « 57% »."""
+    return f"%.0f{NARROW_NBSP}%%" if _language(language) == "fr" else "%.0f%%"
+
+
 def megabytes(size: int, language: str | None = None) -> str:
     """A size in bytes as MB with one decimal (« 2,5 »), the unit left to the sentence."""
     return number(size / 2**20, 1, language=language)

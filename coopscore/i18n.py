@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import numbers
 import os
 import re
 from pathlib import Path
@@ -86,7 +87,28 @@ def t(key: str, /, language: str | None = None, **values: object) -> str:
     text = catalogue(language).get(key)
     if text is None:
         text = catalogue(DEFAULT_LANGUAGE)[key]
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    return text.format(**{name: _counted(name, value, language) for name, value in values.items()})
+
+
+# Placeholders that name a thing by its number (« évaluation n° 1234 », « ligne 1500 »,
+# « version 2 », « 2026 ») or quote a value as it was typed (« poids « -2 » invalide »):
+# written as given, never as a quantity « 1 234 ».
+IDENTIFIERS = frozenset({"id", "assessment", "project", "respondent", "territory", "programme",
+                         "number", "version", "line", "year", "rank", "page", "issue", "port",
+                         "value", "values", "cell", "key"})
+
+
+def _counted(name: str, value: object, language: str) -> object:
+    """A whole number given to a sentence is a quantity, written with the reader's thousands
+    mark (« 13 007 », « 13,007 ») through `format`, the one place numbers are written; an
+    identifier (see IDENTIFIERS) or anything else is left as given."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or name in IDENTIFIERS:
+        return value
+    from coopscore import format as fmt  # format reads the catalogues: imported when needed
+
+    return fmt.integer(value, language=language)
 
 
 def replacement_rules(namespace: str, language: str, source: str = "en") -> list[tuple[str, str]]:

@@ -139,7 +139,8 @@ HAND_FORMATTING = re.compile(
     r"(?<![%$])\{[^{}\n]*:[<>^=]?[+\- ]?#?0?\d*[,_]?(\.\d+)?[fFgGeE%]\}"
     r"|(?<![%$])\{[^{}\n]*:[+\- ]?\d*,\}"
     r"|\.replace\(\s*['\"]\.['\"]\s*,\s*['\"],['\"]\s*\)"
-    r"|\.strftime\(")
+    r"|\.strftime\("
+    r"|format\s*=\s*[\"'](%|percent|localized|plain|compact|accounting|dollar|euro)")
 WRITTEN_FOR_PEOPLE = [ROOT / "app.py", ROOT / "ui.py", ROOT / "questionnaire.py",
                       *sorted((ROOT / "views").glob("*.py")),
                       *(p for p in sorted((ROOT / "coopscore").glob("*.py")) if p.name != "format.py"),
@@ -160,7 +161,8 @@ def _hand_formatting(text: str, name: str = "") -> list[str]:
 
 @pytest.mark.parametrize("sample", ['f"{value:.0f} %"', 'f"{n:,}"', 'f"{x:+.0f}"', 'f"{m:g}"',
                                     'text.replace(".", ",")', 'day.strftime("%d/%m/%Y")',
-                                    '"{value:.1f} s"'])
+                                    '"{value:.1f} s"', 'NumberColumn("n", format="%.0f %%")',
+                                    'ProgressColumn("p", format="percent")'])
 def test_the_hand_formatting_check_sees_hand_written_numbers(sample):
     assert _hand_formatting(sample)
 

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from coopscore import i18n
+from coopscore.i18n import t
 from coopscore.cli import main
 from coopscore.grid import (Grid, available_grids, grid_translation, load_grid, translated,
                             translation_ids, translation_languages)
@@ -384,3 +385,30 @@ def test_a_personal_link_has_no_language_choice(demo_db):
     at.run()
     assert not at.sidebar.selectbox
     i18n.use_language(None)
+
+
+# --- whole numbers given to a sentence ---------------------------------------------------------
+
+@pytest.mark.parametrize(("language", "written"), [("fr", "1\u202f500 personne(s)"),
+                                                    ("en", "1,500 person(s)")])
+def test_a_count_is_written_with_the_readers_thousands_mark(language, written):
+    text = t("campaign.added_list", language=language, count=1500, assessment=7)
+    assert text.startswith(written)
+
+
+def test_an_identifier_keeps_its_digits_alone():
+    text = t("campaign.added_list", language="fr", count=2, assessment=1234)
+    assert "n° 1234" in text and "1\u202f234" not in text
+    assert t("answers.at_line", language="fr", line=1500) == "ligne 1500 : "
+
+
+def test_a_number_given_as_text_or_a_flag_is_left_as_given():
+    assert t("campaign.added_list", language="fr", count="1500", assessment=1).startswith("1500 ")
+    assert t("campaign.added_list", language="fr", count=True, assessment=1).startswith("True ")
+
+
+def test_numpy_counts_are_counts_too():
+    import numpy as np
+
+    assert t("campaign.added_list", language="en", count=np.int64(2000),
+             assessment=1).startswith("2,000 ")

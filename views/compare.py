@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from coopscore import charts
+from coopscore import format as fmt
 from coopscore.grid import Grid
 from coopscore.i18n import t
 from coopscore.markup import escape_markdown
@@ -92,7 +93,8 @@ def table_ui(results: Results, rows: pd.DataFrame) -> None:
     compared = comparison_table(rows, stage_matrix(results, rows["assessment"].astype(int)))
     compared["completeness"] = compared["completeness"] * 100
     # progress bars leave a missing score blank (a number column prints « None »)
-    score = dict(format="%.0f", min_value=0, max_value=100, color=charts.SERIES_COLOURS[0])
+    score = dict(format=fmt.table_number(), min_value=0, max_value=100,
+                 color=charts.SERIES_COLOURS[0])
     st.dataframe(
         compared, hide_index=True, width="stretch", key="compare_table", placeholder="—",
         column_order=["name", "territory", "programme_label", "phase_label", "score",
@@ -111,7 +113,7 @@ def table_ui(results: Results, rows: pd.DataFrame) -> None:
                                                 bands=band_ranges(load_scale()))),
             "completeness": st.column_config.ProgressColumn(
                 t("portfolio.col_completeness"), help=t("portfolio.col_completeness_help"),
-                format="%.0f %%", min_value=0, max_value=100, color=charts.TARGET_COLOUR),
+                format=fmt.table_percent(), min_value=0, max_value=100, color=charts.TARGET_COLOUR),
             **{section_id: st.column_config.ProgressColumn(
                 label, help=t("portfolio.stage_help", title=full[section_id]), **score)
                for section_id, label in short.items()},

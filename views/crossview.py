@@ -73,13 +73,13 @@ def metrics_ui(results: Results, assessment_id: int, hotspots: pd.DataFrame, sca
     considered, disputed, share = agreement.agreement_summary(
         results.scores.criteria, assessment_id, scale.hotspot_min_answers)
     columns = st.columns(4)
-    columns[0].metric(t("facilitation.metric_respondents"), n_respondents,
+    columns[0].metric(t("facilitation.metric_respondents"), fmt.integer(n_respondents),
                       help=t("facilitation.metric_respondents_help"))
-    columns[1].metric(t("facilitation.metric_hotspots"), len(hotspots),
+    columns[1].metric(t("facilitation.metric_hotspots"), fmt.integer(len(hotspots)),
                       help=t("facilitation.metric_hotspots_help",
                              spread=fmt.number(scale.hotspot_spread, 2),
                              n=scale.hotspot_min_answers))
-    columns[2].metric(t("facilitation.metric_resolved"), int(hotspots["resolved"].sum()),
+    columns[2].metric(t("facilitation.metric_resolved"), fmt.integer(hotspots["resolved"].sum()),
                       help=t("facilitation.metric_resolved_help"))
     columns[3].metric(t("readings.metric_agreed_points"),
                       t("facilitation.none") if share is None
@@ -199,7 +199,7 @@ def hotspots_ui(results: Results, hotspots: pd.DataFrame, scale: Scale) -> None:
         "n": st.column_config.NumberColumn(t("facilitation.col_n"), width=80),
         "range": st.column_config.TextColumn(t("facilitation.col_range"), width=110),
         "median": st.column_config.TextColumn(t("facilitation.col_median"), width=75),
-        "agreement": st.column_config.NumberColumn(t("facilitation.col_agreement"), format="%.0f %%",
+        "agreement": st.column_config.NumberColumn(t("facilitation.col_agreement"), format=fmt.table_percent(),
                                                    width=70),
         "value": st.column_config.TextColumn(t("facilitation.col_value"), width=125),
         "status": st.column_config.TextColumn(t("facilitation.col_status"), width=150),

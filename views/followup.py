@@ -87,14 +87,14 @@ if frame.empty:
 else:
     remind = frame[frame["to_remind"]]
     left, middle, right = st.columns(3)
-    left.metric(t("followup.metric_people"), len(frame))
-    middle.metric(t("followup.metric_complete"), int(frame["complete"].sum()))
-    right.metric(t("followup.metric_remind"), len(remind))
+    left.metric(t("followup.metric_people"), fmt.integer(len(frame)))
+    middle.metric(t("followup.metric_complete"), fmt.integer(frame["complete"].sum()))
+    right.metric(t("followup.metric_remind"), fmt.integer(len(remind)))
     shown = pd.DataFrame({
         "name": frame["name"],
         "role": frame["role"].map(roles).fillna(frame["role"]),
         "organisation": frame["organisation"].fillna(""),
-        "progress": frame["answered"] / frame["total"].where(frame["total"] > 0, 1),
+        "progress": 100 * frame["answered"] / frame["total"].where(frame["total"] > 0, 1),
         "answered": [t("followup.answered", answered=a, total=n)
                      for a, n in zip(frame["answered"], frame["total"])],
         "last_answer": [fmt.date(v) if v else t("followup.never")
@@ -108,7 +108,8 @@ else:
         "name": t("followup.col_name"), "role": t("followup.col_role"),
         "organisation": t("followup.col_organisation"),
         "progress": st.column_config.ProgressColumn(t("followup.col_progress"),
-                                                    min_value=0.0, max_value=1.0, format="percent"),
+                                                    min_value=0, max_value=100,
+                                                    format=fmt.table_percent()),
         "answered": t("followup.col_answered"), "last_answer": t("followup.col_last"),
         "link": t("followup.col_link"), "state": t("followup.col_state")})
 

@@ -45,7 +45,7 @@ else:
     counts = actions["status"].value_counts()
     columns = st.columns(len(statuses))
     for column, (status_id, label) in zip(columns, statuses.items(), strict=True):
-        column.metric(label, int(counts.get(status_id, 0)))
+        column.metric(label, fmt.integer(counts.get(status_id, 0)))
     # Edits not saved are kept for the session (as changes to the stored plan): leaving the
     # page and coming back finds them again. The table's base stays the same during a visit
     # (the editor's deleted rows are positions in it).

@@ -58,13 +58,13 @@ def filters_ui(table: pd.DataFrame, scale: Scale) -> pd.DataFrame:
 def metrics_ui(shown: pd.DataFrame, scale: Scale) -> None:
     figures = portfolio_figures(shown)
     projects, median, flagged = st.columns(3)
-    projects.metric(t("portfolio.metric_projects"), figures.projects,
+    projects.metric(t("portfolio.metric_projects"), fmt.integer(figures.projects),
                     help=t("portfolio.metric_projects_help", assessed=figures.assessed))
     median.metric(t("portfolio.metric_median"),
                   t("portfolio.metric_median_none") if figures.median_score is None
                   else fmt.number(figures.median_score),
                   help=t("portfolio.metric_median_help"))
-    flagged.metric(t("portfolio.metric_flags"), figures.with_flags,
+    flagged.metric(t("portfolio.metric_flags"), fmt.integer(figures.with_flags),
                    help=t("portfolio.metric_flags_help", **flag_threshold(scale)))
 
 
@@ -106,21 +106,21 @@ def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
             "phase_label": st.column_config.TextColumn(t("portfolio.col_phase"), width=150),
             # a progress bar leaves a missing score blank (a number column prints « None »)
             "score": st.column_config.ProgressColumn(
-                t("portfolio.col_score"), help=t("portfolio.col_score_help"), format="%.0f",
+                t("portfolio.col_score"), help=t("portfolio.col_score_help"), format=fmt.table_number(),
                 min_value=0, max_value=100, color=charts.SERIES_COLOURS[0], width=150),
             "band_label": st.column_config.TextColumn(
                 t("portfolio.col_band"), help=t("portfolio.col_band_help",
                                                 bands=band_ranges(scale)), width=140),
             "completeness": st.column_config.ProgressColumn(
                 t("portfolio.col_completeness"), help=t("portfolio.col_completeness_help"),
-                format="%.0f %%", min_value=0, max_value=100, color=charts.TARGET_COLOUR,
+                format=fmt.table_percent(), min_value=0, max_value=100, color=charts.TARGET_COLOUR,
                 width=120),
             "n_flags": st.column_config.NumberColumn(
                 t("portfolio.col_n_flags"), help=t("portfolio.col_n_flags_help",
                                                    **flag_threshold(scale)), width=130),
             "risk": st.column_config.TextColumn(t("targets.col_risk"),
                                                 help=t("targets.col_risk_help"), width="large"),
-            "mean_gap": st.column_config.NumberColumn(t("targets.col_mean_gap"), format="%.0f",
+            "mean_gap": st.column_config.NumberColumn(t("targets.col_mean_gap"), format=fmt.table_number(),
                                                       width=110),
             "profile_label": st.column_config.TextColumn(t("targets.col_profile"), width=180),
             "date": st.column_config.DateColumn(t("portfolio.col_date"), format=fmt.date_pattern()),

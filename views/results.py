@@ -74,10 +74,10 @@ def metrics_ui(overall: pd.Series, previous: Assessment | None, grid: Grid, scal
         t("team.metric_completeness"), fmt.percent(overall["completeness"]),
         help=t("team.metric_completeness_help", answered=int(overall["n_answered"]),
                applicable=int(overall["n_applicable"])), border=True)
-    respondents.metric(t("team.metric_respondents"), int(overall["n_respondents"]),
+    respondents.metric(t("team.metric_respondents"), fmt.integer(overall["n_respondents"]),
                        help=t("team.metric_respondents_help"), border=True)
     if has_critical_points(grid):
-        columns[3].metric(t("team.metric_flags"), int(overall["n_flags"]),
+        columns[3].metric(t("team.metric_flags"), fmt.integer(overall["n_flags"]),
                           help=t("team.metric_flags_help", level=level.level, label=level.label),
                           border=True)
 
@@ -158,15 +158,15 @@ def stage_table_ui(table: pd.DataFrame, grid: Grid, scale: Scale) -> None:
         shown[columns], hide_index=True, width="stretch", placeholder="—", height=35 * (len(shown) + 1) + 3,
         column_config={
             "stage": st.column_config.TextColumn(section, width=230),
-            "score": number(t("team.col_score"), format="%.0f", help=t("team.col_score_help"),
+            "score": number(t("team.col_score"), format=fmt.table_number(), help=t("team.col_score_help"),
                             width=50),
             "band_label": st.column_config.TextColumn(t("team.col_band"), width=120,
                                                       help=" · ".join(band_rules(scale))),
-            "target": number(t("team.col_target"), format="%.0f", help=t("team.col_target_help"),
+            "target": number(t("team.col_target"), format=fmt.table_number(), help=t("team.col_target_help"),
                              width=50),
-            "gap": number(t("team.col_gap"), format="%.0f", help=t("team.col_gap_help"), width=50),
+            "gap": number(t("team.col_gap"), format=fmt.table_number(), help=t("team.col_gap_help"), width=50),
             "completeness": st.column_config.ProgressColumn(
-                t("team.col_completeness"), format="%.0f %%", min_value=0, max_value=100,
+                t("team.col_completeness"), format=fmt.table_percent(), min_value=0, max_value=100,
                 help=t("team.col_completeness_help"), width=90, color=charts.SERIES_COLOURS[0]),
             "basis_label": st.column_config.TextColumn(t("team.col_basis"), width=150,
                                                        help=basis_help),

@@ -75,7 +75,7 @@ def overall_ui(labels: dict[int, str], overall: pd.DataFrame) -> None:
     values = progress.overall_history(overall, ids)
     scored = [v for v in values if v is not None]
     columns = st.columns(3)
-    columns[0].metric(t("facilitation.metric_campaigns"), len(ids))
+    columns[0].metric(t("facilitation.metric_campaigns"), fmt.integer(len(ids)))
     if scored:
         scale = load_scale()
         for column, label, value, delta in (
