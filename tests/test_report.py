@@ -225,3 +225,24 @@ def test_the_fonts_are_embedded(demo, busy):
             fonts.append(any(key in descriptor for key in ("/FontFile", "/FontFile2",
                                                            "/FontFile3")))
     assert fonts and all(fonts)
+
+
+def test_a_partner_from_abroad_reads_the_fiche_in_english(demo, busy):
+    """The session's language is the document's: headings, grid texts and numbers in English."""
+    from coopscore import i18n
+    from coopscore.grid import load_grid, translated
+
+    i18n.use_language("en")
+    try:
+        text, reader = pdf_text(report.fiche_pdf(demo, busy, today=TODAY))
+    finally:
+        i18n.use_language(None)
+    assert 2 <= len(reader.pages) <= 4
+    for heading in ("Maturity sheet", "At a glance", "How to read these results",
+                    "Consensus decisions", "Action plan"):
+        assert heading in text
+    for french in ("Fiche de maturité", "Comment lire ces résultats", "Décisions de consensus",
+                   "Plan d'action", "Plan d’action"):
+        assert french not in text
+    english_stage = translated(load_grid("cooperation"), "en").sections[0].title
+    assert loose(english_stage.replace("'", "’")) in loose(text) or loose(english_stage) in loose(text)
