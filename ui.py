@@ -22,6 +22,7 @@ from coopscore import grid as grid_module
 from coopscore import i18n
 from coopscore import results as results_module
 from coopscore import scale as scale_module
+from coopscore import text as text_module
 from coopscore import store as store_module
 from coopscore.access import Actor
 from coopscore.errors import CoopscoreError, LinkError
@@ -462,8 +463,19 @@ def show_flashes(slot: str = "") -> None:
          "info": st.info}[kind](message)
 
 
+def notice_removed_characters(*values: object, slot: str = "") -> None:
+    """Say, next to what caused it, that invisible characters were taken out of what was
+    typed (the store removes them: no export could carry them, coopscore.text)."""
+    hidden = list(dict.fromkeys(code for value in values if isinstance(value, str)
+                                for code in text_module.control_characters(value)))
+    if hidden:
+        flash(t("app.control_removed", characters=", ".join(hidden)), "warning", slot)
+
+
 def guarded(action, *args, success: str | None = None, **kwargs):
-    """Run a library call; a CoopscoreError becomes a French message, never a traceback."""
+    """Run a library call; a CoopscoreError becomes a French message, never a traceback.
+
+    Text given to it that held invisible characters gets a notice once it is stored."""
     try:
         result = action(*args, **kwargs)
     except CoopscoreError as error:
@@ -474,6 +486,7 @@ def guarded(action, *args, success: str | None = None, **kwargs):
         return None
     if success:
         flash(success)
+    notice_removed_characters(*args, *kwargs.values())
     return result
 
 

@@ -139,6 +139,26 @@ def wait_quiet(page, quiet_ms: int = 400) -> None:
         arg=quiet_ms, polling=100)
 
 
+def download(page, button: str):
+    """Click a download button and return the download, as a person gets it.
+
+    Streamlit's button now and then swallows a click that lands while the page redraws
+    (seen under load): with nothing downloaded after a while, click again, as a person does.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(3):
+        wait_quiet(page)
+        try:
+            with page.expect_download(timeout=15_000) as caught:
+                page.get_by_role("button", name=button).click()
+            return caught.value
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def no_error_on(page) -> None:
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.locator("[data-testid='stAlertContentError']").count() == 0
@@ -274,10 +294,9 @@ def test_data_page_imports_checked_files_refuses_broken_ones_and_downloads(serve
         assert page.locator("h3", has_text=heading).count() == 1, heading
     page.screenshot(path=str(screenshots / "donnees.png"))
 
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Télécharger le questionnaire (.xlsx)").click()
-    assert download.value.suggested_filename == "questionnaire-cooperation.xlsx"
-    blank = Path(download.value.path()).read_bytes()
+    blank_file = download(page, "Télécharger le questionnaire (.xlsx)")
+    assert blank_file.suggested_filename == "questionnaire-cooperation.xlsx"
+    blank = Path(blank_file.path()).read_bytes()
     filled = fill_questionnaire(blank, name="Camille", role="élu·e", organisation="Mairie",
                                 answers={"S01.V01": "2 – En partie traité",
                                          "S01.M01": "En place"})
@@ -343,18 +362,16 @@ def test_data_page_imports_checked_files_refuses_broken_ones_and_downloads(serve
         assert db.dump() == before
     page.screenshot(path=str(screenshots / "donnees-problemes.png"))
 
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Télécharger une sauvegarde de la base (.db)").click()
-    assert download.value.suggested_filename.startswith("coopscore-sauvegarde-")
-    copy = Path(download.value.path())
+    backup = download(page, "Télécharger une sauvegarde de la base (.db)")
+    assert backup.suggested_filename.startswith("coopscore-sauvegarde-")
+    copy = Path(backup.path())
     assert copy.read_bytes()[:16] == b"SQLite format 3\x00"
     with open_store(copy) as db:
         assert len(db.answers(assessment)) == 4
 
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Télécharger l'export").click()
-    assert download.value.suggested_filename.startswith(f"coopscore-evaluation-{assessment}-")
-    assert Path(download.value.path()).read_bytes()[:2] == b"PK"
+    export = download(page, "Télécharger l'export")
+    assert export.suggested_filename.startswith(f"coopscore-evaluation-{assessment}-")
+    assert Path(export.path()).read_bytes()[:2] == b"PK"
 
 
 def _zip_bomb(size: int) -> bytes:

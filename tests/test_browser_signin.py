@@ -22,7 +22,9 @@ from coopscore import access, audit, demo, links
 from coopscore.store import open_store
 
 from .conftest import ROOT
-from .test_browser import _free_port, browser, new_context, screenshots, wait_quiet  # noqa: F401
+from .test_browser import (  # noqa: F401
+    _free_port, browser, download, new_context, screenshots, wait_quiet,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -231,9 +233,7 @@ def test_a_funder_sees_the_portfolio_of_their_programme_only(
     assert f"Projets\n{len(world['funded'])}" in body or str(len(world["funded"])) in body
     page.screenshot(path=str(screenshots / "financeur-portefeuille.png"))
     # what the table holds, read as the page's own CSV export
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Télécharger (CSV)").click()
-    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    text = Path(download(page, "Télécharger (CSV)").path()).read_text(encoding="utf-8-sig")
     assert all(name in text for name in world["funded"])
     assert not any(name in text for name in world["names"] - world["funded"])
     context.close()

@@ -391,3 +391,41 @@ def test_a_comment_with_invisible_characters_is_saved_without_them_and_says_so(d
                for toast in at.toast)
     with open_store(demo_db) as db:
         assert db.answers(assessment_id).set_index("item").loc["S01.V02", "comment"] == "en cours"
+
+
+def test_invisible_characters_typed_in_a_name_are_removed_and_said_under_the_form(demo_db):
+    project, assessment_id, first = _fresh(demo_db)
+    at = app_test(PAGE, project_id=project, assessment_id=assessment_id, respondent_id=first)
+    form = f"new_respondent_{assessment_id}"
+    at.text_input(key=f"{form}_name").input("Domi\x0bnique")
+    at.text_input(key=f"{form}_organisation").input("Mairie\x00 de Test")
+    at.button(key=f"FormSubmitter:{form}-Ajouter").click().run()
+    assert not at.exception
+    notices = [w.value for w in at.warning]
+    assert any("Caractères invisibles retirés" in w and "U+000B, U+0000" in w for w in notices)
+    with open_store(demo_db) as db:
+        added = db.respondents(assessment_id).set_index("name")
+    assert "Dominique" in added.index
+    assert added.loc["Dominique", "organisation"] == "Mairie de Test"
+
+
+def test_a_new_project_named_with_an_invisible_character_is_stored_clean_with_a_notice():
+    at = app_test(PAGE)
+    at.text_input(key="new_territory").input("Pays de Test")
+    at.text_input(key="new_project_name").input("Coopération\x1f forêt")
+    at.button(key="FormSubmitter:new_project-Créer le projet").click().run()
+    assert not at.exception
+    assert any("Caractères invisibles retirés" in w.value and "U+001F" in w.value
+               for w in at.warning)
+    with open_store() as db:
+        assert list(db.projects()["name"]) == ["Coopération forêt"]
+
+
+def test_a_name_typed_cleanly_gets_no_notice(demo_db):
+    project, assessment_id, first = _fresh(demo_db)
+    at = app_test(PAGE, project_id=project, assessment_id=assessment_id, respondent_id=first)
+    form = f"new_respondent_{assessment_id}"
+    at.text_input(key=f"{form}_name").input("Dominique")
+    at.button(key=f"FormSubmitter:{form}-Ajouter").click().run()
+    assert not at.exception
+    assert not [w for w in at.warning if "Caractères invisibles" in w.value]

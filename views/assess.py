@@ -16,7 +16,10 @@ from coopscore.i18n import t
 from coopscore.scale import Scale
 from coopscore.store import programmes
 from questionnaire import questionnaire_ui
-from ui import flash, guarded, load_grid, load_scale, md, select, show_flashes, store
+from ui import (
+    flash, guarded, load_grid, load_scale, md, notice_removed_characters, select, show_flashes,
+    store,
+)
 
 
 # --- creation forms -------------------------------------------------------------------
@@ -84,6 +87,7 @@ def edit_project_ui(project) -> None:
                     flash(md("app.assess_project_saved", name=name.strip(),
                             phase=phases.get(phase) or t("app.assess_phase_unknown")),
                           slot=form)
+                    notice_removed_characters(name, slot=form)
                     st.rerun()
         show_flashes(form)
 
@@ -135,6 +139,7 @@ def _add_respondent(assessment_id: int) -> None:
         "success", md("app.assess_respondent_added", name=str(name).strip()))
     st.session_state["respondent_id"] = respondent_id
     st.session_state[_respondent_key(assessment_id)] = respondent_id  # widget not drawn yet
+    notice_removed_characters(name, st.session_state.get(f"{form}_organisation", ""), slot=form)
 
 
 def respondent_ui(assessment_id: int, scale: Scale) -> int | None:
@@ -179,6 +184,7 @@ def respondent_ui(assessment_id: int, scale: Scale) -> int | None:
     if message is not None:
         kind, text = message
         (st.success if kind == "success" else st.error)(text)
+    show_flashes(form)
     return current if current in people else None
 
 

@@ -14,7 +14,7 @@ from coopscore import links
 from coopscore.errors import CoopscoreError
 from coopscore.i18n import t
 from coopscore.markup import escape_markdown
-from ui import flash, load_scale, md, mode, show_flashes, store
+from ui import flash, load_scale, md, mode, notice_removed_characters, show_flashes, store
 
 st.title(t("followup.title"))
 db = store()
@@ -267,6 +267,7 @@ if not assessment.is_closed:
             else:
                 keep_issued([link])
                 flash(md("followup.added", name=link.name))
+                notice_removed_characters(name, organisation)
                 st.rerun()
     with list_tab, st.form(f"followup_add_list_{assessment_id}"):
         st.caption(t("followup.list_help"))
@@ -281,6 +282,7 @@ if not assessment.is_closed:
             else:
                 keep_issued(added)
                 flash(t("followup.added_list", count=len(added)))
+                notice_removed_characters(source)
                 st.rerun()
 
 # --- comptes mode: a team member answers in their own name once signed in ---------------------

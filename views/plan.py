@@ -11,7 +11,7 @@ from coopscore.exchange import csv_bytes
 from coopscore.i18n import t
 from coopscore.plan import plan_changes, plan_table, with_changes
 from coopscore.store import action_statuses
-from ui import flash, guarded, md, show_flashes, store
+from ui import flash, guarded, md, notice_removed_characters, show_flashes, store
 
 st.title(t("app.plan_title"))
 show_flashes()
@@ -95,6 +95,8 @@ else:
             return True
         if guarded(write, success=t("app.plan_saved", count=pending)):
             forget_edits()  # on failure the edits stay, with the French message
+            notice_removed_characters(*(value for fields in updates.values()
+                                        for value in fields.values()))
         st.rerun()
     if cancel.button(t("app.plan_cancel"), disabled=not pending, icon=":material/undo:"):
         forget_edits()
