@@ -270,22 +270,22 @@ def pick_by_keyboard(page, name: str) -> None:
     """In the focused list: ArrowDown opens it on its first name, Enter takes the highlighted
     one once the person can see it highlighted. Streamlit's list now and then drops a key
     that lands while it redraws (under load); as a person would, look, and press again."""
-    option = page.get_by_role("option", name=re.compile(f"^{re.escape(name)}"))
+    highlighted = """name => {
+      const id = document.activeElement.getAttribute('aria-activedescendant');
+      const option = id && document.getElementById(id);
+      return !!option && option.innerText.startsWith(name); }"""
     for attempt in range(3):
-        page.keyboard.press("ArrowDown")
-        option.wait_for()
-        page.wait_for_function(  # the highlighted option is the one named
-            "id => document.activeElement.getAttribute('aria-activedescendant') === id",
-            arg=option.get_attribute("id"))
-        page.keyboard.press("Enter")
+        wait_quiet(page)
         try:
+            page.keyboard.press("ArrowDown")
+            page.wait_for_function(highlighted, arg=name, timeout=10_000)
+            page.keyboard.press("Enter")
             page.get_by_text(f"Vous répondez en tant que {name}").wait_for(timeout=10_000)
             return
         except PlaywrightTimeout:
             if attempt == 2:
                 raise
             page.keyboard.press("Escape")
-            wait_idle(page)
 
 
 def test_keyboard_only_from_home_to_results_with_the_focus_always_visible(
@@ -338,7 +338,7 @@ def test_keyboard_only_from_home_to_results_with_the_focus_always_visible(
         press("Enter")
         page.wait_for_url("**/auto-evaluation**")
         page.get_by_role("combobox", name="Qui répond ?").wait_for()
-        wait_idle(page)
+        wait_quiet(page)
         # choose who answers: the list opens with the arrow, Enter takes the highlighted name
         move_until(lambda s: s["tag"] == "INPUT" and s["type"] == "text"
                    and page.evaluate("document.activeElement.getAttribute('role')") == "combobox"
