@@ -287,6 +287,20 @@ MIGRATIONS: tuple[Migration, ...] = (
         """CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
             BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END""",
     )),
+    # A link whose respondent is removed (or whose assessment is deleted) disappears with them;
+    # its hash is kept here, by a trigger every deleting path goes through, so that the person
+    # holding it reads « no longer valid » rather than « copied wrong » (links.resolve).
+    Migration("hashes of the links of removed respondents", (
+        """CREATE TABLE retired_links (
+            token_hash TEXT PRIMARY KEY,
+            retired_at TEXT NOT NULL
+        ) WITHOUT ROWID""",
+        """CREATE TRIGGER respondent_links_retire BEFORE DELETE ON respondent_links
+            BEGIN
+                INSERT OR IGNORE INTO retired_links (token_hash, retired_at)
+                VALUES (OLD.token_hash, strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now'));
+            END""",
+    )),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

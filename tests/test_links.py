@@ -12,8 +12,8 @@ import pytest
 from openpyxl import load_workbook
 
 from coopscore import anonymity, links
-from coopscore.errors import (ClosedLinkError, RespondentListError, RevokedLinkError,
-                              StoreError, UnknownLinkError)
+from coopscore.errors import (ClosedLinkError, RemovedLinkError, RespondentListError,
+                              RevokedLinkError, StoreError, UnknownLinkError)
 
 
 def test_token_has_at_least_128_bits_and_only_its_hash_is_stored(store_case):
@@ -57,6 +57,30 @@ def test_revoked_link_stops_working_and_says_so(store_case):
     assert not links.link_states(db, store_case.assessment)["has_link"].any()
 
 
+def test_a_removed_persons_link_says_it_is_no_longer_valid_not_mistyped(store_case):
+    db = store_case.store
+    alice, bruno = store_case.respondents["Alice"], store_case.respondents["Bruno"]
+    replaced = links.issue_link(db, alice)
+    current = links.issue_link(db, alice)
+    kept = links.issue_link(db, bruno)
+    db.delete_respondent(alice)
+    for token in (current.token, replaced.token):
+        with pytest.raises(RemovedLinkError, match="n'est plus valable : le questionnaire"):
+            links.resolve(db, token)
+    assert links.resolve(db, kept.token).respondent.id == bruno
+    assert db.conn.execute("SELECT COUNT(*) FROM respondent_links WHERE respondent_id = ?",
+                           [alice]).fetchone()[0] == 0, "their links are deleted with them"
+    assert current.token not in db.dump(), "only hashes are kept"
+
+
+def test_deleting_an_assessment_retires_its_links_too(store_case):
+    db = store_case.store
+    issued = links.issue_link(db, store_case.respondents["Chloé"])
+    db.delete_assessment(store_case.assessment)
+    with pytest.raises(RemovedLinkError):
+        links.resolve(db, issued.token)
+
+
 def test_regenerating_a_link_kills_the_old_one(store_case):
     db = store_case.store
     alice = store_case.respondents["Alice"]
@@ -92,14 +116,6 @@ def test_planned_closing_date_keeps_links_open_until_that_day(store_case):
         links.resolve(db, issued.token)
     with pytest.raises(StoreError, match="clôturée"):
         db.save_answer(store_case.assessment, store_case.respondents["Bruno"], "S01.V01", "2")
-
-
-def test_deleting_a_respondent_deletes_their_links(store_case):
-    db = store_case.store
-    issued = links.issue_link(db, store_case.respondents["Alice"])
-    db.delete_respondent(store_case.respondents["Alice"])
-    with pytest.raises(UnknownLinkError):
-        links.resolve(db, issued.token)
 
 
 def test_issue_links_only_without_link_leaves_sent_links_working(store_case):
