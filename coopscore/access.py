@@ -975,6 +975,14 @@ class ScopedStore:
             self._audit("assessment.edit", f"assessment:{assessment_id}", None,
                         {"profile": profile})
 
+    def set_show_own_profile(self, assessment_id: int, shown: bool) -> None:
+        self._require("assessment.edit", "assessment", assessment_id)
+        with self._store.transaction():
+            old = self._store.assessment(assessment_id).show_own_profile
+            self._store.set_show_own_profile(assessment_id, shown)
+            self._audit("assessment.edit", f"assessment:{assessment_id}",
+                        {"show_own_profile": old}, {"show_own_profile": bool(shown)})
+
     def set_programme_profile(self, programme: str, profile: str | None) -> None:
         """A programme's target profile applies to all its projects: admin (and poste) only."""
         require(self.actor, "grids.manage")

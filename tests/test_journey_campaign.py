@@ -206,3 +206,49 @@ def test_clearing_one_answer_through_its_confirmation_removes_exactly_that_answe
     expected = dict(before)
     del expected[(camille, "S01.V02")]
     assert _table(server_db, campaign["assessment"]) == expected
+
+
+def test_the_last_answer_opens_a_thank_you_page_with_the_persons_own_profile(
+        browser, server, server_db, campaign, screenshots):
+    """The assessment shows people their own profile: the last answer given through the link
+    ends on « Merci » and a radar and table of that person's scores, nobody else's."""
+    from coopscore.results import respondent_results
+
+    assessment, dora = campaign["assessment"], campaign["people"]["Camille Vo"]
+    last = "S03.V01"
+    with open_store(server_db) as db:
+        db.set_show_own_profile(assessment, True)
+        asked = sorted(links._asked_items(db, assessment) - {last})
+        db.save_answers([{"assessment_id": assessment, "respondent_id": dora, "item": item,
+                          "value": "2" if ".V" in item else "planned"} for item in asked])
+    context, page = new_person_page(browser, campaign["urls"]["Camille Vo"])
+    try:
+        _questionnaire_of(page, "Camille Vo")
+        assert page.locator("[data-testid='stMain'] h3").first.inner_text().startswith("Étape 3")
+        card = page.locator(f".st-key-crit_{assessment}_{dora}_{last.replace('.', '-')}")
+        card.get_by_text("3 · Maîtrisé", exact=True).click()
+        page.get_by_text("Merci, Camille Vo : vous avez répondu à tous les points").wait_for()
+        page.get_by_role("heading", name="Votre profil").wait_for()
+        page.locator("[data-testid='stPlotlyChart']").first.wait_for()
+        settle(page)
+        no_error_on(page)
+        page.screenshot(path=str(screenshots / "merci-avec-profil.png"))
+        rows = page.locator("[data-testid='stTable']").last.locator("tbody tr")
+        cells = [row.locator("th, td").all_inner_texts() for row in rows.all()]
+        shown = {stage.strip(): score.strip() for stage, score, *_ in cells}
+        page.get_by_text("Voir les données").first.click()
+        settle(page)
+        page.screenshot(path=str(screenshots / "merci-avec-profil-donnees.png"))
+    finally:
+        context.close()
+    with open_store(server_db) as db:
+        assert db.answers(assessment).query("respondent == @dora and item == @last")[
+            "value"].tolist() == ["3"]
+        own = respondent_results(db, assessment, dora).one("stages", assessment)
+        others = respondent_results(db, assessment, campaign["people"]["Ana Lebrun"]).one(
+            "stages", assessment)
+    stage_three = own.set_index("section_id").loc["S03", "score"]
+    assert stage_three != others.set_index("section_id").loc["S03", "score"]
+    assert shown["3. Identifier les acteurs concernés ou à associer sur le territoire"] == \
+        f"{round(stage_three)} / 100"
+    assert len(shown) == 16
