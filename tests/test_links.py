@@ -273,6 +273,37 @@ def test_display_names_hide_names_in_order_of_arrival(store_case):
     assert "Alice" not in names.values()
 
 
+def test_an_export_of_an_anonymous_assessment_names_nobody_and_hides_small_roles(store):
+    from coopscore.exchange import export_tables
+
+    territory = store.create_territory("Pays Discret")
+    project = store.create_project("Projet discret", territory)
+    hidden = store.create_assessment(project, "cooperation", "Anonyme", anonymous=True)
+    named = store.create_assessment(project, "cooperation", "Nominative")
+    people = [("Alice", "elu", "Mairie de Test"), ("Bruno", "technicien", None),
+              ("Chloé", "technicien", "PNR"), ("Dora", "technicien", None)]
+    for assessment in (hidden, named):
+        for name, role, organisation in people:
+            rid = store.add_respondent(assessment, name, role, organisation)
+            store.save_answer(assessment, rid, "S01.V01", "2", f"avis de {name}")
+    answers = export_tables(store, [hidden, named], with_scores=False,
+                            pseudonymous=[hidden])["answers"]
+    mine = answers[answers["assessment"] == hidden]
+    assert list(mine["respondent"]) == [f"Répondant·e {n}" for n in (1, 2, 3, 4)]
+    assert list(mine["role"]) == ["rôle non affiché (moins de 3 personnes)", "technicien",
+                                  "technicien", "technicien"]
+    assert mine["organisation"].isna().all()
+    text = mine.to_csv()
+    assert not [name for name, _, _ in people if f",{name}," in text]
+    assert "Mairie de Test" not in text
+    others = answers[answers["assessment"] == named]
+    assert list(others["respondent"]) == ["Alice", "Bruno", "Chloé", "Dora"]
+    assert list(others["organisation"].fillna("")) == ["Mairie de Test", "", "PNR", ""]
+    # the numbers are those Regards croisés shows
+    shown = anonymity.display_names(store.respondents(hidden), True)
+    assert list(mine["respondent"]) == [shown[i] for i in sorted(shown)]
+
+
 def test_per_role_views_need_three_people_when_anonymous(store_case):
     db = store_case.store
     for name in ("Denis", "Eve"):
