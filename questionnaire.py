@@ -11,16 +11,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from coopscore import charts
 from coopscore.answering import first_unfinished, minutes_left, stage_progress
 from coopscore.errors import CoopscoreError
 from coopscore import format as fmt
-from coopscore.gaps import recommendation_table, weak_points
+from coopscore.gaps import recommendation_table, stage_table, weak_points
 from coopscore.grid import Grid, Item
 from coopscore.i18n import t
 from coopscore.markup import escape_markdown
 from coopscore.scale import Scale
 from coopscore.text import control_characters
-from ui import load_scale, own_results, store
+from ui import chart_ui, load_scale, md, own_results, store
 
 # the levels read as one ordered row; the answers that are not levels (na, not_yet, unknown)
 # start a row of their own, set apart by a rule
@@ -263,6 +264,38 @@ def feedback_ui(grid: Grid, scale: Scale, assessment_id: int, respondent_id: int
         lines.extend("  " * (s.depth + 1) + f"- {escape_markdown(s.text)}"
                      for s in row["sub_items"])
     st.markdown(f"**{t('questionnaire.feedback_methods')}**\n\n" + "\n".join(lines))
+
+
+def own_profile_ui(assessment_id: int, respondent_id: int) -> None:
+    """The person's own profile, stage by stage, from their answers only (the thank-you page
+    of an assessment that allows it): a radar with its sentence and data, and a short table."""
+    results = own_results(assessment_id, respondent_id)  # this person's answers, nobody else's
+    grid = results.grid
+    table = stage_table(results.one("stages", assessment_id), grid)
+    st.subheader(t("respond.profile_heading"))
+    if table["score"].isna().all():
+        st.caption(t("respond.profile_unscored"))
+        return
+    overall = results.one("overall", assessment_id).iloc[0]
+    st.markdown(md("respond.profile_overall", score=fmt.score(overall["score"]),
+                  band=overall["band_label"] if isinstance(overall["band_label"], str)
+                  else fmt.MISSING))
+    series = [charts.Series(t("respond.series_mine"), list(table["score"]), kind="team")]
+    if table["target"].notna().any():
+        series.append(charts.Series(t("team.series_target"), list(table["target"]),
+                                    kind="target"))
+    figure = charts.radar(list(table["short"]), series, hover=list(table["stage"]))
+    narrow = charts.radar([str(n) for n in table["number"]], series, hover=list(table["stage"]),
+                          height=400)
+    chart_ui(figure, key="respond_profile_radar", category=grid.label("section"), narrow=narrow)
+    st.caption(t("respond.profile_caption"))
+    section = grid.label("section")
+    st.table(pd.DataFrame({  # cells are markdown: « 10. » would start a numbered list
+        section: table["stage"].map(escape_markdown),
+        t("respond.col_score"): table["score"].map(fmt.score),
+        t("team.col_band"): table["band_label"].fillna(fmt.MISSING),
+        t("team.col_target"): table["target"].map(fmt.score),
+    }), hide_index=True)
 
 
 def _scroll_to_top() -> None:

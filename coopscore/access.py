@@ -975,6 +975,14 @@ class ScopedStore:
             self._audit("assessment.edit", f"assessment:{assessment_id}", None,
                         {"profile": profile})
 
+    def set_show_own_profile(self, assessment_id: int, shown: bool) -> None:
+        self._require("assessment.edit", "assessment", assessment_id)
+        with self._store.transaction():
+            old = self._store.assessment(assessment_id).show_own_profile
+            self._store.set_show_own_profile(assessment_id, shown)
+            self._audit("assessment.edit", f"assessment:{assessment_id}",
+                        {"show_own_profile": old}, {"show_own_profile": bool(shown)})
+
     def set_programme_profile(self, programme: str, profile: str | None) -> None:
         """A programme's target profile applies to all its projects: admin (and poste) only."""
         require(self.actor, "grids.manage")
@@ -1207,12 +1215,29 @@ class ScopedStore:
                              "files": len(sources)})
             return result
 
+    def anonymous_assessments(self, assessment_ids: Iterable[int] | None = None) -> list[int]:
+        """Which of these assessments (None: all in view) are anonymous, in id order."""
+        rows = self._store._rows("SELECT id FROM assessments WHERE anonymous = 1 ORDER BY id")
+        wanted = None if assessment_ids is None else {int(i) for i in assessment_ids}
+        ids = [int(row["id"]) for row in rows if wanted is None or int(row["id"]) in wanted]
+        return self._ids("assessment.view", "assessment", ids)
+
     def export_bytes(self, fmt: str, assessment_ids: Iterable[int] | None = None,
-                     table: str = "answers") -> bytes:
+                     table: str = "answers", *, with_names: bool = False) -> bytes:
         """exchange.export_bytes of assessments in scope (None: all of them), audited.
 
+        The people of an anonymous assessment leave the app as Regards croisés shows them
+        (« Répondant·e 3 », a role only when 3+ people share it, no organisation), whoever
+        exports: a file is forwarded and kept where the app's rules no longer apply, and
+        people answered under the promise that their names stay out of the team's views.
+        Those who manage the assessment's respondents (respondent.manage: admin, local, the
+        animation of its territory) already see the names on « Suivi des réponses », to send
+        the links; they alone may ask for them in a file (`with_names`, said in the audit
+        row), e.g. to import the file back into the same assessment. A team member never can.
+
         Raises:
-            AccessDenied: one of the given assessments is out of scope.
+            AccessDenied: one of the given assessments is out of scope, or names are asked
+            for an anonymous assessment whose respondents the actor does not manage.
         """
         from . import exchange
 
@@ -1222,10 +1247,17 @@ class ScopedStore:
             ids = [int(i) for i in assessment_ids]
             for assessment_id in ids:
                 self._require("export", "assessment", assessment_id)
-        data = exchange.export_bytes(self._store, fmt, ids, table=table)
+        anonymous = self.anonymous_assessments(ids)
+        if with_names:
+            for assessment_id in anonymous:
+                self._require("respondent.manage", "assessment", assessment_id)
+        pseudonymous = [] if with_names else anonymous
+        data = exchange.export_bytes(self._store, fmt, ids, table=table,
+                                     pseudonymous=pseudonymous)
         with self._store.transaction():
             self._audit("export", "assessments:" + ",".join(map(str, ids)), None,
-                        {"format": fmt, "table": table if fmt == "csv" else None})
+                        {"format": fmt, "table": table if fmt == "csv" else None,
+                         **({"names": bool(with_names)} if anonymous else {})})
         return data
 
     def backup(self, path: str | Path) -> Path:

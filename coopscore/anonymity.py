@@ -6,6 +6,8 @@ and can change only while nobody has answered: people answered under the promise
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
 from .errors import StoreError
@@ -57,3 +59,38 @@ def roles_shown(respondents: pd.DataFrame, anonymous: bool) -> list[str]:
 def role_view_allowed(respondents: pd.DataFrame, role: str, anonymous: bool) -> bool:
     """Whether one role's own view (its radar, its mean) may be shown."""
     return role in roles_shown(respondents, anonymous)
+
+
+def pseudonymised_answers(answers: pd.DataFrame, respondents: pd.DataFrame,
+                          anonymous_ids: Iterable[int]) -> pd.DataFrame:
+    """An export's answers with the people of anonymous assessments made unrecognisable.
+
+    As Regards croisés shows them: « Répondant·e 3 » instead of the name (the same numbers),
+    the role only when at least MIN_PEOPLE_PER_ROLE people share it, and no organisation (one
+    mayor's office names one person). Rows of the other assessments are returned unchanged.
+
+    Args:
+        answers: exchange's answers table (assessment, respondent = id, role, organisation...).
+        respondents: `Store.respondents()` of the exported assessments.
+        anonymous_ids: the exported assessments that are anonymous.
+
+    Returns:
+        The same rows and columns, `respondent` holding names (or pseudonyms) instead of ids.
+    """
+    wanted = {int(i) for i in anonymous_ids}
+    names: dict[int, str] = {}
+    hidden_role: dict[int, bool] = {}
+    for assessment_id, people in respondents.groupby("assessment"):
+        anonymous = int(assessment_id) in wanted
+        names.update(display_names(people, anonymous))
+        shown = set(roles_shown(people, anonymous))
+        hidden_role.update({int(rid): role not in shown
+                            for rid, role in zip(people["id"], people["role"])})
+    out = answers.copy()
+    ids = out["respondent"].astype(int)
+    out["respondent"] = ids.map(names)
+    masked = out["assessment"].astype(int).isin(wanted)
+    out.loc[masked, "organisation"] = None
+    role_hidden = ids.map(lambda rid: hidden_role.get(rid, False)).astype(bool)
+    out.loc[masked & role_hidden, "role"] = t("anonymity.role_hidden")
+    return out

@@ -579,6 +579,17 @@ def _assessment_anonymous(args: argparse.Namespace) -> int:
     return 0
 
 
+def _assessment_own_profile(args: argparse.Namespace) -> int:
+    from . import store
+
+    with store.open_store(args.db) as database:
+        database.set_show_own_profile(args.assessment, args.state == "oui")
+        campaign = database.assessment(args.assessment)
+    print(t("campaign.own_profile_on" if campaign.show_own_profile else "campaign.own_profile_off",
+            id=campaign.id, label=campaign.label))
+    return 0
+
+
 def _project_update(args: argparse.Namespace) -> int:
     from . import store
 
@@ -662,8 +673,12 @@ def _add_campaign_commands(subparsers: argparse._SubParsersAction) -> None:
     anonymous = assessment_sub.add_parser("anonymous", help=_help("campaign.help_anonymous"))
     anonymous.add_argument("assessment", type=int, help=_help("campaign.help_assessment"))
     anonymous.add_argument("state", choices=("oui", "non"), help=_help("campaign.help_anonymous_state"))
+    own_profile = assessment_sub.add_parser("own-profile", help=_help("campaign.help_own_profile"))
+    own_profile.add_argument("assessment", type=int, help=_help("campaign.help_assessment"))
+    own_profile.add_argument("state", choices=("oui", "non"),
+                             help=_help("campaign.help_anonymous_state"))
     for parser, func in ((close, _assessment_close), (reopen, _assessment_reopen),
-                         (anonymous, _assessment_anonymous)):
+                         (anonymous, _assessment_anonymous), (own_profile, _assessment_own_profile)):
         _add_db_argument(parser)
         parser.set_defaults(func=func)
 

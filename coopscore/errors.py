@@ -49,6 +49,10 @@ class RevokedLinkError(LinkError):
     """The link was revoked or replaced by a newer one."""
 
 
+class RemovedLinkError(RevokedLinkError):
+    """The link's respondent was removed from the assessment (or the assessment deleted)."""
+
+
 class ClosedLinkError(LinkError):
     """The link's assessment is closed: it accepts no more answers."""
 

@@ -32,6 +32,7 @@ import pandas as pd
 
 from .answers import (DEFAULT_ASSESSMENT, LIMITS, Limits, read_answers_file, validate_answers,
                       zip_problem)
+from . import anonymity
 from . import format as fmt
 from .errors import AnswersError, CoopscoreError
 from .fsutil import write_atomic
@@ -83,13 +84,17 @@ def restore(value: Any) -> Any:
 
 
 def export_tables(store: Store, assessment_ids: Iterable[int] | None = None, *,
-                  with_scores: bool = True) -> dict[str, pd.DataFrame]:
+                  with_scores: bool = True,
+                  pseudonymous: Iterable[int] = ()) -> dict[str, pd.DataFrame]:
     """The tables of an export, answers first (the importable one).
 
     Args:
         assessment_ids: the assessments to export; None for the whole portfolio.
         with_scores: add the scoring engine's tables (overall, scores, gaps,
             recommendations).
+        pseudonymous: assessments whose people are exported as Regards croisés shows an
+            anonymous assessment (anonymity.pseudonymised_answers); only the answers table
+            names people.
 
     Returns:
         {"answers": assessment, respondent (name), role, organisation, item, value, comment,
@@ -102,11 +107,8 @@ def export_tables(store: Store, assessment_ids: Iterable[int] | None = None, *,
     context = store.assessment_context(ids)
     if ids is not None:
         ids = list(context["assessment"])
-    respondents = store.respondents(ids)[["id", "name"]].rename(
-        columns={"id": "respondent_id", "name": "respondent_name"})
-    answers = store.answers(ids).rename(columns={"respondent": "respondent_id"}).merge(
-        respondents, on="respondent_id", how="left")
-    answers = answers.rename(columns={"respondent_name": "respondent"})[ANSWER_EXPORT_COLUMNS]
+    answers = anonymity.pseudonymised_answers(store.answers(ids), store.respondents(ids),
+                                              pseudonymous)[ANSWER_EXPORT_COLUMNS]
     actions = store.actions()
     if ids is not None:
         projects = set(context["project"])
@@ -272,12 +274,14 @@ def xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
 
 
 def export_bytes(store: Store, fmt: str, assessment_ids: Iterable[int] | None = None,
-                 table: str = "answers", dialect: str = "fr") -> bytes:
+                 table: str = "answers", dialect: str = "fr",
+                 pseudonymous: Iterable[int] = ()) -> bytes:
     """An export as bytes, for a download button or a file.
 
     Args:
         fmt: csv (one table, `table`), zip, xlsx or json.
         assessment_ids: None for the whole portfolio.
+        pseudonymous: assessments whose people are not named (see export_tables).
 
     Raises:
         CoopscoreError: unknown format or table.
@@ -285,7 +289,7 @@ def export_bytes(store: Store, fmt: str, assessment_ids: Iterable[int] | None = 
     if fmt not in EXPORT_FORMATS:
         raise CoopscoreError(t("exchange.unknown_format", value=fmt,
                                valid=", ".join(EXPORT_FORMATS)))
-    tables = export_tables(store, assessment_ids)
+    tables = export_tables(store, assessment_ids, pseudonymous=pseudonymous)
     if fmt == "csv":
         if table not in tables:
             raise CoopscoreError(t("exchange.unknown_table", value=table,

@@ -21,8 +21,8 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from .errors import (ClosedLinkError, RespondentListError, RevokedLinkError, StoreError,
-                     UnknownLinkError)
+from .errors import (ClosedLinkError, RemovedLinkError, RespondentListError, RevokedLinkError,
+                     StoreError, UnknownLinkError)
 from .i18n import t
 from .store import Assessment, Respondent, Store, now
 
@@ -130,14 +130,18 @@ def resolve(store: Store, token: str | None) -> LinkTarget:
 
     Raises:
         UnknownLinkError: no such link. RevokedLinkError: revoked or replaced.
-        ClosedLinkError: its assessment is closed (or past its closing date).
+        RemovedLinkError: its respondent was removed. ClosedLinkError: its assessment is
+        closed (or past its closing date).
     """
     token = (token or "").strip()
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise UnknownLinkError(t("links.unknown"))
+    digest = hash_token(token)
     row = store._one("SELECT id, respondent_id, revoked_at, last_seen_at FROM respondent_links "
-                     "WHERE token_hash = ?", [hash_token(token)])
+                     "WHERE token_hash = ?", [digest])
     if row is None:
+        if store._one("SELECT 1 FROM retired_links WHERE token_hash = ?", [digest]):
+            raise RemovedLinkError(t("links.removed"))
         raise UnknownLinkError(t("links.unknown"))
     if row["revoked_at"] is not None:
         raise RevokedLinkError(t("links.revoked"))

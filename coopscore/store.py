@@ -287,6 +287,26 @@ MIGRATIONS: tuple[Migration, ...] = (
         """CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
             BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END""",
     )),
+    # A link whose respondent is removed (or whose assessment is deleted) disappears with them;
+    # its hash is kept here, by a trigger every deleting path goes through, so that the person
+    # holding it reads « no longer valid » rather than « copied wrong » (links.resolve).
+    Migration("hashes of the links of removed respondents", (
+        """CREATE TABLE retired_links (
+            token_hash TEXT PRIMARY KEY,
+            retired_at TEXT NOT NULL
+        ) WITHOUT ROWID""",
+        """CREATE TRIGGER respondent_links_retire BEFORE DELETE ON respondent_links
+            BEGIN
+                INSERT OR IGNORE INTO retired_links (token_hash, retired_at)
+                VALUES (OLD.token_hash, strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now'));
+            END""",
+    )),
+    # Whether the thank-you page of a questionnaire shows the person their own stage scores
+    # (from their answers only); off unless whoever manages the assessment turns it on.
+    Migration("respondents may see their own profile", (
+        "ALTER TABLE assessments ADD COLUMN show_own_profile INTEGER NOT NULL DEFAULT 0 "
+        "CHECK (show_own_profile IN (0, 1))",
+    )),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -438,6 +458,7 @@ class Assessment:
     closed_at: str | None
     closes_on: str | None = None
     anonymous: bool = False
+    show_own_profile: bool = False  # the thank-you page shows each person their own scores
 
     @property
     def is_closed(self) -> bool:
@@ -937,7 +958,7 @@ class Store:
 
     def create_assessment(self, project_id: int, grid_id: str | Path, label: str,
                           date: str | Date | None = None, phase: str | None = _UNCHANGED,
-                          anonymous: bool = False) -> int:
+                          anonymous: bool = False, show_own_profile: bool = False) -> int:
         """Open a campaign for a project against the current file of a grid; return its id.
 
         Args:
@@ -947,6 +968,7 @@ class Store:
             date: ISO date or date, today by default.
             phase: the project's phase for this campaign; by default its current phase.
             anonymous: hide respondents' names in team views (locked once answers exist).
+            show_own_profile: end each person's questionnaire with their own stage scores.
 
         Raises:
             NotFoundError: unknown project. GridError: unknown grid. StoreError: empty label,
@@ -964,11 +986,11 @@ class Store:
             grid = self._record_grid(prepared)
             cursor = self.conn.execute(
                 """INSERT INTO assessments (project_id, grid, grid_version, phase, date, label,
-                                            status, created_at, anonymous)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                            status, created_at, anonymous, show_own_profile)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [int(project_id), grid.id, grid.version,
                  project["phase"] if phase is self._UNCHANGED else phase, day, label, "draft",
-                 now(), int(bool(anonymous))])
+                 now(), int(bool(anonymous)), int(bool(show_own_profile))])
             return cursor.lastrowid
 
     def assessment(self, assessment_id: int) -> Assessment:
@@ -982,7 +1004,8 @@ class Store:
                           grid_version=row["grid_version"], phase=row["phase"], date=row["date"],
                           label=row["label"], status=row["status"], created_at=row["created_at"],
                           closed_at=row["closed_at"], closes_on=row["closes_on"],
-                          anonymous=bool(row["anonymous"]))
+                          anonymous=bool(row["anonymous"]),
+                          show_own_profile=bool(row["show_own_profile"]))
 
     def assessments(self, project_id: int | None = None) -> pd.DataFrame:
         """The assessments of one project (or all), oldest first.
@@ -1058,6 +1081,19 @@ class Store:
                 self._check_profile(profile, row["grid"])
             self.conn.execute("UPDATE assessments SET profile = ? WHERE id = ?",
                               [profile, int(assessment_id)])
+
+    def set_show_own_profile(self, assessment_id: int, shown: bool) -> None:
+        """Whether each person's questionnaire ends with their own stage scores.
+
+        Not locked by answers (unlike anonymity): it shows a person only what they answered.
+
+        Raises:
+            NotFoundError: unknown assessment.
+        """
+        with self.transaction():
+            self._require("assessments", assessment_id, "assessment")
+            self.conn.execute("UPDATE assessments SET show_own_profile = ? WHERE id = ?",
+                              [int(bool(shown)), int(assessment_id)])
 
     def set_programme_profile(self, programme: str, profile: str | None) -> None:
         """Apply a named target profile to every project of a funding programme (None: remove).

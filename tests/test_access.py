@@ -262,6 +262,39 @@ def test_an_import_naming_another_projects_respondent_changes_nothing(world):
     assert world.store.dump() == before
 
 
+def _anonymous_world(world) -> None:
+    """The « in » assessment is anonymous (set in the database, as an old one could be)."""
+    world.store.conn.execute("UPDATE assessments SET anonymous = 1 WHERE id = 1")
+
+
+def test_an_anonymous_assessment_is_exported_without_names_unless_its_manager_asks(world):
+    _anonymous_world(world)
+    scoped = ScopedStore(world.store, actor_of("animateur"))
+    assert scoped.anonymous_assessments() == [1]
+    data = scoped.export_bytes("csv", [1]).decode("utf-8-sig")
+    assert "Alice" not in data and "Bruno" not in data and "Répondant·e 1" in data
+    named = scoped.export_bytes("csv", [1], with_names=True).decode("utf-8-sig")
+    assert "Alice" in named and "Bruno" in named
+    logged = [json.loads(new) for new in audit.entries(world.store, action="export")["new"]]
+    assert sorted(entry["names"] for entry in logged) == [False, True]
+
+
+def test_a_team_member_never_gets_the_names_of_an_anonymous_assessment(world, monkeypatch):
+    """Even if the team were one day given exports, the names stay with those who manage
+    the respondents (respondent.manage), which a team never does."""
+    _anonymous_world(world)
+    monkeypatch.setitem(access.ROLE_ACTIONS, "equipe",
+                        access.ROLE_ACTIONS["equipe"] | {"export"})
+    scoped = ScopedStore(world.store, actor_of("equipe"))
+    data = scoped.export_bytes("csv", [1]).decode("utf-8-sig")
+    assert "Alice" not in data and "Répondant·e 1" in data
+    with pytest.raises(AccessDenied):
+        scoped.export_bytes("csv", [1], with_names=True)
+    # a named assessment is unaffected: its names were never promised away
+    world.store.conn.execute("UPDATE assessments SET anonymous = 0 WHERE id = 1")
+    assert "Alice" in scoped.export_bytes("csv", [1], with_names=True).decode("utf-8-sig")
+
+
 def test_scoped_import_and_export_stay_in_scope(world):
     scoped = ScopedStore(world.store, actor_of("animateur"))
     data = scoped.export_bytes("csv").decode("utf-8-sig")

@@ -180,6 +180,22 @@ def test_anonymity_locks_once_answered(campaign, capsys):
     assert "ne peut plus changer" in capsys.readouterr().err
 
 
+def test_own_profile_is_off_by_default_and_set_from_the_cli_even_once_answered(campaign, capsys):
+    path, _, assessment = campaign
+    with open_store(path) as db:
+        assert db.assessment(assessment).show_own_profile is False
+        anne = db.add_respondent(assessment, "Anne", "elu")
+        db.save_answer(assessment, anne, "S01.V01", "2")
+    assert run(path, "assessment", "own-profile", str(assessment), "oui") == 0
+    assert "montre à chaque personne son propre profil" in capsys.readouterr().out
+    with open_store(path) as db:
+        assert db.assessment(assessment).show_own_profile is True
+    assert run(path, "assessment", "own-profile", str(assessment), "non") == 0
+    assert "ne montre pas leur profil" in capsys.readouterr().out
+    with open_store(path) as db:
+        assert db.assessment(assessment).show_own_profile is False
+
+
 def test_project_update_changes_name_and_phase(campaign, capsys):
     path, project, _ = campaign
     assert run(path, "project", "update", str(project), "--name", "Nouveau nom",

@@ -12,8 +12,8 @@ import pytest
 from openpyxl import load_workbook
 
 from coopscore import anonymity, links
-from coopscore.errors import (ClosedLinkError, RespondentListError, RevokedLinkError,
-                              StoreError, UnknownLinkError)
+from coopscore.errors import (ClosedLinkError, RemovedLinkError, RespondentListError,
+                              RevokedLinkError, StoreError, UnknownLinkError)
 
 
 def test_token_has_at_least_128_bits_and_only_its_hash_is_stored(store_case):
@@ -57,6 +57,30 @@ def test_revoked_link_stops_working_and_says_so(store_case):
     assert not links.link_states(db, store_case.assessment)["has_link"].any()
 
 
+def test_a_removed_persons_link_says_it_is_no_longer_valid_not_mistyped(store_case):
+    db = store_case.store
+    alice, bruno = store_case.respondents["Alice"], store_case.respondents["Bruno"]
+    replaced = links.issue_link(db, alice)
+    current = links.issue_link(db, alice)
+    kept = links.issue_link(db, bruno)
+    db.delete_respondent(alice)
+    for token in (current.token, replaced.token):
+        with pytest.raises(RemovedLinkError, match="n'est plus valable : le questionnaire"):
+            links.resolve(db, token)
+    assert links.resolve(db, kept.token).respondent.id == bruno
+    assert db.conn.execute("SELECT COUNT(*) FROM respondent_links WHERE respondent_id = ?",
+                           [alice]).fetchone()[0] == 0, "their links are deleted with them"
+    assert current.token not in db.dump(), "only hashes are kept"
+
+
+def test_deleting_an_assessment_retires_its_links_too(store_case):
+    db = store_case.store
+    issued = links.issue_link(db, store_case.respondents["Chloé"])
+    db.delete_assessment(store_case.assessment)
+    with pytest.raises(RemovedLinkError):
+        links.resolve(db, issued.token)
+
+
 def test_regenerating_a_link_kills_the_old_one(store_case):
     db = store_case.store
     alice = store_case.respondents["Alice"]
@@ -92,14 +116,6 @@ def test_planned_closing_date_keeps_links_open_until_that_day(store_case):
         links.resolve(db, issued.token)
     with pytest.raises(StoreError, match="clôturée"):
         db.save_answer(store_case.assessment, store_case.respondents["Bruno"], "S01.V01", "2")
-
-
-def test_deleting_a_respondent_deletes_their_links(store_case):
-    db = store_case.store
-    issued = links.issue_link(db, store_case.respondents["Alice"])
-    db.delete_respondent(store_case.respondents["Alice"])
-    with pytest.raises(UnknownLinkError):
-        links.resolve(db, issued.token)
 
 
 def test_issue_links_only_without_link_leaves_sent_links_working(store_case):
@@ -255,6 +271,37 @@ def test_display_names_hide_names_in_order_of_arrival(store_case):
     names = anonymity.display_names(respondents, anonymous=True)
     assert names[store_case.respondents["Chloé"]] == "Répondant·e 3"
     assert "Alice" not in names.values()
+
+
+def test_an_export_of_an_anonymous_assessment_names_nobody_and_hides_small_roles(store):
+    from coopscore.exchange import export_tables
+
+    territory = store.create_territory("Pays Discret")
+    project = store.create_project("Projet discret", territory)
+    hidden = store.create_assessment(project, "cooperation", "Anonyme", anonymous=True)
+    named = store.create_assessment(project, "cooperation", "Nominative")
+    people = [("Alice", "elu", "Mairie de Test"), ("Bruno", "technicien", None),
+              ("Chloé", "technicien", "PNR"), ("Dora", "technicien", None)]
+    for assessment in (hidden, named):
+        for name, role, organisation in people:
+            rid = store.add_respondent(assessment, name, role, organisation)
+            store.save_answer(assessment, rid, "S01.V01", "2", f"avis de {name}")
+    answers = export_tables(store, [hidden, named], with_scores=False,
+                            pseudonymous=[hidden])["answers"]
+    mine = answers[answers["assessment"] == hidden]
+    assert list(mine["respondent"]) == [f"Répondant·e {n}" for n in (1, 2, 3, 4)]
+    assert list(mine["role"]) == ["rôle non affiché (moins de 3 personnes)", "technicien",
+                                  "technicien", "technicien"]
+    assert mine["organisation"].isna().all()
+    text = mine.to_csv()
+    assert not [name for name, _, _ in people if f",{name}," in text]
+    assert "Mairie de Test" not in text
+    others = answers[answers["assessment"] == named]
+    assert list(others["respondent"]) == ["Alice", "Bruno", "Chloé", "Dora"]
+    assert list(others["organisation"].fillna("")) == ["Mairie de Test", "", "PNR", ""]
+    # the numbers are those Regards croisés shows
+    shown = anonymity.display_names(store.respondents(hidden), True)
+    assert list(mine["respondent"]) == [shown[i] for i in sorted(shown)]
 
 
 def test_per_role_views_need_three_people_when_anonymous(store_case):

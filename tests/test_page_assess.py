@@ -380,6 +380,23 @@ def test_an_anonymous_assessment_is_opened_from_the_form(demo_db):
         assert bool(db.assessment(int(opened["id"])).anonymous)
 
 
+def test_showing_respondents_their_own_profile_is_chosen_when_opening_and_off_by_default(demo_db):
+    with open_store(demo_db) as db:
+        project = int(db.projects().iloc[0]["id"])
+    at = app_test(PAGE, project_id=project)
+    box = next(c for c in at.checkbox if c.label.startswith("Montrer à chaque personne"))
+    assert box.value is False
+    for label, shown in (("Campagne sans profil", False), ("Campagne avec profil", True)):
+        if shown:
+            next(c for c in at.checkbox if c.label.startswith("Montrer à chaque personne")).check()
+        next(w for w in at.text_input if w.label == "Intitulé").input(label)
+        at.button(key="FormSubmitter:new_assessment-Ouvrir l'évaluation").click().run()
+        assert not at.exception
+        with open_store(demo_db) as db:
+            opened = db.assessments(project).set_index("label").loc[label]
+            assert db.assessment(int(opened["id"])).show_own_profile is shown, label
+
+
 def test_a_comment_with_invisible_characters_is_saved_without_them_and_says_so(demo_db):
     project, assessment_id, respondent = _fresh(demo_db)
     at = app_test(PAGE, project_id=project, assessment_id=assessment_id, respondent_id=respondent)

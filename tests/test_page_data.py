@@ -212,3 +212,29 @@ def test_a_file_of_another_assessment_is_imported_only_once_confirmed(demo_db):
     assert not at.exception
     with open_store(demo_db) as db:
         assert len(db.answers(assessment_id)) == expected
+
+
+def test_an_anonymous_assessment_is_exported_with_pseudonyms_unless_names_are_kept(
+        demo_db, deferred_downloads):
+    with open_store(demo_db) as db:
+        project_id, assessment_id = _open_assessment(db)
+        db.conn.execute("UPDATE assessments SET anonymous = 1 WHERE id = ?", [assessment_id])
+        names = list(db.respondents(assessment_id)["name"])
+        assessment = db.assessment(assessment_id)
+    at = app_test(PAGE, project_id=project_id, assessment_id=assessment_id)
+    at.radio(key="data_export_format").set_value("json").run()
+    assert not at.exception
+    assert any("1 évaluation(s) anonyme(s) dans cet export" in i.value for i in at.info)
+    next(b for b in at.get("download_button") if b.proto.label == "Télécharger l'export").click()
+    at.run()
+    (file_name,) = [name for name in deferred_downloads if name.endswith(".json")]
+    data = deferred_downloads[file_name]().decode("utf-8")
+    assert names and not [name for name in names if name in data]
+    assert "Répondant·e 1" in data
+    at.checkbox(key="data_export_names").check().run()
+    assert not at.exception
+    assert any("gardez-le pour vous" in w.value for w in at.warning)
+    next(b for b in at.get("download_button") if b.proto.label == "Télécharger l'export").click()
+    at.run()
+    data = deferred_downloads[file_name]().decode("utf-8")
+    assert all(name in data for name in names), assessment.label

@@ -178,6 +178,25 @@ def test_removing_a_person_says_what_will_be_lost_and_removes_only_them(tmp_path
     assert "Anne a été retiré·e de l'évaluation" in _texts(at)
 
 
+def test_the_own_profile_switch_is_saved_audited_and_said_next_to_it(tmp_path, monkeypatch):
+    db_path = tmp_path / "p.db"
+    at, assessment = _page(db_path, monkeypatch)
+    switch = at.toggle(key=f"followup_own_profile_{assessment}")
+    assert switch.value is False
+    switch.set_value(True).run()
+    assert not at.exception
+    with open_store(db_path) as db:
+        assert db.assessment(assessment).show_own_profile is True
+        logged = db.conn.execute("SELECT new FROM audit WHERE object = ? ORDER BY id DESC",
+                                 [f"assessment:{assessment}"]).fetchone()[0]
+    assert "show_own_profile" in logged
+    assert "Chaque personne verra son propre profil" in _texts(at)
+    at.toggle(key=f"followup_own_profile_{assessment}").set_value(False).run()
+    with open_store(db_path) as db:
+        assert db.assessment(assessment).show_own_profile is False
+    assert "ne verront plus leur profil" in _texts(at)
+
+
 def test_in_comptes_mode_a_team_members_address_is_attached_to_their_line(demo_db, monkeypatch):
     from coopscore import access, audit
 

@@ -71,3 +71,48 @@ def test_a_complete_questionnaire_ends_on_thanks_and_can_be_reviewed(tmp_path, m
     assert "Autre projet" not in _everything_shown(at)
     assert not at.sidebar.selectbox
     assert [b.label for b in at.button] == ["Revoir ou modifier mes réponses"]
+
+
+def _complete(path, own_profile: bool):
+    """Anne answers every point at the top, Bruno every point at the bottom."""
+    assessment, anne = _campaign(path)
+    with open_store(path) as db:
+        db.set_show_own_profile(assessment, own_profile)
+        bruno = links.add_respondent_with_link(db, assessment, "Bruno", "technicien")
+        asked = links._asked_items(db, assessment)
+        for person, level, method in ((anne, "3", "in_place"), (bruno, "0", "no")):
+            db.save_answers([{"assessment_id": assessment, "respondent_id": person.respondent_id,
+                              "item": item, "value": level if ".V" in item else method}
+                             for item in asked])
+    return assessment, anne, bruno
+
+
+def test_the_thank_you_page_shows_no_profile_unless_the_assessment_allows_it(tmp_path,
+                                                                             monkeypatch):
+    path = tmp_path / "db.sqlite"
+    monkeypatch.setenv("COOPSCORE_DB", str(path))
+    _, anne, _ = _complete(path, own_profile=False)
+    at = _open(anne.token)
+    assert not at.exception
+    assert "Merci, Anne" in at.success[0].value
+    assert "Votre profil" not in [h.value for h in at.subheader]
+    assert not at.get("plotly_chart") and not at.table
+
+
+def test_the_thank_you_page_shows_the_persons_own_profile_from_their_answers_only(
+        tmp_path, monkeypatch):
+    path = tmp_path / "db.sqlite"
+    monkeypatch.setenv("COOPSCORE_DB", str(path))
+    _, anne, bruno = _complete(path, own_profile=True)
+    at = _open(anne.token)
+    assert not at.exception
+    assert "Votre profil" in [h.value for h in at.subheader]
+    assert "votre indice global est de **100 / 100**" in _everything_shown(at)
+    assert len(at.get("plotly_chart")) >= 1
+    own = at.table[-1].value
+    assert list(own["Votre score"]) == ["100 / 100"] * 16, "Anne's answers, not the team's 50"
+    assert "Bruno" not in _everything_shown(at)
+    # Bruno's own page: his answers alone
+    at = _open(bruno.token)
+    assert list(at.table[-1].value["Votre score"]) == ["0 / 100"] * 16
+    assert "votre indice global est de **0 / 100**" in _everything_shown(at)

@@ -104,9 +104,11 @@ def new_assessment_ui(project_id: int, expanded: bool) -> None:
                                   value=t("app.assess_label_next" if has_any else "app.assess_label_first"))
             day = st.date_input(t("app.assess_date"), value=dt.date.today(), format="DD/MM/YYYY")
             anonymous = st.checkbox(t("app.assess_anonymous"), help=t("app.assess_anonymous_help"))
+            own_profile = st.checkbox(t("app.assess_own_profile"),
+                                      help=t("app.assess_own_profile_help"))
             if st.form_submit_button(t("app.assess_create_assessment"), type="primary"):
                 assessment_id = guarded(db.create_assessment, project_id, grid_id, label, day,
-                                        anonymous=anonymous,
+                                        anonymous=anonymous, show_own_profile=own_profile,
                                         success=md("app.assess_assessment_created", label=label)
                                         + (" " + t("app.assess_anonymous_created")
                                            if anonymous else ""))

@@ -282,6 +282,23 @@ def questionnaire_ui(db: Store, project: Project | None, assessment: Assessment 
 # --- 3. export ----------------------------------------------------------------------------------
 
 
+def anonymity_ui(db: Store, ids: list[int] | None) -> bool:
+    """Say how an export shows the people of anonymous assessments; True when whoever manages
+    their respondents chose to keep the names (the rule is ScopedStore.export_bytes')."""
+    anonymous = db.anonymous_assessments(ids)
+    if not anonymous:
+        return False
+    st.info(t("data_page.export_pseudonymous", count=len(anonymous)),
+            icon=":material/visibility_off:")
+    if not all(db.may("respondent.manage", "assessment", a) for a in anonymous):
+        return False
+    keep = st.checkbox(t("data_page.export_with_names"), key="data_export_names",
+                       help=t("data_page.export_with_names_help"))
+    if keep:
+        st.warning(t("data_page.export_with_names_on"), icon=":material/warning:")
+    return keep
+
+
 def export_ui(db: Store, project: Project | None, assessment: Assessment | None) -> None:
     st.subheader(t("data_page.export_heading"), anchor="exporter")
     st.markdown(t("data_page.export_intro"))
@@ -324,9 +341,10 @@ def export_ui(db: Store, project: Project | None, assessment: Assessment | None)
                   assessments=counted(contents.assessments, "assessments"), tables=tables,
                   answers_sheet=t("exchange.sheet_answers"),
                   version=exchange.EXPORT_FORMAT_VERSION))
+    with_names = anonymity_ui(db, ids)
     st.download_button(
         t("data_page.export_download"),
-        data=functools.partial(db.export_bytes, fmt, ids),
+        data=functools.partial(db.export_bytes, fmt, ids, with_names=with_names),
         file_name=transfers.export_filename(scope, fmt, dt.date.today(), scope_id),
         mime=transfers.MIME_TYPES[fmt], on_click="ignore", icon=":material/download:",
         type="primary", key="data_export_download")

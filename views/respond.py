@@ -33,6 +33,10 @@ if total and answered >= total and not st.session_state.get(REVIEW_KEY):
     st.caption(t("respond.thanks_detail"))
     st.button(t("respond.review"), key="respond_review",
               on_click=lambda: st.session_state.update({REVIEW_KEY: True}))
+    if assessment.show_own_profile:  # the assessment's choice; off unless turned on
+        from questionnaire import own_profile_ui
+
+        own_profile_ui(assessment.id, person.id)
     statement_link_ui()
     st.stop()
 
