@@ -839,6 +839,16 @@ class ScopedStore:
     def compare_projects(self) -> pd.DataFrame:
         """The projects the actor may name in a comparison: in scope for `compare.view` and,
         when seen only as a funder, sharing at least their stage scores (« etapes »)."""
+        projects, named = self._compare_scope()
+        return projects[named].reset_index(drop=True)
+
+    def compare_withheld(self) -> pd.DataFrame:
+        """The projects of the actor's comparison scope that a comparison leaves out because
+        they share only their summary (« synthese ») with a funder: named, never scored."""
+        projects, named = self._compare_scope()
+        return projects[[not n for n in named]].reset_index(drop=True)
+
+    def _compare_scope(self) -> tuple[pd.DataFrame, list[bool]]:
         projects = self._keep(self._store.projects(), "id", "compare.view", "project")
         resources = resources_of(self._store, "project", projects["id"])
         consents = self.consents(projects["id"])
@@ -850,7 +860,7 @@ class ScopedStore:
                 return True
             return CONSENT_LEVELS.index(consents.get(int(project_id), DEFAULT_CONSENT)) >= 1
 
-        return projects[[named(i) for i in projects["id"]]].reset_index(drop=True)
+        return projects, [named(i) for i in projects["id"]]
 
     def shared_portfolio(self, table: pd.DataFrame) -> pd.DataFrame:
         """A portfolio table (portfolio.portfolio_table) cut, row by row, to what the actor

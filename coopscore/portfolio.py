@@ -536,6 +536,84 @@ def stage_quartiles(results: Results, assessments: Iterable[int]) -> pd.DataFram
     return quartiles
 
 
+TERRITORY_COLUMNS = ["territory", "n_projects", "n_scored", "median", "mean", "low", "high",
+                     "n_with_flags", "projects", "scores"]
+
+
+def _territory_key(name: str) -> str:
+    """A territory's sort key: French order, accents and case aside (« Été » next to « Ete »)."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", str(name).casefold())
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
+def territory_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The projects of a portfolio table grouped by their territory: one row per territory.
+
+    A project counts in its own (lead) territory. The figures are over the projects that
+    have an index: their median (the mean of the two middle ones for an even count), their
+    mean, the lowest and highest; a territory whose projects have no index yet has NaN.
+
+    Args:
+        table: rows of `portfolio_table` (the projects compared).
+
+    Returns:
+        Columns TERRITORY_COLUMNS, territories in French alphabetical order: n_projects
+        (rows of the table), n_scored (with an index), n_with_flags (with a critical point
+        in alert), projects (their full names, highest index first, those without one
+        last, ties in table order) and scores (their indices, NaN when none, same order).
+    """
+    rows = []
+    frame = table.assign(_position=range(len(table)))
+    for territory, group in frame.groupby("territory", sort=False):
+        scores = group["score"].astype(float)
+        scored = scores.dropna()
+        ordered = group.assign(_unscored=scores.isna(), _score=-scores.fillna(0.0)) \
+            .sort_values(["_unscored", "_score", "_position"], kind="stable")
+        rows.append({
+            "territory": territory,
+            "n_projects": len(group),
+            "n_scored": len(scored),
+            "median": float(scored.median()) if len(scored) else np.nan,
+            "mean": float(scored.mean()) if len(scored) else np.nan,
+            "low": float(scored.min()) if len(scored) else np.nan,
+            "high": float(scored.max()) if len(scored) else np.nan,
+            "n_with_flags": int((group["n_flags"] > 0).sum()),
+            "projects": list(ordered["name"]),
+            "scores": [float(s) for s in ordered["score"].astype(float)],
+        })
+    out = pd.DataFrame(rows, columns=TERRITORY_COLUMNS)
+    if out.empty:
+        return out
+    order = sorted(range(len(out)), key=lambda i: (_territory_key(out.at[i, "territory"]),
+                                                   str(out.at[i, "territory"])))
+    return out.iloc[order].reset_index(drop=True)
+
+
+def territory_matrix(matrix: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """The median score of each stage over each territory's projects.
+
+    Args:
+        matrix: `stage_matrix` of the projects' assessments (stages × assessments).
+        table: their rows of `portfolio_table` (assessment, territory).
+
+    Returns:
+        index = the matrix's stages, columns = territories in `territory_table` order; NaN
+        where none of a territory's projects has a score for that stage.
+    """
+    territories = territory_table(table)["territory"].tolist()
+    if not territories:
+        return pd.DataFrame(index=matrix.index, dtype=float)
+    scored = table[table["assessment"].notna()]
+    where = dict(zip(scored["assessment"].astype("int64"), scored["territory"]))
+    columns = [a for a in matrix.columns if int(a) in where]
+    by_stage = matrix[columns].T.groupby([where[int(a)] for a in columns]).median()
+    result = by_stage.T.reindex(columns=territories).astype(float)
+    result.index.name, result.columns.name = matrix.index.name, "territory"
+    return result
+
+
 def comparison_table(table: pd.DataFrame, matrix: pd.DataFrame) -> pd.DataFrame:
     """The compared projects' rows with one column per stage (named by section id).
 
