@@ -781,6 +781,27 @@ class ScopedStore:
         """One assessment's report, cut to the project's consent for a funder (report_for)."""
         return report_for(self.actor, self._store, assessment_id)
 
+    def fiche_pdf(self, assessment_id: int, today: Any = None) -> bytes:
+        """The « fiche de maturité » of an assessment as the actor may read it (PDF): whole
+        for those who work on the project, cut to its consent for a funder (report.fiche_for).
+
+        Raises:
+            AccessDenied: the assessment's results are out of the actor's reach.
+        """
+        from . import report
+
+        return report.fiche_for(self.actor, self._store, assessment_id, today=today).pdf()
+
+    def portfolio_pdf(self, table: pd.DataFrame, grid: Any, *, scope: str | None = None,
+                      today: Any = None) -> bytes:
+        """The portfolio report of `table`'s rows as the actor may read them (PDF): rows out of
+        their portfolio dropped, the others cut to each project's consent
+        (report.portfolio_for)."""
+        from . import report
+
+        return report.portfolio_for(self.actor, self._store, table, grid, scope=scope,
+                                    today=today).pdf()
+
     def consent(self, project_id: int) -> str:
         self._require("project.view", "project", project_id)
         return consent_of(self._store, project_id)

@@ -216,7 +216,8 @@ def downloads_ui(shown: pd.DataFrame, grid: Grid) -> None:
     csv, xlsx, pdf, _ = st.columns([1, 1, 1.4, 1.6])
     pdf.download_button(
         t("report.download_portfolio"),
-        data=functools.partial(report.portfolio_pdf, shown, grid,
+        # built by the scoped store: each row cut again to what this reader may see
+        data=functools.partial(store().portfolio_pdf, shown, grid,
                                scope=report.portfolio_scope(filters=filters_said())),
         file_name=t("report.portfolio_file") + ".pdf", mime="application/pdf",
         on_click="ignore", icon=":material/picture_as_pdf:",
@@ -228,6 +229,32 @@ def downloads_ui(shown: pd.DataFrame, grid: Grid) -> None:
         data=lambda: to_xlsx(export, t("portfolio.export_sheet")), file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/table_view:")
+
+
+def fiche_ui(shown: pd.DataFrame) -> None:
+    """The « fiche de maturité » of one project shown, as this reader may read it (a funder:
+    only what the project shares with its funders)."""
+    scored = shown[shown["score"].notna()]
+    if scored.empty:
+        return
+    names = dict(zip(scored["project"].astype(int), scored["name"], strict=True))
+    assessments = dict(zip(scored["project"].astype(int), scored["assessment"].astype(int),
+                           strict=True))
+    st.subheader(t("report.fiche_of_project_heading"))
+    choice, button = st.columns([3, 1.2], vertical_alignment="bottom")
+    project = choice.selectbox(t("report.fiche_of_project"), list(names),
+                               format_func=names.get, help=t("report.fiche_of_project_help"),
+                               key="portfolio_fiche_project")
+    assessment = assessments[project]
+    db = store()
+    button.download_button(
+        t("report.download_fiche"), data=functools.partial(db.fiche_pdf, assessment),
+        file_name=t("report.fiche_file", project=project, assessment=assessment) + ".pdf",
+        mime="application/pdf", on_click="ignore", icon=":material/picture_as_pdf:",
+        help=t("report.download_fiche_help"), key="portfolio_fiche_download")
+    if not db.sees_full_results(assessment):
+        st.caption(t("report.fiche_of_project_level", level=t(
+            f"access_page.consent_short_{db.consent(project)}")))
 
 
 # --- page -------------------------------------------------------------------------------
@@ -257,3 +284,4 @@ distribution_ui(shown, scale)
 table_ui(shown, scale)
 downloads_ui(shown, grid)
 reasons_ui(shown)
+fiche_ui(shown)
