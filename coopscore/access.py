@@ -388,7 +388,7 @@ def shared_report(report: Mapping[str, Any], consent: str, *,
 
 # Portfolio columns beyond « synthese » (index, band, completeness, number of critical points):
 # the critical points' texts and the gaps to targets are stage-level readings (« etapes »).
-STAGE_LEVEL_COLUMNS = ("flags", "flag_texts", "risk", "mean_gap", "n_upcoming")
+STAGE_LEVEL_COLUMNS = ("flags", "flag_texts", "risk", "risk_short", "mean_gap", "n_upcoming")
 
 
 def shared_table(table: pd.DataFrame, levels: Mapping[int, str | None]) -> pd.DataFrame:
@@ -410,9 +410,10 @@ def shared_table(table: pd.DataFrame, levels: Mapping[int, str | None]) -> pd.Da
         table["mean_gap"] = pd.to_numeric(table["mean_gap"], errors="coerce").astype(float)
     if "n_upcoming" in table.columns:
         table.loc[cut, "n_upcoming"] = 0
-    if "risk" in table.columns:
-        scored = table["score"].notna() if "score" in table.columns else True
-        table.loc[cut & scored, "risk"] = t("access.not_shared")
+    scored = table["score"].notna() if "score" in table.columns else True
+    for column in ("risk", "risk_short"):
+        if column in table.columns:
+            table.loc[cut & scored, column] = t("access.not_shared")
     return table
 
 

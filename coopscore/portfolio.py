@@ -37,7 +37,7 @@ TABLE_COLUMNS = [
     "project", "name", "territory", "programme", "programme_label", "phase", "phase_label",
     "assessment", "assessment_label", "date", "status", "score", "band", "band_label",
     "completeness", "n_respondents", "n_flags", "flags", "mean_gap", "n_upcoming", "profile",
-    "profile_label", "risk",
+    "profile_label", "risk", "risk_short",
 ]
 
 
@@ -300,26 +300,30 @@ def _quoted(texts: Sequence[str]) -> str:
 
 
 def risk_reason(*, scored: bool, n_flags: int, flag_texts: Sequence[str], mean_gap: float | None,
-                phase: str | None, profile: str | None, n_upcoming: int = 0) -> str:
+                phase: str | None, profile: str | None, n_upcoming: int = 0,
+                items: bool = True) -> str:
     """Why a project is (or is not) at risk, in one French sentence that uses its own numbers.
 
     Args:
         phase: title of the phase its targets come from (None without phase).
         profile: title of the target profile in force (None without one); wins over phase.
         flag_texts: full texts of its critical points below the flag threshold.
+        items: False for the same sentence without the critical points' texts (a table
+            cell; the whole sentence is read elsewhere).
     """
     if not scored:
         return t("targets.risk_not_assessed")
     parts = []
+    suffix = "" if items else "_count"
     if n_flags:
-        items = _quoted(flag_texts)
+        quoted = _quoted(flag_texts)
         if profile:
             key = "targets.risk_flags_profile_one" if n_flags == 1 else \
                 "targets.risk_flags_profile_many"
-            parts.append(t(key, count=n_flags, items=items))
+            parts.append(t(key + suffix, count=n_flags, items=quoted))
         else:
             key = "targets.risk_flags_one" if n_flags == 1 else "targets.risk_flags_many"
-            parts.append(t(key, count=n_flags, items=items,
+            parts.append(t(key + suffix, count=n_flags, items=quoted,
                            phase=phase or t("targets.no_phase")))
     gap = None if mean_gap is None or (isinstance(mean_gap, float) and math.isnan(mean_gap)) \
         else round(float(mean_gap))
@@ -415,16 +419,18 @@ def portfolio_table(projects: pd.DataFrame, results: Results | None, *,
     table["profile_label"] = [profile_titles.get(p, p) if p else
                               t("targets.phase_targets") for p in table["profile"]]
     grid_phases = dict(phases)
-    table["risk"] = [
-        risk_reason(scored=not math.isnan(score) if isinstance(score, float) else score is not None,
-                    n_flags=int(n_flags),
-                    flag_texts=texts if isinstance(texts, list) else [],
-                    mean_gap=gap, phase=grid_phases.get(phase_used) if phase_used else None,
-                    profile=profile_titles.get(profile, profile) if profile else None,
-                    n_upcoming=int(upcoming))
+    readings = [dict(
+        scored=not math.isnan(score) if isinstance(score, float) else score is not None,
+        n_flags=int(n_flags), flag_texts=texts if isinstance(texts, list) else [],
+        mean_gap=gap, phase=grid_phases.get(phase_used) if phase_used else None,
+        profile=profile_titles.get(profile, profile) if profile else None,
+        n_upcoming=int(upcoming))
         for score, n_flags, texts, gap, phase_used, profile, upcoming in zip(
             table["score"], table["n_flags"], table["flag_texts"], table["mean_gap"],
             table["phase_used"], table["profile"], table["n_upcoming"])]
+    table["risk"] = [risk_reason(**reading) for reading in readings]
+    # the same without the critical points' texts: what a table cell holds whole
+    table["risk_short"] = [risk_reason(**reading, items=False) for reading in readings]
     return table[TABLE_COLUMNS].reset_index(drop=True)
 
 

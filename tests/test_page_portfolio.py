@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from coopscore.store import open_store
@@ -127,6 +129,31 @@ def test_projects_are_ranked_by_risk_and_say_why(demo_db):
     first = table.iloc[0]
     assert first["risk"].startswith(f"{first['n_flags']} point")
     assert first["risk"].endswith(".")
+
+
+def test_no_cell_is_cut_names_and_readings_wrap_and_the_critical_points_are_below(demo_db):
+    from coopscore.labels import LINE_PX, wrapped_lines
+
+    at = app_test(PAGE)
+    (frame,) = at.dataframe
+    table = frame.value
+    shown = list(frame.proto.column_order)
+    assert shown[:5] == ["name", "score", "band_label", "n_flags", "risk_short"]
+    widths = {c.get("label"): c.get("width") for c in json.loads(frame.proto.columns).values()}
+    name_px, risk_px = widths["Projet"], widths["Pourquoi"]
+    # the row is tall enough for the longest name and reading at their columns' widths
+    lines = max(wrapped_lines(text, width // 7) for column, width in (("name", name_px),
+                                                                      ("risk_short", risk_px))
+                for text in table[column])
+    assert lines >= 3, "the demo's names are long: the check would prove nothing otherwise"
+    assert frame.proto.row_height >= LINE_PX * lines > 64  # Streamlit wraps above 4 rem
+    # a cell says how many critical points; the whole sentence naming them is below
+    flagged = table[table["n_flags"] > 0]
+    assert not flagged["risk_short"].str.contains("«").any()
+    reasons = rendered("\n".join(m.value for m in at.markdown))
+    for row in flagged.itertuples():
+        assert row.risk_short.split(" sous le seuil")[0] in row.risk
+        assert all(f"« {text} »" in reasons for text in row.flags.split(" ; ")), row.name
 
 
 def test_a_programme_profile_is_inherited_by_its_projects(demo_db):

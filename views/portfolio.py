@@ -13,6 +13,7 @@ from coopscore import format as fmt
 from coopscore import report
 from coopscore.grid import Grid
 from coopscore.i18n import t
+from coopscore.labels import table_row_height
 from coopscore.portfolio import (
     NOT_ASSESSED, band_ranges, export_table, filter_portfolio, flag_threshold, grid_results,
     phase_titles, portfolio_figures, portfolio_table, risk_order, to_csv, to_xlsx,
@@ -27,6 +28,7 @@ from ui import (
 ASSESS_PAGE = "views/assess.py"
 RESULTS_PAGE = "views/results.py"
 TABLE_KEY = "portfolio_table"
+NAME_PX, RISK_PX = 280, 310  # widths of the columns whose texts wrap whole
 
 
 def filters_ui(table: pd.DataFrame, scale: Scale) -> pd.DataFrame:
@@ -88,17 +90,19 @@ def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
     st.caption(t("portfolio.table_caption" if opens else "portfolio.table_caption_read_only",
                  not_assessed=t("portfolio.not_assessed")))
     st.caption(t("targets.risk_order_caption"))
+    # names and readings wrap whole in their cells (the full sentences are below the table)
+    row = table_row_height([(shown["name"], NAME_PX), (shown["risk_short"], RISK_PX)])
     event = st.dataframe(
         shown.assign(completeness=shown["completeness"] * 100), hide_index=True, width="stretch",
         key=TABLE_KEY, on_select="rerun" if opens else "ignore", placeholder="—",
-        height=min(35 * (len(shown) + 1) + 3, 1800),  # every row (up to ~50) without scrolling
+        row_height=row, height=min(row * len(shown) + 38, 4000),  # every row, no scrolling
         selection_mode="single-row",
-        column_order=["name", "score", "band_label", "n_flags", "risk", "mean_gap",
+        column_order=["name", "score", "band_label", "n_flags", "risk_short", "mean_gap",
                       "profile_label", "completeness", "programme_label", "phase_label", "date",
                       "territory"],
         column_config={
             "name": st.column_config.TextColumn(t("portfolio.col_project"), pinned=True,
-                                                width="medium"),
+                                                width=NAME_PX),
             "territory": st.column_config.TextColumn(t("portfolio.col_territory"),
                                                      width="medium"),
             "programme_label": st.column_config.TextColumn(t("portfolio.col_programme"),
@@ -107,19 +111,19 @@ def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
             # a progress bar leaves a missing score blank (a number column prints « None »)
             "score": st.column_config.ProgressColumn(
                 t("portfolio.col_score"), help=t("portfolio.col_score_help"), format="%.0f",
-                min_value=0, max_value=100, color=charts.SERIES_COLOURS[0], width=150),
+                min_value=0, max_value=100, color=charts.SERIES_COLOURS[0], width=110),
             "band_label": st.column_config.TextColumn(
                 t("portfolio.col_band"), help=t("portfolio.col_band_help",
-                                                bands=band_ranges(scale)), width=140),
+                                                bands=band_ranges(scale)), width=100),
             "completeness": st.column_config.ProgressColumn(
                 t("portfolio.col_completeness"), help=t("portfolio.col_completeness_help"),
                 format="%.0f %%", min_value=0, max_value=100, color=charts.TARGET_COLOUR,
                 width=120),
             "n_flags": st.column_config.NumberColumn(
                 t("portfolio.col_n_flags"), help=t("portfolio.col_n_flags_help",
-                                                   **flag_threshold(scale)), width=130),
-            "risk": st.column_config.TextColumn(t("targets.col_risk"),
-                                                help=t("targets.col_risk_help"), width="large"),
+                                                   **flag_threshold(scale)), width=105),
+            "risk_short": st.column_config.TextColumn(
+                t("targets.col_risk"), help=t("targets.col_risk_short_help"), width=RISK_PX),
             "mean_gap": st.column_config.NumberColumn(t("targets.col_mean_gap"), format="%.0f",
                                                       width=110),
             "profile_label": st.column_config.TextColumn(t("targets.col_profile"), width=180),
@@ -139,7 +143,8 @@ def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
 
 
 def reasons_ui(shown: pd.DataFrame) -> None:
-    """Why each project at risk is, in full sentences (the table cell cuts long ones)."""
+    """Why each project at risk is, in full sentences naming its critical points (the table
+    cell says how many, not which)."""
     at_risk = shown[(shown["n_flags"] > 0) | (shown["mean_gap"].fillna(0).round() > 0)]
     if at_risk.empty:
         return
