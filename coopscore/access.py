@@ -388,7 +388,7 @@ def shared_report(report: Mapping[str, Any], consent: str, *,
 
 # Portfolio columns beyond « synthese » (index, band, completeness, number of critical points):
 # the critical points' texts and the gaps to targets are stage-level readings (« etapes »).
-STAGE_LEVEL_COLUMNS = ("flags", "flag_texts", "risk", "mean_gap", "n_upcoming")
+STAGE_LEVEL_COLUMNS = ("flags", "flag_texts", "risk", "risk_short", "mean_gap", "n_upcoming")
 
 
 def shared_table(table: pd.DataFrame, levels: Mapping[int, str | None]) -> pd.DataFrame:
@@ -410,9 +410,10 @@ def shared_table(table: pd.DataFrame, levels: Mapping[int, str | None]) -> pd.Da
         table["mean_gap"] = pd.to_numeric(table["mean_gap"], errors="coerce").astype(float)
     if "n_upcoming" in table.columns:
         table.loc[cut, "n_upcoming"] = 0
-    if "risk" in table.columns:
-        scored = table["score"].notna() if "score" in table.columns else True
-        table.loc[cut & scored, "risk"] = t("access.not_shared")
+    scored = table["score"].notna() if "score" in table.columns else True
+    for column in ("risk", "risk_short"):
+        if column in table.columns:
+            table.loc[cut & scored, column] = t("access.not_shared")
     return table
 
 
@@ -781,6 +782,27 @@ class ScopedStore:
         """One assessment's report, cut to the project's consent for a funder (report_for)."""
         return report_for(self.actor, self._store, assessment_id)
 
+    def fiche_pdf(self, assessment_id: int, today: Any = None) -> bytes:
+        """The « fiche de maturité » of an assessment as the actor may read it (PDF): whole
+        for those who work on the project, cut to its consent for a funder (report.fiche_for).
+
+        Raises:
+            AccessDenied: the assessment's results are out of the actor's reach.
+        """
+        from . import report
+
+        return report.fiche_for(self.actor, self._store, assessment_id, today=today).pdf()
+
+    def portfolio_pdf(self, table: pd.DataFrame, grid: Any, *, scope: str | None = None,
+                      today: Any = None) -> bytes:
+        """The portfolio report of `table`'s rows as the actor may read them (PDF): rows out of
+        their portfolio dropped, the others cut to each project's consent
+        (report.portfolio_for)."""
+        from . import report
+
+        return report.portfolio_for(self.actor, self._store, table, grid, scope=scope,
+                                    today=today).pdf()
+
     def consent(self, project_id: int) -> str:
         self._require("project.view", "project", project_id)
         return consent_of(self._store, project_id)
@@ -839,6 +861,16 @@ class ScopedStore:
     def compare_projects(self) -> pd.DataFrame:
         """The projects the actor may name in a comparison: in scope for `compare.view` and,
         when seen only as a funder, sharing at least their stage scores (« etapes »)."""
+        projects, named = self._compare_scope()
+        return projects[named].reset_index(drop=True)
+
+    def compare_withheld(self) -> pd.DataFrame:
+        """The projects of the actor's comparison scope that a comparison leaves out because
+        they share only their summary (« synthese ») with a funder: named, never scored."""
+        projects, named = self._compare_scope()
+        return projects[[not n for n in named]].reset_index(drop=True)
+
+    def _compare_scope(self) -> tuple[pd.DataFrame, list[bool]]:
         projects = self._keep(self._store.projects(), "id", "compare.view", "project")
         resources = resources_of(self._store, "project", projects["id"])
         consents = self.consents(projects["id"])
@@ -850,7 +882,7 @@ class ScopedStore:
                 return True
             return CONSENT_LEVELS.index(consents.get(int(project_id), DEFAULT_CONSENT)) >= 1
 
-        return projects[[named(i) for i in projects["id"]]].reset_index(drop=True)
+        return projects, [named(i) for i in projects["id"]]
 
     def shared_portfolio(self, table: pd.DataFrame) -> pd.DataFrame:
         """A portfolio table (portfolio.portfolio_table) cut, row by row, to what the actor

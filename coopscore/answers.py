@@ -25,6 +25,7 @@ from . import format as fmt
 from .errors import AnswersError
 from .grid import Grid
 from .i18n import t
+from .labels import shorten
 from .scale import AnswerKind, Scale, fold_key, load_scale
 from .text import CONTROL_CHARACTERS, control_characters
 
@@ -71,6 +72,7 @@ _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 # Files people drop by mistake (a photo of the sheet, a PDF): not text, whatever their name.
 _BINARY_MAGICS = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"RIFF", b"II*\x00", b"MM\x00*")
+CTE_TEXT_WIDTH = 60  # characters of a CTE-only item's text recalled in a refusal
 _SEPARATOR_NAMES = {";": "separator_semicolon", "\t": "separator_tab", "|": "separator_pipe"}
 
 
@@ -83,7 +85,8 @@ class _Problem:
 
 
 def validate_answers(table: pd.DataFrame, grid: Grid, scale: Scale | None = None, *,
-                     assessment: str = DEFAULT_ASSESSMENT, filename: str | None = None) -> pd.DataFrame:
+                     assessment: str = DEFAULT_ASSESSMENT, filename: str | None = None,
+                     cte: bool | None = None) -> pd.DataFrame:
     """Check a table of answers against a grid and the scale; return it normalised.
 
     Column names are matched loosely (« Item », « ROLE »); values and roles may be written
@@ -98,6 +101,9 @@ def validate_answers(table: pd.DataFrame, grid: Grid, scale: Scale | None = None
         scale: the answer scale (data/scale.yaml when None).
         assessment: the assessment id given to every row when there is no `assessment` column.
         filename: named in the error message.
+        cte: whether the project answered for is in European territorial cooperation; False
+            refuses answers to the grid's CTE-only items (never asked of such a project),
+            None (no project known) accepts them.
 
     Returns:
         A new DataFrame with columns assessment, respondent, role, item, value, comment,
@@ -108,7 +114,7 @@ def validate_answers(table: pd.DataFrame, grid: Grid, scale: Scale | None = None
         AnswersError: every problem found, one per line, sorted by line number.
     """
     scale = scale or load_scale()
-    cleaned, problems = _check_table(table, grid, scale, assessment=assessment)
+    cleaned, problems = _check_table(table, grid, scale, assessment=assessment, cte=cte)
     if problems:
         raise _answers_error(problems, filename)
     return cleaned
@@ -116,7 +122,8 @@ def validate_answers(table: pd.DataFrame, grid: Grid, scale: Scale | None = None
 
 def read_answers_file(source: str | Path | bytes | IO[bytes], grid: Grid, scale: Scale | None = None,
                       *, filename: str | None = None, assessment: str = DEFAULT_ASSESSMENT,
-                      max_bytes: int | None = None, limits: Limits = LIMITS) -> pd.DataFrame:
+                      max_bytes: int | None = None, limits: Limits = LIMITS,
+                      cte: bool | None = None) -> pd.DataFrame:
     """Read a CSV (UTF-8, separated by commas or semicolons) or XLSX file of answers and validate it.
 
     Args:
@@ -127,6 +134,7 @@ def read_answers_file(source: str | Path | bytes | IO[bytes], grid: Grid, scale:
         assessment: the assessment id when the file has no `assessment` column.
         max_bytes: larger files are refused before being read (default: limits.file_bytes).
         limits: the bounds on the work one file may cause.
+        cte: the project's CTE status, as for `validate_answers`.
 
     Returns:
         The normalised answers, as `validate_answers` returns them.
@@ -140,7 +148,7 @@ def read_answers_file(source: str | Path | bytes | IO[bytes], grid: Grid, scale:
     data, name = _source_bytes(source, filename, limits.file_bytes)
     header, rows = read_records(data, name, limits, item_ids=set(_item_kinds(grid)))
     table, problems = _records_table(header, rows)
-    cleaned, more = _check_table(table, grid, scale, assessment=assessment)
+    cleaned, more = _check_table(table, grid, scale, assessment=assessment, cte=cte)
     problems += more
     if problems:
         raise _answers_error(problems, name)
@@ -520,8 +528,8 @@ def _records_table(header: list[str], rows: list[tuple[int, list[str]]]
 # --- checking a table ---------------------------------------------------------------
 
 
-def _check_table(table: pd.DataFrame, grid: Grid, scale: Scale, *, assessment: str
-                 ) -> tuple[pd.DataFrame, list[_Problem]]:
+def _check_table(table: pd.DataFrame, grid: Grid, scale: Scale, *, assessment: str,
+                 cte: bool | None = None) -> tuple[pd.DataFrame, list[_Problem]]:
     """The validation proper: returns the cleaned table and every problem found."""
     problems: list[_Problem] = []
     known = {fold_key(c): c for c in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, "line")}
@@ -584,6 +592,8 @@ def _check_table(table: pd.DataFrame, grid: Grid, scale: Scale, *, assessment: s
         for line, item in zip(lines[unknown_items], text["item"].to_numpy()[unknown_items]):
             problems.append(_Problem(int(line), t("answers.at_line", line=int(line))
                                      + _unknown_item_message(item, grid, kinds)))
+        if cte is False:
+            problems += _cte_items(text["item"], lines, keep, grid)
 
     role_spellings = scale.role_spellings()
     roles = _map_unique(text["role"], lambda r: role_spellings.get(fold_key(r)) if r else "")
@@ -657,6 +667,26 @@ def _blank_rows(text: dict[str, pd.Series]) -> np.ndarray:
 def _item_kinds(grid: Grid) -> dict[str, str]:
     """The assessed items (top-level criteria and methods) and their kind."""
     return {item.id: item.kind for item in (*grid.criteria(), *grid.methods())}
+
+
+def _cte_items(items: pd.Series, lines: np.ndarray, keep: np.ndarray,
+               grid: Grid) -> list[_Problem]:
+    """Answers to CTE-only items in a file for a project outside European cooperation: one
+    problem per item, with every line that answers it."""
+    only_cte = {item.id for item in (*grid.criteria(), *grid.methods()) if item.cte}
+    hit = items.isin(only_cte).to_numpy() & keep
+    if not hit.any():
+        return []
+    found = pd.DataFrame({"item": items.to_numpy()[hit], "line": lines[hit]})
+    problems = []
+    for item, group in found.groupby("item", sort=False):
+        numbers = sorted(int(line) for line in group["line"])
+        where = t("answers.at_line", line=numbers[0]) if len(numbers) == 1 else \
+            t("answers.at_lines", lines=_join_lines(numbers))
+        problems.append(_Problem(numbers[0], where + t(
+            "answers.cte_item_outside_cte", item=item,
+            text=shorten(grid.item(item).text, CTE_TEXT_WIDTH))))
+    return problems
 
 
 def _unknown_item_message(item: str, grid: Grid, kinds: dict[str, str]) -> str:

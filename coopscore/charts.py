@@ -470,7 +470,10 @@ def heatmap(matrix: pd.DataFrame, *, title: str | None = None, x_title: str = ""
         _summarise(figure, _sentence(
             t("charts.cells_count", rows=fmt.integer(len(rows)), columns=fmt.integer(len(columns))),
             _high_low(where_of, list(cells), "charts.cell_high_low")))
-    return _layout(figure, title, height=max(300, 30 * len(values.index) + 140))
+    # a row label wrapped on k lines (« <br> ») needs k lines of height: labels never overlap
+    lines = max((row.count("<br>") + 1 for row in rows), default=1)
+    per_row = 30 if lines == 1 else 16 * lines + 10
+    return _layout(figure, title, height=max(300, per_row * len(values.index) + 140))
 
 
 def answer_spread(counts: pd.DataFrame, *, levels: Sequence[str], level_labels: Mapping[str, str],

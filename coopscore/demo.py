@@ -87,6 +87,7 @@ class _GridPlan:
     method_section: np.ndarray
     section_phase: np.ndarray       # phase index of each section, -1 without phases
     section_ids: list[str]
+    cte_items: frozenset[str]       # asked only of projects in European cooperation
 
 
 def _plan(grid: Grid) -> _GridPlan:
@@ -102,7 +103,8 @@ def _plan(grid: Grid) -> _GridPlan:
         criterion_section=np.array([section_index[c.section_id] for c in criteria], dtype=int),
         methods=[m.id for m in methods],
         method_section=np.array([section_index[m.section_id] for m in methods], dtype=int),
-        section_phase=section_phase, section_ids=[s.id for s in grid.sections])
+        section_phase=section_phase, section_ids=[s.id for s in grid.sections],
+        cte_items=frozenset(i.id for i in (*criteria, *methods) if i.cte))
 
 
 def _stamp(day: date, minutes: int) -> str:
@@ -206,11 +208,11 @@ class _Generator:
             closed = not last or rng.random() < 0.35
             self.write_assessment(project_id, grid_id, labels[campaign], day, campaign_phase,
                                   quality + 0.45 * campaign, closed, last, lead_place,
-                                  lead_name, partner_name)
+                                  lead_name, partner_name, cte)
 
     def write_assessment(self, project_id: int, grid_id: str, label: str, day: date,
                          phase_index: int, quality: float, closed: bool, last: bool,
-                         place: str, territory: str, partner: str) -> None:
+                         place: str, territory: str, partner: str, cte: bool = False) -> None:
         store, rng, plan = self.store, self.rng, self.plans[grid_id]
         assessment_id = store.conn.execute(
             """INSERT INTO assessments (project_id, grid, grid_version, phase, date, label,
@@ -241,6 +243,9 @@ class _Generator:
         rows, medians = self.criterion_answers(assessment_id, plan, day, phase_index, quality,
                                                respondents)
         rows += self.method_answers(assessment_id, plan, day, phase_index, quality, respondents)
+        if not cte:  # a project outside European cooperation is never asked its CTE points
+            rows = [row for row in rows if row[2] not in plan.cte_items]
+            medians = {item: m for item, m in medians.items() if item not in plan.cte_items}
         store.conn.executemany(
             """INSERT INTO answers (assessment_id, respondent_id, item, value, comment,
                                     updated_at) VALUES (?, ?, ?, ?, ?, ?)""", rows)

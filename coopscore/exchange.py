@@ -720,8 +720,8 @@ def _formula_problem(formulas: Any, sheet_title: str, address: str, value: Any) 
         formula=str(cell.value)[:40])
 
 
-def _read_questionnaire(data: bytes, grid: Grid, scale: Scale, limits: Limits = LIMITS
-                        ) -> tuple[pd.DataFrame, list[str]]:
+def _read_questionnaire(data: bytes, grid: Grid, scale: Scale, limits: Limits = LIMITS,
+                        cte: bool | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Rows of a filled questionnaire, checked sheet by sheet; problems name sheet and line."""
     from openpyxl import load_workbook
 
@@ -829,7 +829,8 @@ def _read_questionnaire(data: bytes, grid: Grid, scale: Scale, limits: Limits = 
         if not records:
             continue
         try:
-            frames.append(validate_answers(pd.DataFrame.from_records(records), grid, scale))
+            frames.append(validate_answers(pd.DataFrame.from_records(records), grid, scale,
+                                           cte=cte))
         except AnswersError as error:
             problems += _prefixed(t("exchange.in_sheet", sheet=sheet.title), error)
     answers = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -838,12 +839,14 @@ def _read_questionnaire(data: bytes, grid: Grid, scale: Scale, limits: Limits = 
 
 def read_answers(source: Source, grid: Grid, scale: Scale | None = None, *,
                  max_bytes: int | None = None, limits: Limits = LIMITS,
-                 assessment_id: int | None = None) -> pd.DataFrame:
+                 assessment_id: int | None = None, cte: bool | None = None) -> pd.DataFrame:
     """Read and check one file of answers (CSV, XLSX, filled questionnaire) against a grid.
 
     Args:
         assessment_id: the assessment the answers are meant for; a file whose `assessment`
             column names another one is refused.
+        cte: whether the project is in European territorial cooperation; False refuses
+            answers to CTE-only items (None: no project known, accepted).
 
     Returns:
         The validated rows: assessment, respondent, role, item, value, comment,
@@ -853,7 +856,7 @@ def read_answers(source: Source, grid: Grid, scale: Scale | None = None, *,
         AnswersError: every problem of the file, each with its line (and sheet).
     """
     limits = limits.with_file_bytes(max_bytes)
-    read = _read_one(source, grid, scale or load_scale(), limits, assessment_id)
+    read = _read_one(source, grid, scale or load_scale(), limits, assessment_id, cte)
     if read.problems:
         raise AnswersError(t("exchange.import_failed", count=len(read.problems)),
                            [t("exchange.in_file", file=read.name) + p for p in read.problems])
@@ -861,7 +864,7 @@ def read_answers(source: Source, grid: Grid, scale: Scale | None = None, *,
 
 
 def _read_one(source: Source, grid: Grid, scale: Scale, limits: Limits,
-              assessment_id: int | None = None) -> _ReadFile:
+              assessment_id: int | None = None, cte: bool | None = None) -> _ReadFile:
     try:
         data, name = _source_bytes(source, limits.file_bytes)
     except AnswersError as error:
@@ -871,11 +874,11 @@ def _read_one(source: Source, grid: Grid, scale: Scale, limits: Limits,
     if problem:
         answers, problems = None, [problem]
     elif _is_questionnaire(data) and len(data) <= limits.file_bytes:
-        answers, problems = _read_questionnaire(data, grid, scale, limits)
+        answers, problems = _read_questionnaire(data, grid, scale, limits, cte)
     else:
         try:
             answers, problems = read_answers_file(data, grid, scale, filename=name,
-                                                  limits=limits), []
+                                                  limits=limits, cte=cte), []
         except AnswersError as error:
             answers, problems = None, list(error.problems or [error.message])
     if not problems and answers is not None:
@@ -944,7 +947,8 @@ def import_answers(store: Store, sources: Sequence[Source], assessment_id: int |
         What was written.
 
     Raises:
-        AnswersError: every problem of every file (file, sheet, line), and conflicts
+        AnswersError: every problem of every file (file, sheet, line), answers to CTE-only
+            items for a project outside European cooperation, and conflicts
             between files or with the assessment's respondents. NotFoundError: unknown
             assessment or project. StoreError: closed assessment.
     """
@@ -952,17 +956,20 @@ def import_answers(store: Store, sources: Sequence[Source], assessment_id: int |
     if assessment_id is not None:
         target = store.require_open(assessment_id)
         grid, label = store.grid_of(assessment_id), target.label
+        project = store.project(target.project_id)
     else:
         if project_id is None or grid_id is None or not label:
             raise CoopscoreError(t("exchange.import_target_needed"))
-        store.project(project_id)
+        project = store.project(project_id)
         from .grid import load_grid
         grid = load_grid(grid_id)
 
     problems: list[str] = []
     limits = limits.with_file_bytes(max_bytes)
     expected = None if allow_other_assessment else assessment_id
-    files = [_read_one(source, grid, scale, limits, expected) for source in sources]
+    # a project outside European cooperation is never asked the CTE-only items: a file that
+    # answers them is refused like one naming an unknown item
+    files = [_read_one(source, grid, scale, limits, expected, project.cte) for source in sources]
     for read in files:
         problems += [t("exchange.in_file", file=read.name) + p for p in read.problems]
     valid = [read for read in files if read.answers is not None]

@@ -6,7 +6,7 @@ says which stage it is, the first words what it is about.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from .grid import Grid, Section
 from .scale import Band
@@ -31,6 +31,46 @@ def shorten(text: str, width: int) -> str:
     while len(words) > 2 and len(words[-1].strip(",;:–-/")) <= LINK_WORD:
         words.pop()
     return " ".join(words)[:room].rstrip(" ,;:–-/") + "…"
+
+
+def wrapped_lines(text: str, width: int) -> int:
+    """How many lines `text` takes wrapped between words at `width` characters a line (a word
+    longer than a line takes lines of its own): the height a table row needs to show it whole."""
+    lines, current = 0, 0
+    for word in str(text).split():
+        size = len(word)
+        if current and current + 1 + size <= width:
+            current += 1 + size
+            continue
+        lines += 1 if current else 0
+        while size > width:  # a word cut across lines by the table itself
+            lines += 1
+            size -= width
+        current = size
+    return lines + (1 if current else 0) or 1
+
+
+CHAR_PX = 7  # average width of a character of the app's 14 px font in a table cell
+LINE_PX = 20
+TABLE_ROW_PX = 35  # Streamlit's own row height (one line, no wrapping)
+WRAPPING_ROW_PX = 65  # above 4 rem a Streamlit table wraps its cells' text
+
+
+def table_row_height(columns: Iterable[tuple[Iterable[str], int]]) -> int:
+    """The row height (px) at which every text of the given columns shows whole, wrapped.
+
+    Args:
+        columns: (texts, column width in px) for each column whose texts must not be cut.
+
+    Returns:
+        Streamlit's default height when every text fits on one line; otherwise a height
+        above 4 rem (Streamlit wraps text only then) with room for the longest text.
+    """
+    lines = max((wrapped_lines(text, max(1, width // CHAR_PX)) for texts, width in columns
+                 for text in texts), default=1)
+    if lines <= 1:
+        return TABLE_ROW_PX
+    return max(WRAPPING_ROW_PX, LINE_PX * lines + 12)
 
 
 def stage_label(section: Section, width: int | None = SHORT_WIDTH) -> str:

@@ -37,7 +37,7 @@ TABLE_COLUMNS = [
     "project", "name", "territory", "programme", "programme_label", "phase", "phase_label",
     "assessment", "assessment_label", "date", "status", "score", "band", "band_label",
     "completeness", "n_respondents", "n_flags", "flags", "mean_gap", "n_upcoming", "profile",
-    "profile_label", "risk",
+    "profile_label", "risk", "risk_short",
 ]
 
 
@@ -300,26 +300,30 @@ def _quoted(texts: Sequence[str]) -> str:
 
 
 def risk_reason(*, scored: bool, n_flags: int, flag_texts: Sequence[str], mean_gap: float | None,
-                phase: str | None, profile: str | None, n_upcoming: int = 0) -> str:
+                phase: str | None, profile: str | None, n_upcoming: int = 0,
+                items: bool = True) -> str:
     """Why a project is (or is not) at risk, in one French sentence that uses its own numbers.
 
     Args:
         phase: title of the phase its targets come from (None without phase).
         profile: title of the target profile in force (None without one); wins over phase.
         flag_texts: full texts of its critical points below the flag threshold.
+        items: False for the same sentence without the critical points' texts (a table
+            cell; the whole sentence is read elsewhere).
     """
     if not scored:
         return t("targets.risk_not_assessed")
     parts = []
+    suffix = "" if items else "_count"
     if n_flags:
-        items = _quoted(flag_texts)
+        quoted = _quoted(flag_texts)
         if profile:
             key = "targets.risk_flags_profile_one" if n_flags == 1 else \
                 "targets.risk_flags_profile_many"
-            parts.append(t(key, count=n_flags, items=items))
+            parts.append(t(key + suffix, count=n_flags, items=quoted))
         else:
             key = "targets.risk_flags_one" if n_flags == 1 else "targets.risk_flags_many"
-            parts.append(t(key, count=n_flags, items=items,
+            parts.append(t(key + suffix, count=n_flags, items=quoted,
                            phase=phase or t("targets.no_phase")))
     gap = None if mean_gap is None or (isinstance(mean_gap, float) and math.isnan(mean_gap)) \
         else round(float(mean_gap))
@@ -415,16 +419,18 @@ def portfolio_table(projects: pd.DataFrame, results: Results | None, *,
     table["profile_label"] = [profile_titles.get(p, p) if p else
                               t("targets.phase_targets") for p in table["profile"]]
     grid_phases = dict(phases)
-    table["risk"] = [
-        risk_reason(scored=not math.isnan(score) if isinstance(score, float) else score is not None,
-                    n_flags=int(n_flags),
-                    flag_texts=texts if isinstance(texts, list) else [],
-                    mean_gap=gap, phase=grid_phases.get(phase_used) if phase_used else None,
-                    profile=profile_titles.get(profile, profile) if profile else None,
-                    n_upcoming=int(upcoming))
+    readings = [dict(
+        scored=not math.isnan(score) if isinstance(score, float) else score is not None,
+        n_flags=int(n_flags), flag_texts=texts if isinstance(texts, list) else [],
+        mean_gap=gap, phase=grid_phases.get(phase_used) if phase_used else None,
+        profile=profile_titles.get(profile, profile) if profile else None,
+        n_upcoming=int(upcoming))
         for score, n_flags, texts, gap, phase_used, profile, upcoming in zip(
             table["score"], table["n_flags"], table["flag_texts"], table["mean_gap"],
             table["phase_used"], table["profile"], table["n_upcoming"])]
+    table["risk"] = [risk_reason(**reading) for reading in readings]
+    # the same without the critical points' texts: what a table cell holds whole
+    table["risk_short"] = [risk_reason(**reading, items=False) for reading in readings]
     return table[TABLE_COLUMNS].reset_index(drop=True)
 
 
@@ -534,6 +540,84 @@ def stage_quartiles(results: Results, assessments: Iterable[int]) -> pd.DataFram
     quartiles["n"] = grouped.size().reindex(sections).fillna(0).astype("int64")
     quartiles.index.name = "section_id"
     return quartiles
+
+
+TERRITORY_COLUMNS = ["territory", "n_projects", "n_scored", "median", "mean", "low", "high",
+                     "n_with_flags", "projects", "scores"]
+
+
+def _territory_key(name: str) -> str:
+    """A territory's sort key: French order, accents and case aside (« Été » next to « Ete »)."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", str(name).casefold())
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
+def territory_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The projects of a portfolio table grouped by their territory: one row per territory.
+
+    A project counts in its own (lead) territory. The figures are over the projects that
+    have an index: their median (the mean of the two middle ones for an even count), their
+    mean, the lowest and highest; a territory whose projects have no index yet has NaN.
+
+    Args:
+        table: rows of `portfolio_table` (the projects compared).
+
+    Returns:
+        Columns TERRITORY_COLUMNS, territories in French alphabetical order: n_projects
+        (rows of the table), n_scored (with an index), n_with_flags (with a critical point
+        in alert), projects (their full names, highest index first, those without one
+        last, ties in table order) and scores (their indices, NaN when none, same order).
+    """
+    rows = []
+    frame = table.assign(_position=range(len(table)))
+    for territory, group in frame.groupby("territory", sort=False):
+        scores = group["score"].astype(float)
+        scored = scores.dropna()
+        ordered = group.assign(_unscored=scores.isna(), _score=-scores.fillna(0.0)) \
+            .sort_values(["_unscored", "_score", "_position"], kind="stable")
+        rows.append({
+            "territory": territory,
+            "n_projects": len(group),
+            "n_scored": len(scored),
+            "median": float(scored.median()) if len(scored) else np.nan,
+            "mean": float(scored.mean()) if len(scored) else np.nan,
+            "low": float(scored.min()) if len(scored) else np.nan,
+            "high": float(scored.max()) if len(scored) else np.nan,
+            "n_with_flags": int((group["n_flags"] > 0).sum()),
+            "projects": list(ordered["name"]),
+            "scores": [float(s) for s in ordered["score"].astype(float)],
+        })
+    out = pd.DataFrame(rows, columns=TERRITORY_COLUMNS)
+    if out.empty:
+        return out
+    order = sorted(range(len(out)), key=lambda i: (_territory_key(out.at[i, "territory"]),
+                                                   str(out.at[i, "territory"])))
+    return out.iloc[order].reset_index(drop=True)
+
+
+def territory_matrix(matrix: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """The median score of each stage over each territory's projects.
+
+    Args:
+        matrix: `stage_matrix` of the projects' assessments (stages × assessments).
+        table: their rows of `portfolio_table` (assessment, territory).
+
+    Returns:
+        index = the matrix's stages, columns = territories in `territory_table` order; NaN
+        where none of a territory's projects has a score for that stage.
+    """
+    territories = territory_table(table)["territory"].tolist()
+    if not territories:
+        return pd.DataFrame(index=matrix.index, dtype=float)
+    scored = table[table["assessment"].notna()]
+    where = dict(zip(scored["assessment"].astype("int64"), scored["territory"]))
+    columns = [a for a in matrix.columns if int(a) in where]
+    by_stage = matrix[columns].T.groupby([where[int(a)] for a in columns]).median()
+    result = by_stage.T.reindex(columns=territories).astype(float)
+    result.index.name, result.columns.name = matrix.index.name, "territory"
+    return result
 
 
 def comparison_table(table: pd.DataFrame, matrix: pd.DataFrame) -> pd.DataFrame:

@@ -5,9 +5,10 @@ same numbers, bands, gaps and critical points as the Résultats and Portefeuille
 out by Typst (coopscore.pdf) on A4. A document is first a JSON-ready dict of blocks
 (`fiche_document`, `portfolio_document`) — what tests and other formats read — then a PDF.
 
-What a reader may see is decided by the caller (coopscore.access): `consent` cuts a fiche to
-what a project shares with its funders (« synthese », « etapes », « detail »), and
-`fiche_for` / `portfolio_for` apply the actor's rights before anything is read.
+What a reader may see is decided by coopscore.access: `consent` cuts a fiche to what a
+project shares with its funders (« synthese », « etapes », « detail »), and `fiche_for` /
+`portfolio_for` (behind `ScopedStore.fiche_pdf` / `portfolio_pdf`, what the pages call) apply
+the actor's rights before anything is laid out.
 """
 
 from __future__ import annotations
@@ -97,11 +98,14 @@ def _check_consent(consent: str | None) -> int:
 # --- the fiche de maturité ---------------------------------------------------------------------
 
 
-def _respondents_by_role(store: Store, assessment_id: int, scale: Scale) -> str:
+def _respondents_by_role(store: Store, assessment_id: int, scale: Scale, *,
+                         roles: bool = True) -> str:
     people = store.respondents(assessment_id)
     answered = people[people["n_answers"] > 0] if "n_answers" in people.columns else people
     if answered.empty:
         return t("report.no_respondent")
+    if not roles:  # a funder: how many, never who (a role of one person names them)
+        return fmt.plural(len(answered), "report.people")
     counts = answered["role"].value_counts()
     order = [role.id for role in scale.roles]
     roles = sorted(counts.index, key=lambda r: order.index(r) if r in order else len(order))
@@ -151,13 +155,16 @@ def fiche_document(store: Store, assessment_id: int, *, consent: str | None = No
         consent: None for the whole fiche (the team, its facilitators); a consent level for
             a funder: « synthese » (identity, index, band, completeness, number of alerts),
             « etapes » (+ radar, stage table, critical points), « detail » (+ gaps and the
-            grid's methods, consensus, action plan).
+            grid's methods, consensus values, action plan). A funder never reads who
+            answered (respondents are counted, not broken down by role), who owns an action,
+            nor the words of a consensus decision (docs/access.md).
         today: the edition date printed (today by default).
 
     Raises:
         NotFoundError: unknown assessment. CoopscoreError: unknown consent level.
     """
     level = _check_consent(consent)
+    whole = consent is None  # the team and its facilitators; otherwise a funder's share
     scale = scale or load_scale()
     assessment = store.assessment(assessment_id)
     project = store.project(assessment.project_id)
@@ -199,7 +206,8 @@ def fiche_document(store: Store, assessment_id: int, *, consent: str | None = No
         [t("report.field_assessment"), t("report.assessment_value", label=assessment.label,
                                          date=fmt.date(assessment.date), status=status)],
         [t("report.field_grid"), t("report.grid_value", title=grid.title, version=grid.version)],
-        [t("report.field_respondents"), _respondents_by_role(store, assessment_id, scale)],
+        [t("report.field_respondents"), _respondents_by_role(store, assessment_id, scale,
+                                                             roles=whole)],
         [t("report.field_targets"), targets_in_force(
             grid, scale, phase=None if fmt.missing(context.get("phase")) else context["phase"],
             profile=in_force, profiles=profiles,
@@ -226,8 +234,8 @@ def fiche_document(store: Store, assessment_id: int, *, consent: str | None = No
     if level >= 2 and int(overall["n_answered"]) > 0:
         actions = store.actions(project_id=project.id)
         blocks += _gap_blocks(table, results, assessment_id, grid, scale, actions)
-        blocks += _consensus_blocks(store, assessment_id, grid, scale)
-        blocks += _plan_blocks(actions, grid)
+        blocks += _consensus_blocks(store, assessment_id, grid, scale, rationale=whole)
+        blocks += _plan_blocks(actions, grid, owners=whole)
     blocks += _reading_blocks(grid, scale, section)
     data = {
         "kicker": t("report.fiche_kicker"),
@@ -379,8 +387,8 @@ def _gap_blocks(table: pd.DataFrame, results: Results, assessment_id: int, grid:
     return blocks
 
 
-def _consensus_blocks(store: Store, assessment_id: int, grid: Grid,
-                      scale: Scale) -> list[dict[str, Any]]:
+def _consensus_blocks(store: Store, assessment_id: int, grid: Grid, scale: Scale, *,
+                      rationale: bool = True) -> list[dict[str, Any]]:
     agreed = store.agreed(assessment_id)
     if agreed.empty:
         return []
@@ -388,12 +396,14 @@ def _consensus_blocks(store: Store, assessment_id: int, grid: Grid,
     for row in agreed.head(MAX_CONSENSUS).itertuples():
         item = str(row.item)
         text = grid.item(item).text if grid.has_item(item) else item
-        rows.append([_cell(text, note=item), _agreed_label(grid, scale, item, row.value),
-                     "" if fmt.missing(row.rationale) else str(row.rationale)])
+        rows.append([_cell(text, note=item), _agreed_label(grid, scale, item, row.value)]
+                    + (["" if fmt.missing(row.rationale) else str(row.rationale)]
+                       if rationale else []))
+    header = [t("report.col_item"), t("report.col_agreed")]
     blocks = [{"kind": "heading", "text": t("report.heading_consensus")},
               {"kind": "para", "text": t("report.consensus_intro")},
-              {"kind": "table", "widths": [4, 1.8, 3.2], "header": [
-                  t("report.col_item"), t("report.col_agreed"), t("report.col_rationale")],
+              {"kind": "table", "widths": [4, 1.8, 3.2] if rationale else [6, 3],
+               "header": header + ([t("report.col_rationale")] if rationale else []),
                "rows": rows}]
     if len(agreed) > MAX_CONSENSUS:
         blocks.append({"kind": "para", "muted": True, "text": fmt.plural(
@@ -401,7 +411,8 @@ def _consensus_blocks(store: Store, assessment_id: int, grid: Grid,
     return blocks
 
 
-def _plan_blocks(actions: pd.DataFrame, grid: Grid) -> list[dict[str, Any]]:
+def _plan_blocks(actions: pd.DataFrame, grid: Grid, *,
+                 owners: bool = True) -> list[dict[str, Any]]:
     from .plan import plan_table
 
     blocks: list[dict[str, Any]] = [{"kind": "heading", "text": t("report.heading_plan")}]
@@ -414,12 +425,15 @@ def _plan_blocks(actions: pd.DataFrame, grid: Grid) -> list[dict[str, Any]]:
     blocks.append({"kind": "para", "text": " · ".join(
         t("report.status_count", status=label, n=fmt.integer(int(counts.get(status, 0))))
         for status, label in statuses.items())})
-    rows = [[_cell(row.action, note=row.section or None), row.owner or fmt.MISSING,
-             fmt.date(row.due_date) if row.due_date else fmt.MISSING, row.status]
+    rows = [[_cell(row.action, note=row.section or None)]
+            + ([row.owner or fmt.MISSING] if owners else [])
+            + [fmt.date(row.due_date) if row.due_date else fmt.MISSING, row.status]
             for row in shown.head(MAX_PLAN_ROWS).itertuples()]
-    blocks.append({"kind": "table", "widths": [5.2, 1.6, 1.1, 1.1], "header": [
-        t("app.plan_col_action"), t("app.plan_col_owner"), t("app.plan_col_due"),
-        t("app.plan_col_status")], "rows": rows})
+    blocks.append({"kind": "table",
+                   "widths": [5.2, 1.6, 1.1, 1.1] if owners else [6.8, 1.1, 1.1],
+                   "header": [t("app.plan_col_action")]
+                   + ([t("app.plan_col_owner")] if owners else [])
+                   + [t("app.plan_col_due"), t("app.plan_col_status")], "rows": rows})
     if len(shown) > MAX_PLAN_ROWS:
         blocks.append({"kind": "para", "muted": True, "text": fmt.plural(
             len(shown) - MAX_PLAN_ROWS, "report.more_rows")})
@@ -633,6 +647,29 @@ def fiche_for(actor: Any, store: Store, assessment_id: int, *,
                and access.in_scope(role, "results.view", resource) for role in actor.roles)
     consent = None if full else access.consent_of(store, resource.project)
     return fiche_document(store, assessment_id, consent=consent, today=today)
+
+
+def portfolio_for(actor: Any, store: Store, table: pd.DataFrame, grid: Grid, *,
+                  scope: str | None = None, today: dt.date | None = None) -> Document:
+    """The portfolio report as `actor` may read it: only the rows of projects in their
+    portfolio, each cut to what the project shares with them (`ScopedStore.shared_portfolio`:
+    whole for the projects they work on, else the project's consent — at « synthese » no
+    critical point's text, gap or risk reading).
+
+    Args:
+        table: rows of `portfolio.portfolio_table` in the order to print (the page's).
+
+    Raises:
+        AccessDenied: the actor may see no portfolio at all.
+    """
+    from . import access
+
+    scoped = access.ScopedStore(store, actor)
+    if not access.may_somewhere(actor, "portfolio.view"):
+        raise access.denied("portfolio.view")
+    mine = set(int(p) for p in scoped.portfolio_projects()["id"])
+    rows = table[table["project"].astype("int64").isin(mine)].reset_index(drop=True)
+    return portfolio_document(scoped.shared_portfolio(rows), grid, scope=scope, today=today)
 
 
 def write_pdf(path: str | Path, data: bytes) -> Path:

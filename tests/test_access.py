@@ -671,10 +671,13 @@ def test_a_respondent_reads_their_own_progress_only(world):
 def test_a_funder_names_in_comparisons_only_projects_sharing_their_stages(world):
     funder = ScopedStore(world.store, Actor.financeur(projects=[1, 2], email="fin@exemple.fr"))
     assert funder.compare_projects().empty  # both share their summary only (the default)
+    assert list(funder.compare_withheld()["id"]) == [1, 2]  # said left out, never scored
     ScopedStore(world.store, Actor.admin()).set_consent(2, "etapes")
     assert list(funder.compare_projects()["id"]) == [2]
+    assert list(funder.compare_withheld()["id"]) == [1]
     team = ScopedStore(world.store, actor_of("equipe"))
     assert list(team.compare_projects()["id"]) == [1]  # their own project, whatever its consent
+    assert team.compare_withheld().empty
 
 
 def test_a_portfolio_row_at_synthese_keeps_its_summary_only(world):

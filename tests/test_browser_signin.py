@@ -236,6 +236,27 @@ def test_a_funder_sees_the_portfolio_of_their_programme_only(
     text = Path(download(page, "Télécharger (CSV)").path()).read_text(encoding="utf-8-sig")
     assert all(name in text for name in world["funded"])
     assert not any(name in text for name in world["names"] - world["funded"])
+    # the two PDFs, as they download: only this funder's projects, at their share
+    import io
+
+    from pypdf import PdfReader
+
+    def pdf_words(path) -> str:
+        reader = PdfReader(io.BytesIO(Path(path).read_bytes()))
+        text = " ".join(page.extract_text() for page in reader.pages)
+        return " ".join(text.replace("\u202f", " ").replace("\u00a0", " ").split())
+
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Rapport de portefeuille (PDF)").click()
+    report = pdf_words(download.value.path()).replace("- ", "-")
+    assert "Rapport de portefeuille" in report
+    assert not any(name.replace("'", "’") in report
+                   for name in world["names"] - world["funded"])
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Fiche de maturité (PDF)").click()
+    fiche = pdf_words(download.value.path())
+    assert "Fiche de maturité" in fiche
+    assert "Le détail par étape" not in fiche  # the projects share their summary only
     context.close()
 
 

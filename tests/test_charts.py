@@ -285,3 +285,11 @@ def test_radar_summary_and_table_name_each_axis_in_full_when_given():
 def test_a_radar_labelled_with_numbers_keeps_them_as_names():
     figure = charts.radar(["1", "2", "3"], [charts.Series("Équipe", [10, 60, 30])])
     assert figure.layout.polar.angularaxis.type == "category"
+
+
+def test_a_heatmap_grows_with_its_wrapped_row_labels():
+    matrix = pd.DataFrame([[float(k)] for k in range(8)], columns=["S01"])
+    short = charts.heatmap(matrix.set_axis([f"P{k}" for k in range(8)], axis=0))
+    wrapped = charts.heatmap(matrix.set_axis([f"P{k}<br>suite" for k in range(8)], axis=0))
+    assert wrapped.layout.height > short.layout.height
+    assert wrapped.layout.height - 140 >= 8 * 2 * 16  # two lines of about 16 px per row

@@ -136,6 +136,19 @@ def test_every_demo_answer_is_valid_for_its_grid_version(demo_store):
     assert agreed["value"].isin(LEVELS).all()
 
 
+def test_only_projects_in_european_cooperation_answer_the_cte_points(demo_store, cooperation):
+    only_cte = {item.id for item in (*cooperation.criteria(), *cooperation.methods())
+                if item.cte}
+    answers = demo_store.answers().merge(
+        demo_store.assessment_context()[["assessment", "cte"]], on="assessment")
+    on_cte = answers["item"].isin(only_cte)
+    assert on_cte[answers["cte"]].any(), "the demo's CTE projects answer their CTE points"
+    assert not on_cte[~answers["cte"]].any()
+    agreed = demo_store.agreed().merge(
+        demo_store.assessment_context()[["assessment", "cte"]], on="assessment")
+    assert not agreed.loc[~agreed["cte"], "item"].isin(only_cte).any()
+
+
 def test_same_seed_gives_the_same_portfolio_and_another_seed_another(tmp_path):
     contents = []
     for name, seed in (("a", 7), ("b", 7), ("c", 8)):

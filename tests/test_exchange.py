@@ -429,7 +429,8 @@ print("committed", flush=True)
 def test_process_killed_during_an_import_leaves_the_database_as_it_was(store_case, tmp_path):
     case = store_case
     grid = case.store.grid_of(case.assessment)
-    items = [item.id for item in (*grid.criteria(), *grid.methods())]
+    # every point the (non-CTE) project is asked
+    items = [item.id for item in (*grid.criteria(), *grid.methods()) if not item.cte]
     rows = ["respondent,role,item,value"] + [
         f"Personne {n},partenaire,{item},{'no' if '.M' in item else n % 4}"
         for n in range(6) for item in items]
@@ -543,6 +544,32 @@ def test_valid_hostile_file_writes_exactly_its_rows(store_case, store_path, name
     written = _named_answers(case.store, target)
     assert sorted(written[["respondent", "item", "value", "comment"]].itertuples(
         index=False, name=None)) == sorted(HOSTILE_VALID[name])
+
+
+CTE_FILES = {"cte_items.csv": [("Alice", "S02.V06", "2"), ("Alice", "S02.V07", "3"),
+                               ("Alice", "S08.M04", "in_place"), ("Bruno", "S02.V07", "1")],
+             "cte_questionnaire.xlsx": [("Nina", "S02.V06", "2"), ("Nina", "S02.V07", "3")]}
+
+
+@pytest.mark.parametrize("name", sorted(CTE_FILES))
+def test_answers_to_cte_points_import_into_a_cte_project_only(store_case, store_path, name):
+    case = store_case
+    european = case.store.create_project("Interreg — essai", case.territory, cte=True)
+    target = case.store.create_assessment(european, "cooperation", "Atelier")
+    result = import_answers(case.store, [HOSTILE / name], target)
+    assert result.answers == len(CTE_FILES[name])
+    written = _named_answers(case.store, target)
+    assert sorted(written[["respondent", "item", "value"]].itertuples(index=False, name=None)) \
+        == sorted(CTE_FILES[name])
+    # into a new assessment of the non-CTE project: refused the same, nothing created
+    before = _database_hash(store_path)
+    with pytest.raises(AnswersError) as caught:
+        import_answers(case.store, [HOSTILE / name], project_id=case.project,
+                       grid_id="cooperation", label="Atelier")
+    assert all("ne concerne que les projets de coopération territoriale européenne" in p
+               for p in caught.value.problems)
+    assert _database_hash(store_path) == before
+    assert len(case.store.assessments(case.project)) == 1
 
 
 def test_a_zip_bomb_is_refused_from_its_directory_within_a_second(store_case):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from coopscore import labels
 from coopscore.labels import SHORT_WIDTH, band_ranges, shorten, stage_label, stage_labels
 
 
@@ -48,3 +50,25 @@ def test_band_ranges_run_from_each_minimum_to_the_next():
 
     assert band_ranges(load_scale().bands) == [("Point d'appui", 75, 100), ("À consolider", 50, 75),
                                                ("Point de fragilité", 0, 50)]
+
+
+@pytest.mark.parametrize(("text", "width", "lines"), [
+    ("", 10, 1),
+    ("court", 10, 1),
+    ("un deux trois quatre", 9, 3),      # « un deux » · « trois » · « quatre »
+    ("un deux trois", 13, 1),            # exactly one line
+    ("abcdefghij", 4, 3),                # a word longer than a line: cut by the table
+    ("a abcdefghij b", 4, 4),            # « a » · « abcd » · « efgh » · « ij b »
+])
+def test_wrapped_lines_counts_the_lines_of_a_text_wrapped_between_words(text, width, lines):
+    assert labels.wrapped_lines(text, width) == lines
+
+
+def test_a_table_row_is_as_tall_as_its_longest_text_and_wraps_only_when_it_must():
+    assert labels.table_row_height([(["Projet court"], 280)]) == labels.TABLE_ROW_PX
+    # 280 px hold 40 characters a line: 100 characters of ten-letter words take 3 lines
+    name = " ".join(["abcdefghi"] * 10)
+    assert labels.wrapped_lines(name, 40) == 3
+    height = labels.table_row_height([(["court"], 280), ([name], 280)])
+    assert height == labels.LINE_PX * 3 + 12 > labels.WRAPPING_ROW_PX
+    assert labels.table_row_height([(["deux mots"], 35)]) == labels.WRAPPING_ROW_PX

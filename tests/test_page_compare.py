@@ -16,15 +16,23 @@ def _figures(at) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
+def _heatmaps(at) -> list[dict]:
+    return [trace for figure in _figures(at) for trace in figure["data"]
+            if trace["type"] == "heatmap"]
+
+
 def _heatmap(at) -> dict:
-    (trace,) = [trace for figure in _figures(at) for trace in figure["data"]
-                if trace["type"] == "heatmap"]
-    return trace
+    """The projects × stages heatmap (the territories' one comes first)."""
+    return _heatmaps(at)[-1]
+
+
+def _table(at, column: str):
+    (table,) = [t.value for t in at.dataframe if column in t.value.columns]
+    return table
 
 
 def _compared_names(at) -> list[str]:
-    (table,) = at.dataframe
-    return list(table.value["name"])
+    return list(_table(at, "name")["name"])
 
 
 def test_an_empty_database_says_how_to_start():
@@ -38,8 +46,10 @@ def test_an_empty_database_says_how_to_start():
 def test_the_default_comparison_shows_four_projects_in_every_view(demo_db):
     at = app_test(PAGE)
     assert not at.exception
+    assert [h.value for h in at.header] == ["Par territoire", "Par projet"]
     headings = [s.value for s in at.subheader]
-    assert headings == ["Profils de maturité", "Projets × Étapes", "Tableau comparatif",
+    assert headings == ["Les projets de chaque territoire", "Territoires × Étapes",
+                        "Profils de maturité", "Projets × Étapes", "Tableau comparatif",
                         "Chaque projet dans le portefeuille"]
     chosen = at.multiselect(key="compare_projects_cooperation").value
     assert len(chosen) == 4
@@ -50,12 +60,12 @@ def test_the_default_comparison_shows_four_projects_in_every_view(demo_db):
     assert heatmap["customdata"][0][0] == [
         _compared_names(at)[0], "Étape 1 — Identifier un besoin, un problème, une attente, "
         "l'expliciter"]
-    radars, _, position = _figures(at)
+    _, radars, _, position = _figures(at)
     assert sum(1 for trace in radars["data"] if trace["type"] == "scatterpolar") == 8
     assert [trace["name"] for trace in position["data"]][:2] == [
         "Portefeuille : 1er–3e quartile", "Médiane du portefeuille"]
-    (table,) = at.dataframe
-    assert {"score", "band_label", "completeness", "S01", "S16"} <= set(table.value.columns)
+    table = _table(at, "name")
+    assert {"score", "band_label", "completeness", "S01", "S16"} <= set(table.columns)
 
 
 def test_choosing_projects_compares_exactly_them(demo_db):
@@ -83,7 +93,7 @@ def test_the_dialogue_grid_compares_axes(demo_db):
     heatmap = _heatmap(at)
     assert heatmap["x"] == ["1", "2", "3", "4"]
     assert heatmap["customdata"][0][0][1] == "Axe 1 — Quelques préalables"
-    assert at.subheader[1].value == "Projets × Axes"
+    assert {"Territoires × Axes", "Projets × Axes"} <= {h.value for h in at.subheader}
 
 
 def test_no_project_chosen_asks_for_one(demo_db):
@@ -91,7 +101,7 @@ def test_no_project_chosen_asks_for_one(demo_db):
     at.multiselect(key="compare_projects_cooperation").set_value([]).run()
     assert not at.exception
     assert "Choisissez au moins un projet" in at.info[0].value
-    assert not at.get("plotly_chart") and not at.dataframe
+    assert len(at.get("plotly_chart")) == 1 and len(at.dataframe) == 1  # the territories
 
 
 def test_a_project_without_answers_is_named_but_not_drawn(demo_db):
@@ -105,7 +115,7 @@ def test_a_project_without_answers_is_named_but_not_drawn(demo_db):
     select.set_value([project]).run()
     assert not at.exception
     assert "n'a encore de réponse" in at.info[0].value
-    assert not at.get("plotly_chart")
+    assert len(at.get("plotly_chart")) == 1  # the territories' heatmap only
     at.multiselect(key="compare_projects_cooperation").set_value([scored, project]).run()
     assert not at.exception
     assert any("Sans réponse encore" in c.value and "Projet tout neuf" in c.value
@@ -135,3 +145,74 @@ def test_projects_left_out_are_named_with_why_and_switching_grid_updates_them(de
     assert not at.exception
     after = [e for e in at.expander if e.label.startswith("Projets hors comparaison")]
     assert after and "\n".join(m.value for m in after[0].markdown) != text
+
+
+def _expected_territories(demo_db, grid_id: str):
+    from coopscore.portfolio import grid_results, portfolio_table, territory_table
+    from coopscore.results import score_assessments
+
+    with open_store(demo_db) as db:
+        table = portfolio_table(db.projects(), grid_results(score_assessments(db), grid_id))
+    return territory_table(table[table["assessment"].notna()].reset_index(drop=True))
+
+
+def test_territories_group_every_compared_project_under_its_own_name(demo_db):
+    at = app_test(PAGE)
+    assert not at.exception
+    expected = _expected_territories(demo_db, "cooperation")
+    shown = _table(at, "n_projects")
+    assert list(shown["territory"]) == list(expected["territory"])
+    assert list(shown["n_projects"]) == list(expected["n_projects"])
+    assert shown["median"].round(6).tolist() == expected["median"].round(6).tolist()
+    assert sum(shown["n_projects"]) == len(at.multiselect(key="compare_projects_cooperation")
+                                           .options)
+    # every project named in full under its territory, with its index
+    listing = rendered("\n".join(m.value for m in at.markdown))
+    for row in expected.itertuples():
+        (line,) = [text for text in listing.split("\n") if text.startswith(f"- **{row.territory}**")]
+        assert all(name in line for name in row.projects), row.territory
+    territories = _heatmaps(at)[0]
+    assert [name for name, _ in (cell[0] for cell in territories["customdata"])] == [
+        f"{row.territory} ({row.n_scored})" for row in expected.itertuples() if row.n_scored]
+
+
+def test_switching_grid_regroups_the_territories(demo_db):
+    at = app_test(PAGE)
+    before = list(_table(at, "n_projects")["territory"])
+    at.button_group(key="compare_grid").set_value("dialogue").run()
+    assert not at.exception
+    after = _table(at, "n_projects")
+    expected = _expected_territories(demo_db, "dialogue")
+    assert list(after["territory"]) == list(expected["territory"]) != before
+    assert sum(after["n_projects"]) == len(at.multiselect(key="compare_projects_dialogue").options)
+
+
+def test_a_funder_is_told_which_projects_share_only_their_summary(demo_db, monkeypatch):
+    from coopscore import access
+
+    from .test_page_signin import comptes, person
+
+    from coopscore.portfolio import grid_results, portfolio_table
+    from coopscore.results import score_assessments
+
+    with open_store(demo_db) as db:
+        table = portfolio_table(db.projects(), grid_results(score_assessments(db),
+                                                            "cooperation"))
+        leader = table[(table["programme"] == "leader") & table["score"].notna()]
+        shared, summary = leader.iloc[0], leader.iloc[1]  # both scored on this grid
+        access.ScopedStore(db, access.Actor.admin()).set_consent(int(shared["project"]),
+                                                                 "etapes")
+        access.grant(db, "compta@region.fr", "financeur", "programme", "leader")
+    at = comptes(monkeypatch, person("s-f", "compta@region.fr"))
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    (expander,) = [e for e in at.expander if e.label.startswith("Projets hors comparaison")]
+    text = rendered("\n".join(m.value for m in expander.markdown))
+    assert f"**{summary['name']}** : ne partage avec ses financeurs que sa synthèse" in text
+    assert shared["name"] not in text
+    options = at.multiselect(key="compare_projects_cooperation").options
+    assert summary["name"] not in options
+    inside = {m.value for m in expander.markdown}
+    elsewhere = rendered("\n".join(m.value for m in at.main.markdown if m.value not in inside))
+    assert summary["name"] not in elsewhere  # never in the territories' listing
+    assert sum(_table(at, "n_projects")["n_projects"]) == len(options)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from coopscore.store import open_store
@@ -53,7 +55,7 @@ def test_every_project_is_listed_with_its_figures(demo_db):
     at_risk = table[(table["n_flags"] > 0) | (table["mean_gap"].fillna(0).round() > 0)]
     assert [s.value for s in at.subheader] == [
         "Répartition des indices globaux", "Projets",
-        f"Pourquoi ces {len(at_risk)} projets sont à risque"]
+        f"Pourquoi ces {len(at_risk)} projets sont à risque", "Fiche de maturité d'un projet"]
     reasons = rendered("\n".join(m.value for m in at.markdown))
     assert all(f"**{row.name}** — {row.risk}" in reasons for row in at_risk.itertuples())
     assert len(at.get("plotly_chart")) == 1
@@ -63,7 +65,8 @@ def test_every_project_is_listed_with_its_figures(demo_db):
     flagged = table[table["n_flags"] > 0].iloc[0]
     assert flagged["flags"] and flagged["programme_label"] and flagged["phase_label"]
     assert [b.label for b in at.get("download_button")] == [
-        "Télécharger (CSV)", "Télécharger (Excel)", "Rapport de portefeuille (PDF)"]
+        "Télécharger (CSV)", "Télécharger (Excel)", "Rapport de portefeuille (PDF)",
+        "Fiche de maturité (PDF)"]
 
 
 def test_the_critical_filter_keeps_only_flagged_projects(demo_db):
@@ -128,6 +131,31 @@ def test_projects_are_ranked_by_risk_and_say_why(demo_db):
     assert first["risk"].endswith(".")
 
 
+def test_no_cell_is_cut_names_and_readings_wrap_and_the_critical_points_are_below(demo_db):
+    from coopscore.labels import LINE_PX, wrapped_lines
+
+    at = app_test(PAGE)
+    (frame,) = at.dataframe
+    table = frame.value
+    shown = list(frame.proto.column_order)
+    assert shown[:5] == ["name", "score", "band_label", "n_flags", "risk_short"]
+    widths = {c.get("label"): c.get("width") for c in json.loads(frame.proto.columns).values()}
+    name_px, risk_px = widths["Projet"], widths["Pourquoi"]
+    # the row is tall enough for the longest name and reading at their columns' widths
+    lines = max(wrapped_lines(text, width // 7) for column, width in (("name", name_px),
+                                                                      ("risk_short", risk_px))
+                for text in table[column])
+    assert lines >= 3, "the demo's names are long: the check would prove nothing otherwise"
+    assert frame.proto.row_height >= LINE_PX * lines > 64  # Streamlit wraps above 4 rem
+    # a cell says how many critical points; the whole sentence naming them is below
+    flagged = table[table["n_flags"] > 0]
+    assert not flagged["risk_short"].str.contains("«").any()
+    reasons = rendered("\n".join(m.value for m in at.markdown))
+    for row in flagged.itertuples():
+        assert row.risk_short.split(" sous le seuil")[0] in row.risk
+        assert all(f"« {text} »" in reasons for text in row.flags.split(" ; ")), row.name
+
+
 def test_a_programme_profile_is_inherited_by_its_projects(demo_db):
     at = app_test(PAGE)
     at.selectbox(key="portfolio_profile_programme").set_value("leader").run()
@@ -165,3 +193,97 @@ def test_the_portfolio_report_button_gives_the_projects_shown(demo_db, deferred_
         others = db.projects()
     left_out = others[others["programme"] != "leader"]["name"]
     assert [n for n in left_out if n.replace("'", "’") in flat] == []
+
+
+# --- the reports hold only what their reader may see (two actors, pypdf) ---------------------
+
+
+def _pdf_words(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    return " ".join(text.replace("\u202f", " ").replace("\u00a0", " ").split()).replace("- ", "-")
+
+
+def _words(text: str) -> str:
+    return " ".join(text.replace("'", "’").split())
+
+
+def _download(at, deferred, label: str, name: str) -> str:
+    button = next(b for b in at.get("download_button") if b.proto.label == label)
+    button.click()
+    at.run()
+    assert not at.exception
+    return _pdf_words(deferred[name]())
+
+
+def _two_shares(demo_db) -> tuple[pd.Series, pd.Series]:
+    """Two assessed LEADER projects with alerts of their own: the first set to share its
+    « etapes », the second left at « synthese » (the default)."""
+    from coopscore import access
+    from coopscore.portfolio import grid_results, portfolio_table
+    from coopscore.results import score_assessments
+
+    with open_store(demo_db) as db:
+        table = portfolio_table(db.projects(), grid_results(score_assessments(db), "cooperation"))
+        flagged = table[(table["programme"] == "leader") & (table["n_flags"] > 0)]
+        texts = {row.project: set(row.flags.split(" ; ")) for row in flagged.itertuples()}
+        stages, summary = next((a, b) for a in texts for b in texts
+                               if a != b and texts[b] - texts[a])
+        access.ScopedStore(db, access.Actor.admin()).set_consent(int(stages), "etapes")
+        access.grant(db, "compta@region.fr", "financeur", "programme", "leader")
+    rows = table.set_index("project")
+    return rows.loc[stages], rows.loc[summary]
+
+
+def test_the_portfolio_report_holds_only_what_each_reader_may_see(demo_db, monkeypatch,
+                                                                  deferred_downloads):
+    from .test_page_signin import comptes, person
+
+    stages, summary = _two_shares(demo_db)
+    own = set(summary["flags"].split(" ; ")) - set(stages["flags"].split(" ; "))
+    whole = _download(app_test(PAGE), deferred_downloads, "Rapport de portefeuille (PDF)",
+                      "rapport-portefeuille.pdf")
+    assert all(_words(text) in whole for text in own)
+    at = comptes(monkeypatch, person("s-f", "compta@region.fr"))
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    cut = _download(at, deferred_downloads, "Rapport de portefeuille (PDF)",
+                    "rapport-portefeuille.pdf")
+    assert _words(summary["name"]) in cut and _words(stages["name"]) in cut
+    assert not any(_words(text) in cut for text in own)
+    assert all(_words(text) in cut for text in stages["flags"].split(" ; "))
+    assert "détail non partagé" in cut and "détail non partagé" not in whole
+
+
+def test_the_fiche_of_a_project_on_the_portfolio_is_cut_to_its_share(demo_db, monkeypatch,
+                                                                     deferred_downloads):
+    from .test_page_signin import comptes, person
+
+    stages, summary = _two_shares(demo_db)
+    at = comptes(monkeypatch, person("s-f", "compta@region.fr"))
+    at.switch_page(PAGE).run()
+    readings = {}
+    for row in (summary, stages):
+        at.selectbox(key="portfolio_fiche_project").set_value(int(row.name)).run()
+        assert not at.exception
+        assert any(f"partage avec ses financeurs : {level}" in c.value for c in at.caption
+                   for level in ("synthèse", "étapes"))
+        name = f"fiche-maturite-projet-{row.name}-evaluation-{int(row['assessment'])}.pdf"
+        readings[row.name] = _download(at, deferred_downloads, "Fiche de maturité (PDF)", name)
+    short, longer = readings[summary.name], readings[stages.name]
+    assert _words(summary["name"]).split(" — ")[0] in short
+    assert "Le détail par étape" not in short and "Le détail par étape" in longer
+    assert not any(_words(text) in short for text in summary["flags"].split(" ; "))
+    assert all(_words(text) in longer for text in stages["flags"].split(" ; "))
+    # the same project's fiche for whoever works on it (here the poste mode): whole
+    monkeypatch.delenv("COOPSCORE_MODE")
+    whole = app_test(PAGE)
+    whole.selectbox(key="portfolio_fiche_project").set_value(int(summary.name)).run()
+    assert not any("partage avec ses financeurs" in c.value for c in whole.caption)
+    name = f"fiche-maturite-projet-{summary.name}-evaluation-{int(summary['assessment'])}.pdf"
+    full = _download(whole, deferred_downloads, "Fiche de maturité (PDF)", name)
+    assert "Le détail par étape" in full
+    assert all(_words(text) in full for text in summary["flags"].split(" ; "))

@@ -439,3 +439,87 @@ def test_csv_export_is_for_french_excel_and_keeps_critical_points_whole(demo_db)
     cell = back.loc[back["Projet"] == flagged["name"], "Lesquels"].iloc[0]
     assert "…" not in cell and cell == flagged["flags"]
     assert back["Indice (0–100)"].dropna().map(lambda v: isinstance(v, float)).all()
+
+
+# --- territories: the comparison grouped (golden case tests/cases/territory_groups) ------
+
+TERRITORY_CASE = Path(__file__).resolve().parent / "cases" / "territory_groups"
+
+
+def _rounded(value):
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) \
+        else round(float(value), 1)
+
+
+def test_golden_territory_groups(tmp_path):
+    import csv
+    import json
+
+    import yaml
+
+    case = yaml.safe_load((TERRITORY_CASE / "case.yaml").read_text(encoding="utf-8"))
+    expected = json.loads((TERRITORY_CASE / "territories.json").read_text(encoding="utf-8"))
+    db = open_store(tmp_path / "territories.db")
+    territories: dict[str, int] = {}
+    assessments = {}
+    for project in case["projects"]:
+        name = project["territory"]
+        if name not in territories:
+            territories[name] = db.create_territory(name)
+        pid = db.create_project(project["name"], territories[name])
+        if project.get("assessed", True):
+            assessments[project["name"]] = db.create_assessment(pid, "cooperation", "Campagne")
+    with open(TERRITORY_CASE / "answers.csv", encoding="utf-8") as handle:
+        respondents = {}
+        for row in csv.DictReader(handle):
+            assessment = assessments[row["assessment"]]
+            if assessment not in respondents:
+                respondents[assessment] = db.add_respondent(assessment, row["respondent"],
+                                                            row["role"])
+            db.save_answer(assessment, respondents[assessment], row["item"], row["value"])
+    results = grid_results(score_assessments(db), "cooperation")
+    table = portfolio_table(db.projects(), results)
+    grouped = portfolio.territory_table(table)
+    assert list(grouped.columns) == portfolio.TERRITORY_COLUMNS
+    found = [{**row, **{key: _rounded(row[key]) for key in ("median", "mean", "low", "high")},
+              "scores": [_rounded(s) for s in row["scores"]]}
+             for row in grouped.to_dict("records")]
+    assert found == expected["territories"]
+    scored = table[table["assessment"].notna()]
+    matrix = stage_matrix(results, scored["assessment"].astype(int))
+    stages = portfolio.territory_matrix(matrix, scored)
+    assert list(stages.columns) == [t["territory"] for t in expected["territories"]]
+    assert list(stages.index) == [s.id for s in results.grid.sections]
+    for territory, wanted in expected["stages"].items():
+        column = stages[territory]
+        assert {stage: _rounded(column[stage]) for stage in wanted} == wanted, territory
+        others = column.drop(list(wanted))
+        assert others.isna().all(), territory
+
+
+def test_territory_groups_of_an_empty_table_are_empty():
+    empty = pd.DataFrame(columns=portfolio.TABLE_COLUMNS)
+    assert portfolio.territory_table(empty).empty
+    assert list(portfolio.territory_table(empty).columns) == portfolio.TERRITORY_COLUMNS
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["Aval", "Amont", "Été"]),
+                          st.one_of(st.none(), st.floats(0, 100)),
+                          st.integers(0, 3)), min_size=1, max_size=12))
+def test_every_project_is_in_exactly_one_territory_whose_figures_bound_it(rows):
+    table = pd.DataFrame({"name": [f"P{k}" for k in range(len(rows))],
+                          "territory": [r[0] for r in rows],
+                          "score": [np.nan if r[1] is None else r[1] for r in rows],
+                          "n_flags": [r[2] for r in rows]})
+    grouped = portfolio.territory_table(table)
+    listed = [name for names in grouped["projects"] for name in names]
+    assert sorted(listed) == sorted(table["name"])
+    assert grouped["n_projects"].sum() == len(table)
+    for row in grouped.itertuples():
+        if row.n_scored:
+            assert row.low <= row.median <= row.high and row.low <= row.mean <= row.high
+        else:
+            assert math.isnan(row.median)
+        known = [s for s in row.scores if not math.isnan(s)]
+        assert known == sorted(known, reverse=True)

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import re
 
+import pandas as pd
 import pytest
 from pypdf import PdfReader
 
@@ -246,3 +247,79 @@ def test_a_partner_from_abroad_reads_the_fiche_in_english(demo, busy):
         assert french not in text
     english_stage = translated(load_grid("cooperation"), "en").sections[0].title
     assert loose(english_stage.replace("'", "’")) in loose(text) or loose(english_stage) in loose(text)
+
+
+# --- what each reader may see (two actors, the same data) -----------------------------------
+
+
+@pytest.fixture
+def two_shares(demo):
+    """Two LEADER projects with critical alerts: one shares its « etapes », the other only
+    its « synthese » (the default); set back afterwards (the demo is shared by the module)."""
+    table, _ = report.portfolio_table_for(demo, programme="leader")
+    flagged = table[table["n_flags"] > 0]
+    texts = {int(p): set(f.split(" ; ")) for p, f in zip(flagged["project"], flagged["flags"])}
+    # a pair where the summary-only project has a critical point of its own
+    stages, summary = next((a, b) for a in texts for b in texts if a != b and texts[b] - texts[a])
+    admin = access.ScopedStore(demo, access.Actor.admin())
+    admin.set_consent(stages, "etapes")
+    yield table.set_index("project"), stages, summary
+    admin.set_consent(stages, "synthese")
+
+
+def _flag_words(text: str) -> str:
+    return loose(text.replace("'", "’"))
+
+
+def test_the_portfolio_report_holds_only_what_its_reader_may_see(demo, two_shares):
+    table, stages, summary = two_shares
+    grid = report.portfolio_table_for(demo, programme="leader")[1]
+    funder = access.Actor.financeur(programmes=["leader"], email="fin@exemple.fr")
+    rows = table.reset_index()
+    cut, _ = pdf_text(access.ScopedStore(demo, funder).portfolio_pdf(rows, grid, today=TODAY))
+    whole, _ = pdf_text(access.ScopedStore(demo, access.Actor.admin()).portfolio_pdf(
+        rows, grid, today=TODAY))
+    cut, whole = loose(cut), loose(whole)
+    for project in (stages, summary):
+        assert loose(table.loc[project, "name"].replace("'", "’")) in cut  # named, both
+    shared_flags = table.loc[stages, "flags"].split(" ; ")  # full texts (FLAG_TEXT_WIDTH)
+    own_flags = set(table.loc[summary, "flags"].split(" ; ")) - set(shared_flags)
+    assert own_flags and all(_flag_words(text) in whole for text in own_flags)
+    assert not any(_flag_words(text) in cut for text in own_flags)
+    assert all(_flag_words(text) in cut for text in shared_flags)
+    assert "détail non partagé" in cut and "détail non partagé" not in whole
+    # a row of another programme handed in is dropped for this funder
+    other, _ = report.portfolio_table_for(demo, programme="region")
+    mixed = pd.concat([rows, other.head(1)], ignore_index=True)
+    text, _ = pdf_text(access.ScopedStore(demo, funder).portfolio_pdf(mixed, grid, today=TODAY))
+    assert loose(other["name"].iloc[0].replace("'", "’")) not in loose(text)
+
+
+def test_a_funder_reads_the_fiche_at_the_projects_share_and_never_who_answered(demo, busy):
+    project = demo.assessment(busy).project_id
+    funder = access.Actor.financeur(projects=[project], email="fin@exemple.fr")
+    scoped = access.ScopedStore(demo, funder)
+    summary, _ = pdf_text(scoped.fiche_pdf(busy, today=TODAY))
+    assert "Le détail par étape" not in summary and "Plan d’action" not in summary
+    access.ScopedStore(demo, access.Actor.admin()).set_consent(project, "detail")
+    try:
+        detail = report.fiche_for(funder, demo, busy, today=TODAY)
+        whole = report.fiche_for(access.Actor.admin(), demo, busy, today=TODAY)
+    finally:
+        access.ScopedStore(demo, access.Actor.admin()).set_consent(project, "synthese")
+    words, everything = detail.text(), whole.text()
+    assert "Le détail par étape" in words and "Plan d'action" in words
+    rationale = demo.agreed(busy)["rationale"].dropna().iloc[0]
+    owner = demo.actions(project_id=project)["owner"].dropna().iloc[0]
+    assert rationale in everything and rationale not in words
+    assert owner in everything and owner not in words
+
+    def who_answered(document) -> str:
+        (facts,) = [block for block in document.data["blocks"] if block["kind"] == "facts"][:1]
+        return dict(facts["items"])["Répondant·es"]
+
+    people = demo.respondents(busy)
+    answered = people[people["n_answers"] > 0]
+    role = load_scale().role_label(answered["role"].iloc[0])
+    assert role in who_answered(whole)  # « 6 personnes : élu·e 2 · … »
+    assert who_answered(detail) == f"{len(answered)} personnes"  # counted, not by role

@@ -1,4 +1,5 @@
-"""Comparer les territoires: several projects' latest assessments side by side, and each one
+"""Comparer les territoires: the territories (their projects grouped: median and mean index,
+median stage scores), then several projects' latest assessments side by side, and each one
 against the whole portfolio (median and quartiles per stage)."""
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from coopscore.i18n import t
 from coopscore.markup import escape_markdown
 from coopscore.portfolio import (
     band_ranges, comparison_table, default_comparison, grid_results, left_out, phase_titles,
-    portfolio_table, stage_labels, stage_matrix, stage_quartiles, unique_labels,
+    portfolio_table, stage_labels, stage_matrix, stage_quartiles, territory_matrix,
+    territory_table, unique_labels,
 )
 from coopscore.results import Results
 from ui import (
@@ -22,6 +24,7 @@ from ui import (
 )
 
 ASSESS_PAGE = "views/assess.py"
+NAME_ROW_HEIGHT = 72  # px: above 4 rem a table wraps its text (a long name is read whole)
 
 
 def go_assess_link() -> None:
@@ -62,13 +65,85 @@ def radars_ui(results: Results, scored: pd.DataFrame, matrix: pd.DataFrame,
 
 
 def left_out_ui(projects: pd.DataFrame, grid: Grid) -> None:
-    """Say which projects this comparison leaves out, and why."""
+    """Say which projects this comparison leaves out, and why (a funder's projects sharing
+    only their summary among them)."""
     missing = left_out(projects, portfolio_results(projects), grid.id)
+    withheld = store().compare_withheld()
+    if not withheld.empty:
+        missing = pd.concat([missing, pd.DataFrame({
+            "project": withheld["id"], "name": withheld["name"],
+            "reason": t("readings.left_out_consent")})], ignore_index=True)
     if missing.empty:
         return
     with st.expander(t("readings.left_out_heading", count=len(missing))):
         st.markdown("\n".join(md("readings.left_out_line", name=row.name, reason=row.reason)
                                for row in missing.itertuples()))
+
+
+def territories_ui(results: Results, candidates: pd.DataFrame) -> None:
+    """The projects grouped by territory: a table of figures, each territory's projects by
+    name, and the median stage scores of each territory."""
+    grid = results.grid
+    grouped = territory_table(candidates)
+    st.header(t("portfolio.compare_territories_heading"))
+    st.caption(t("portfolio.compare_territories_caption"))
+    score = dict(format="%.0f", min_value=0, max_value=100, color=charts.SERIES_COLOURS[0])
+    st.dataframe(
+        grouped.drop(columns=["projects", "scores"]), hide_index=True, width="stretch",
+        key="compare_territories", placeholder="—",
+        row_height=NAME_ROW_HEIGHT, height=NAME_ROW_HEIGHT * len(grouped) + 40,
+        column_order=["territory", "n_projects", "n_scored", "median", "mean", "low", "high",
+                      "n_with_flags"],
+        column_config={
+            "territory": st.column_config.TextColumn(t("portfolio.compare_territory_col"),
+                                                     pinned=True, width=210),
+            "n_projects": st.column_config.NumberColumn(
+                t("portfolio.compare_territory_projects"),
+                help=t("portfolio.compare_territory_projects_help"), width=75),
+            "n_scored": st.column_config.NumberColumn(
+                t("portfolio.compare_territory_scored"),
+                help=t("portfolio.compare_territory_scored_help"), width=105),
+            "median": st.column_config.ProgressColumn(
+                t("portfolio.compare_territory_median"),
+                help=t("portfolio.compare_territory_median_help"), width=135, **score),
+            "mean": st.column_config.NumberColumn(t("portfolio.compare_territory_mean"),
+                                                  format="%.0f", width=100),
+            "low": st.column_config.NumberColumn(t("portfolio.compare_territory_low"),
+                                                 format="%.0f", width=75),
+            "high": st.column_config.NumberColumn(t("portfolio.compare_territory_high"),
+                                                  format="%.0f", width=80),
+            "n_with_flags": st.column_config.NumberColumn(
+                t("portfolio.compare_territory_flags"),
+                help=t("portfolio.compare_territory_flags_help"), width=160),
+        },
+    )
+    st.subheader(t("portfolio.compare_territory_list_heading"))
+    st.markdown("\n".join(md(
+        "portfolio.compare_territory_line", territory=row.territory,
+        count=fmt.plural(row.n_projects, "portfolio.compare_territory_count"),
+        projects=" ; ".join(
+            t("portfolio.compare_territory_project_unscored", name=name) if fmt.missing(value)
+            else t("portfolio.compare_territory_project", name=name, score=fmt.number(value))
+            for name, value in zip(row.projects, row.scores)))
+        for row in grouped.itertuples()))
+    scored = candidates[candidates["score"].notna()]
+    matrix = territory_matrix(stage_matrix(results, scored["assessment"].astype(int)), scored)
+    counts = dict(zip(grouped["territory"], grouped["n_scored"]))
+    matrix = matrix[[name for name in matrix.columns if counts.get(name)]]
+    if matrix.empty or matrix.isna().all().all():
+        return
+    _, full = stage_labels(grid)
+    section = grid.label("section").lower()
+    rows = [t("portfolio.compare_territory_row", territory=name, count=fmt.integer(counts[name]))
+            for name in matrix.columns]
+    st.subheader(t("portfolio.compare_territory_heatmap_heading",
+                   sections=grid.label("sections")))
+    st.caption(t("portfolio.compare_territory_heatmap_caption", section=section))
+    heat = matrix.T.set_axis(unique_labels(rows, width=48, lines=2), axis=0)
+    heat = heat.set_axis([str(s.number) for s in grid.sections], axis=1)
+    chart_ui(charts.heatmap(heat, hover_label=t("charts.score"), x_title=grid.label("section"),
+                            column_hover=list(full.values()), row_hover=rows),
+             key="compare_territory_heatmap", category=t("portfolio.compare_territory_col"))
 
 
 def heatmap_ui(results: Results, scored: pd.DataFrame, matrix: pd.DataFrame) -> None:
@@ -97,6 +172,7 @@ def table_ui(results: Results, rows: pd.DataFrame) -> None:
                  color=charts.SERIES_COLOURS[0])
     st.dataframe(
         compared, hide_index=True, width="stretch", key="compare_table", placeholder="—",
+        row_height=NAME_ROW_HEIGHT, height=NAME_ROW_HEIGHT * len(compared) + 40,
         column_order=["name", "territory", "programme_label", "phase_label", "score",
                       "band_label", "completeness", *short],
         column_config={
@@ -157,6 +233,8 @@ if results is None:
 left_out_ui(projects, grid)
 table = portfolio_table(projects, results, phases=phase_titles())
 candidates = table[table["assessment"].notna()].reset_index(drop=True)
+territories_ui(results, candidates)
+st.header(t("portfolio.compare_projects_heading"))
 chosen = projects_choice_ui(candidates, grid)
 if not chosen:
     st.info(t("portfolio.compare_pick"))

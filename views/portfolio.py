@@ -13,6 +13,7 @@ from coopscore import format as fmt
 from coopscore import report
 from coopscore.grid import Grid
 from coopscore.i18n import t
+from coopscore.labels import table_row_height
 from coopscore.portfolio import (
     NOT_ASSESSED, band_ranges, export_table, filter_portfolio, flag_threshold, grid_results,
     phase_titles, portfolio_figures, portfolio_table, risk_order, to_csv, to_xlsx,
@@ -27,6 +28,7 @@ from ui import (
 ASSESS_PAGE = "views/assess.py"
 RESULTS_PAGE = "views/results.py"
 TABLE_KEY = "portfolio_table"
+NAME_PX, RISK_PX = 280, 310  # widths of the columns whose texts wrap whole
 
 
 def filters_ui(table: pd.DataFrame, scale: Scale) -> pd.DataFrame:
@@ -88,17 +90,19 @@ def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
     st.caption(t("portfolio.table_caption" if opens else "portfolio.table_caption_read_only",
                  not_assessed=t("portfolio.not_assessed")))
     st.caption(t("targets.risk_order_caption"))
+    # names and readings wrap whole in their cells (the full sentences are below the table)
+    row = table_row_height([(shown["name"], NAME_PX), (shown["risk_short"], RISK_PX)])
     event = st.dataframe(
         shown.assign(completeness=shown["completeness"] * 100), hide_index=True, width="stretch",
         key=TABLE_KEY, on_select="rerun" if opens else "ignore", placeholder="—",
-        height=min(35 * (len(shown) + 1) + 3, 1800),  # every row (up to ~50) without scrolling
+        row_height=row, height=min(row * len(shown) + 38, 4000),  # every row, no scrolling
         selection_mode="single-row",
-        column_order=["name", "score", "band_label", "n_flags", "risk", "mean_gap",
+        column_order=["name", "score", "band_label", "n_flags", "risk_short", "mean_gap",
                       "profile_label", "completeness", "programme_label", "phase_label", "date",
                       "territory"],
         column_config={
             "name": st.column_config.TextColumn(t("portfolio.col_project"), pinned=True,
-                                                width="medium"),
+                                                width=NAME_PX),
             "territory": st.column_config.TextColumn(t("portfolio.col_territory"),
                                                      width="medium"),
             "programme_label": st.column_config.TextColumn(t("portfolio.col_programme"),
@@ -106,21 +110,23 @@ def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
             "phase_label": st.column_config.TextColumn(t("portfolio.col_phase"), width=150),
             # a progress bar leaves a missing score blank (a number column prints « None »)
             "score": st.column_config.ProgressColumn(
-                t("portfolio.col_score"), help=t("portfolio.col_score_help"), format=fmt.table_number(),
-                min_value=0, max_value=100, color=charts.SERIES_COLOURS[0], width=150),
+                t("portfolio.col_score"), help=t("portfolio.col_score_help"),
+                format=fmt.table_number(), min_value=0, max_value=100,
+                color=charts.SERIES_COLOURS[0], width=110),
             "band_label": st.column_config.TextColumn(
                 t("portfolio.col_band"), help=t("portfolio.col_band_help",
-                                                bands=band_ranges(scale)), width=140),
+                                                bands=band_ranges(scale)), width=100),
             "completeness": st.column_config.ProgressColumn(
                 t("portfolio.col_completeness"), help=t("portfolio.col_completeness_help"),
                 format=fmt.table_percent(), min_value=0, max_value=100, color=charts.TARGET_COLOUR,
                 width=120),
             "n_flags": st.column_config.NumberColumn(
                 t("portfolio.col_n_flags"), help=t("portfolio.col_n_flags_help",
-                                                   **flag_threshold(scale)), width=130),
-            "risk": st.column_config.TextColumn(t("targets.col_risk"),
-                                                help=t("targets.col_risk_help"), width="large"),
-            "mean_gap": st.column_config.NumberColumn(t("targets.col_mean_gap"), format=fmt.table_number(),
+                                                   **flag_threshold(scale)), width=105),
+            "risk_short": st.column_config.TextColumn(
+                t("targets.col_risk"), help=t("targets.col_risk_short_help"), width=RISK_PX),
+            "mean_gap": st.column_config.NumberColumn(t("targets.col_mean_gap"),
+                                                      format=fmt.table_number(),
                                                       width=110),
             "profile_label": st.column_config.TextColumn(t("targets.col_profile"), width=180),
             "date": st.column_config.DateColumn(t("portfolio.col_date"), format=fmt.date_pattern()),
@@ -139,7 +145,8 @@ def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
 
 
 def reasons_ui(shown: pd.DataFrame) -> None:
-    """Why each project at risk is, in full sentences (the table cell cuts long ones)."""
+    """Why each project at risk is, in full sentences naming its critical points (the table
+    cell says how many, not which)."""
     at_risk = shown[(shown["n_flags"] > 0) | (shown["mean_gap"].fillna(0).round() > 0)]
     if at_risk.empty:
         return
@@ -216,7 +223,8 @@ def downloads_ui(shown: pd.DataFrame, grid: Grid) -> None:
     csv, xlsx, pdf, _ = st.columns([1, 1, 1.4, 1.6])
     pdf.download_button(
         t("report.download_portfolio"),
-        data=functools.partial(report.portfolio_pdf, shown, grid,
+        # built by the scoped store: each row cut again to what this reader may see
+        data=functools.partial(store().portfolio_pdf, shown, grid,
                                scope=report.portfolio_scope(filters=filters_said())),
         file_name=t("report.portfolio_file") + ".pdf", mime="application/pdf",
         on_click="ignore", icon=":material/picture_as_pdf:",
@@ -228,6 +236,32 @@ def downloads_ui(shown: pd.DataFrame, grid: Grid) -> None:
         data=lambda: to_xlsx(export, t("portfolio.export_sheet")), file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/table_view:")
+
+
+def fiche_ui(shown: pd.DataFrame) -> None:
+    """The « fiche de maturité » of one project shown, as this reader may read it (a funder:
+    only what the project shares with its funders)."""
+    scored = shown[shown["score"].notna()]
+    if scored.empty:
+        return
+    names = dict(zip(scored["project"].astype(int), scored["name"], strict=True))
+    assessments = dict(zip(scored["project"].astype(int), scored["assessment"].astype(int),
+                           strict=True))
+    st.subheader(t("report.fiche_of_project_heading"))
+    choice, button = st.columns([3, 1.2], vertical_alignment="bottom")
+    project = choice.selectbox(t("report.fiche_of_project"), list(names),
+                               format_func=names.get, help=t("report.fiche_of_project_help"),
+                               key="portfolio_fiche_project")
+    assessment = assessments[project]
+    db = store()
+    button.download_button(
+        t("report.download_fiche"), data=functools.partial(db.fiche_pdf, assessment),
+        file_name=t("report.fiche_file", project=project, assessment=assessment) + ".pdf",
+        mime="application/pdf", on_click="ignore", icon=":material/picture_as_pdf:",
+        help=t("report.download_fiche_help"), key="portfolio_fiche_download")
+    if not db.sees_full_results(assessment):
+        st.caption(t("report.fiche_of_project_level", level=t(
+            f"access_page.consent_short_{db.consent(project)}")))
 
 
 # --- page -------------------------------------------------------------------------------
@@ -257,3 +291,4 @@ distribution_ui(shown, scale)
 table_ui(shown, scale)
 downloads_ui(shown, grid)
 reasons_ui(shown)
+fiche_ui(shown)

@@ -14,7 +14,6 @@ import streamlit as st
 
 from coopscore import charts
 from coopscore import format as fmt
-from coopscore import report
 from coopscore.gaps import (
     band_rules, consensus_items, flag_level, flag_table, has_critical_points, phase_table,
     score_change, scores_by_section, stage_table,
@@ -185,7 +184,8 @@ def stage_table_ui(table: pd.DataFrame, grid: Grid, scale: Scale) -> None:
 def fiche_ui(project_id: int, assessment_id: int) -> None:
     """The « fiche de maturité » of this assessment as a PDF, made when the button is clicked."""
     st.download_button(
-        t("report.download_fiche"), data=functools.partial(report.fiche_pdf, store(), assessment_id),
+        # built by the scoped store: cut to what this reader may see of the project
+        t("report.download_fiche"), data=functools.partial(store().fiche_pdf, assessment_id),
         file_name=t("report.fiche_file", project=project_id, assessment=assessment_id) + ".pdf",
         mime="application/pdf", on_click="ignore", icon=":material/picture_as_pdf:",
         help=t("report.download_fiche_help"), key="results_fiche_download")

@@ -128,6 +128,15 @@ def corpus() -> dict[str, bytes]:
                                 answers={"S01.V01": "2 – En partie traité"})
     files["crafted_meta.xlsx"] = _edit_meta(filled, {"header_row": "trois",
                                                      "answer_column": "ZZZZ"})
+    # Answers to CTE-only points (S02.V07, S08.M04) for a project outside European
+    # cooperation, which is never asked them: as a CSV, and in a questionnaire made without
+    # a project (the CTE points are there, marked).
+    files["cte_items.csv"] = _csv(
+        HEADER + "Alice,elu,S02.V06,2,\nAlice,elu,S02.V07,3,\nAlice,elu,S08.M04,in_place,\n"
+        "Bruno,technicien,S02.V07,1,\n")
+    files["cte_questionnaire.xlsx"] = fill_questionnaire(
+        blank, name="Nina", role="élu·e",
+        answers={"S02.V06": "2 – En partie traité", "S02.V07": "3 – Maîtrisé"})
     # Valid files: read exactly as written.
     files["declared_dimension.xlsx"] = _rewrite_sheet(
         _workbook(VALID_ROWS), lambda xml: re.sub(r'<dimension ref="[^"]*"/>',
