@@ -87,7 +87,8 @@ def territories_ui(results: Results, candidates: pd.DataFrame) -> None:
     grouped = territory_table(candidates)
     st.header(t("portfolio.compare_territories_heading"))
     st.caption(t("portfolio.compare_territories_caption"))
-    score = dict(format="%.0f", min_value=0, max_value=100, color=charts.SERIES_COLOURS[0])
+    score = dict(format=fmt.table_number(), min_value=0, max_value=100,
+                 color=charts.SERIES_COLOURS[0])
     st.dataframe(
         grouped.drop(columns=["projects", "scores"]), hide_index=True, width="stretch",
         key="compare_territories", placeholder="—",
@@ -107,11 +108,11 @@ def territories_ui(results: Results, candidates: pd.DataFrame) -> None:
                 t("portfolio.compare_territory_median"),
                 help=t("portfolio.compare_territory_median_help"), width=135, **score),
             "mean": st.column_config.NumberColumn(t("portfolio.compare_territory_mean"),
-                                                  format="%.0f", width=100),
+                                                  format=fmt.table_number(), width=100),
             "low": st.column_config.NumberColumn(t("portfolio.compare_territory_low"),
-                                                 format="%.0f", width=75),
+                                                 format=fmt.table_number(), width=75),
             "high": st.column_config.NumberColumn(t("portfolio.compare_territory_high"),
-                                                  format="%.0f", width=80),
+                                                  format=fmt.table_number(), width=80),
             "n_with_flags": st.column_config.NumberColumn(
                 t("portfolio.compare_territory_flags"),
                 help=t("portfolio.compare_territory_flags_help"), width=160),
