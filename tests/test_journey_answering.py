@@ -267,8 +267,8 @@ def _hex(rgb) -> str:
 
 
 def pick_by_keyboard(page, name: str) -> None:
-    """In the focused list: ArrowDown opens it on its first name, Enter takes the highlighted
-    one once the person can see it highlighted. Streamlit's list now and then drops a key
+    """In the focused list: ArrowDown opens it, then moves down to `name`; Enter takes it
+    once the person can see it highlighted. Streamlit's list now and then drops a key
     that lands while it redraws (under load); as a person would, look, and press again."""
     highlighted = """name => {
       const id = document.activeElement.getAttribute('aria-activedescendant');
@@ -277,8 +277,13 @@ def pick_by_keyboard(page, name: str) -> None:
     for attempt in range(3):
         wait_quiet(page)
         try:
-            page.keyboard.press("ArrowDown")
-            page.wait_for_function(highlighted, arg=name, timeout=10_000)
+            page.keyboard.press("ArrowDown")  # opens the list
+            page.get_by_role("option").first.wait_for(timeout=10_000)
+            for _ in range(page.get_by_role("option").count()):  # down to the name
+                if page.evaluate(highlighted, name):
+                    break
+                page.keyboard.press("ArrowDown")
+            page.wait_for_function(highlighted, arg=name, timeout=5_000)
             page.keyboard.press("Enter")
             page.get_by_text(f"Vous répondez en tant que {name}").wait_for(timeout=10_000)
             return
