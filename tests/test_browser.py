@@ -139,7 +139,7 @@ def wait_quiet(page, quiet_ms: int = 400) -> None:
         arg=quiet_ms, polling=100)
 
 
-def download(page, button: str):
+def download(page, button: str, timeout: float = 15_000):
     """Click a download button and return the download, as a person gets it.
 
     Streamlit's button now and then swallows a click that lands while the page redraws
@@ -150,7 +150,7 @@ def download(page, button: str):
     for attempt in range(3):
         wait_quiet(page)
         try:
-            with page.expect_download(timeout=15_000) as caught:
+            with page.expect_download(timeout=timeout) as caught:
                 page.get_by_role("button", name=button).click()
             return caught.value
         except PlaywrightTimeout:
