@@ -16,6 +16,7 @@ from coopscore import links
 from coopscore.store import open_store
 
 from .test_browser import (  # noqa: F401  (pytest fixtures)
+    answer_radios,
     browser,
     no_error_on,
     screenshots,
@@ -210,8 +211,10 @@ def test_clearing_one_answer_through_its_confirmation_removes_exactly_that_answe
 
 def test_the_last_answer_opens_a_thank_you_page_with_the_persons_own_profile(
         browser, server, server_db, campaign, screenshots):
-    """The assessment shows people their own profile: the last answer given through the link
-    ends on « Merci » and a radar and table of that person's scores, nobody else's."""
+    """The assessment shows people their own profile. With one point left, « J'ai terminé »
+    ends early on « Merci », what is left and the person's profile; back to the questionnaire,
+    the last answer given through the link ends on « Merci » and a radar and table of that
+    person's scores, nobody else's."""
     from coopscore.results import respondent_results
 
     assessment, dora = campaign["assessment"], campaign["people"]["Camille Vo"]
@@ -223,6 +226,22 @@ def test_the_last_answer_opens_a_thank_you_page_with_the_persons_own_profile(
                           "value": "2" if ".V" in item else "planned"} for item in asked])
     context, page = new_person_page(browser, campaign["urls"]["Camille Vo"])
     try:
+        _questionnaire_of(page, "Camille Vo")
+        assert page.locator("[data-testid='stMain'] h3").first.inner_text().startswith("Étape 3")
+        finish = page.locator(".st-key-questionnaire_finish")
+        finish.get_by_text("Il reste 1 point sans réponse.").wait_for()
+        before = _table(server_db, assessment)
+        page.screenshot(path=str(screenshots / "termine-bouton.png"))
+        finish.get_by_role("button", name="J'ai terminé").click()
+        page.get_by_text("Merci, Camille Vo : vos réponses sont enregistrées.").wait_for()
+        page.get_by_text("Il reste 1 point sans réponse. Vous pouvez fermer cette page").wait_for()
+        page.get_by_role("heading", name="Votre profil").wait_for()
+        settle(page)
+        no_error_on(page)
+        assert answer_radios(page).count() == 0, "the thank-you page, not the questionnaire"
+        assert _table(server_db, assessment) == before, "finishing writes no answer"
+        page.screenshot(path=str(screenshots / "termine-avant-la-fin.png"))
+        page.get_by_role("button", name="Revenir au questionnaire").click()
         _questionnaire_of(page, "Camille Vo")
         assert page.locator("[data-testid='stMain'] h3").first.inner_text().startswith("Étape 3")
         card = page.locator(f".st-key-crit_{assessment}_{dora}_{last.replace('.', '-')}")
