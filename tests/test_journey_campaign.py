@@ -91,6 +91,28 @@ def _only_a_message(page, expected: str, campaign: dict) -> None:
     assert page.locator("[data-testid='stException']").count() == 0
 
 
+# The labels of the main area's buttons that do not fit their button (Streamlit cuts them
+# with « … »): the text's natural width, in the button's own font, against the room it has.
+CUT_LABELS = """() => { const ctx = document.createElement('canvas').getContext('2d');
+  return [...document.querySelectorAll(
+      "[data-testid='stMain'] button [data-testid='stMarkdownContainer']")]
+    .filter(box => box.getBoundingClientRect().width > 0)  // not in a hidden tab
+    .filter(box => { const style = getComputedStyle(box.querySelector('p') || box);
+      ctx.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+      return ctx.measureText(box.innerText).width > box.getBoundingClientRect().width + 1; })
+    .map(box => box.innerText); }"""
+
+
+def _link_column(page) -> list[str]:
+    """The « Lien personnel » column of the follow-up table (its accessible twin)."""
+    table = page.locator("[data-testid='stDataFrame']").first
+    table.locator("th[role='columnheader']").first.wait_for(state="attached")
+    headers = [h.strip() for h in table.locator("th[role='columnheader']").all_inner_texts()]
+    column = headers.index("Lien personnel") + 1
+    return [cell.inner_text() for cell in
+            table.locator(f"td[aria-colindex='{column}']").all()]
+
+
 def _questionnaire_of(page, name: str) -> None:
     page.get_by_text(f"Vous répondez en tant que {name}").wait_for()
     page.get_by_role("button", name="Étape suivante").wait_for()
@@ -145,6 +167,13 @@ def test_closing_from_the_page_stops_a_link_and_reopening_brings_it_back(
     context, page = _followup(browser, server, campaign)
     try:
         _questionnaire_of(visitor, "Basile Roy")
+        assert _link_column(page) == ["actif"] * 3
+        for width in (1400, 1000, 700):  # every button's whole label, wide or narrow
+            page.set_viewport_size({"width": width, "height": 2000})
+            page.get_by_role("button", name="Nouveaux liens pour les personnes à relancer (3)"
+                             ).wait_for()
+            wait_idle(page)
+            assert page.evaluate(CUT_LABELS) == [], width
         page.get_by_role("button", name="Clore l'évaluation").click()
         page.get_by_text("Clore maintenant ? Les réponses des 3 personne(s)").wait_for()
         settle(page)
@@ -157,6 +186,7 @@ def test_closing_from_the_page_stops_a_link_and_reopening_brings_it_back(
         page.screenshot(path=str(screenshots / "campagne-close.png"))
         with open_store(server_db) as db:
             assert db.assessment(campaign["assessment"]).is_closed
+        assert _link_column(page) == ["suspendu"] * 3
 
         visitor.reload()
         wait_idle(visitor)
@@ -169,6 +199,7 @@ def test_closing_from_the_page_stops_a_link_and_reopening_brings_it_back(
         no_error_on(page)
         with open_store(server_db) as db:
             assert not db.assessment(campaign["assessment"]).is_closed
+        assert _link_column(page) == ["actif"] * 3
 
         visitor.reload()
         wait_idle(visitor)
