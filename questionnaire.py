@@ -49,6 +49,29 @@ def _stage_key(assessment_id: int, respondent_id: int) -> str:
     return f"stage_{assessment_id}_{respondent_id}"
 
 
+def _resume_key(assessment_id: int, respondent_id: int) -> str:
+    """The stage to come back to after the thank-you page (the stage widget is gone by then)."""
+    return f"_questionnaire_resume_{assessment_id}_{respondent_id}"
+
+
+def _finish(finish_key: str, stage_key: str, resume_key: str) -> None:
+    """Button callback: the person stops here; the page shows its thank-you part instead."""
+    st.session_state[finish_key] = True
+    st.session_state[resume_key] = st.session_state.get(stage_key)
+
+
+def finish_ui(left: int, finish_key: str, stage_key: str, resume_key: str) -> None:
+    """« J'ai terminé » at the bottom of the questionnaire, saying what is left unanswered."""
+    with st.container(border=True, key="questionnaire_finish"):
+        if left:
+            st.markdown(fmt.plural(left, "questionnaire.finish_left"))
+        else:
+            st.markdown(t("questionnaire.finish_complete"))
+        st.button(t("questionnaire.finish"), key="questionnaire_finish_button",
+                  icon=":material/done_all:", on_click=_finish,
+                  args=(finish_key, stage_key, resume_key))
+
+
 def _go_to(stage_key: str, section_id: str) -> None:
     """Button callback: move to another stage (runs before the stage widget is created)."""
     st.session_state[stage_key] = section_id
@@ -306,12 +329,15 @@ def _scroll_to_top() -> None:
     }, 150);</script>""", unsafe_allow_javascript=True)
 
 
-def questionnaire_ui(assessment_id: int, respondent_id: int) -> None:
+def questionnaire_ui(assessment_id: int, respondent_id: int,
+                     finish_key: str | None = None) -> None:
     """Draw one respondent's questionnaire: stage choice, items, prev/next, progress, feedback.
 
     Args:
         assessment_id: the assessment answered (read-only when closed).
         respondent_id: the person every answer drawn here is saved under.
+        finish_key: if given, a « J'ai terminé » button at the bottom sets this session key
+            to True (the page then shows its thank-you part), whatever is left unanswered.
     """
     db = store()
     scale = load_scale()
@@ -328,8 +354,9 @@ def questionnaire_ui(assessment_id: int, respondent_id: int) -> None:
     ids = list(sections)
     label = grid.label("section")
     stage_key = _stage_key(assessment_id, respondent_id)
+    resume = st.session_state.pop(_resume_key(assessment_id, respondent_id), None)
     if st.session_state.get(stage_key) not in sections:  # before the widget exists: allowed
-        st.session_state[stage_key] = first_unfinished(progress)
+        st.session_state[stage_key] = resume if resume in sections else first_unfinished(progress)
 
     with st.container(key="questionnaire"):
         st.html(_NON_LEVEL_STYLE)
@@ -398,3 +425,6 @@ def questionnaire_ui(assessment_id: int, respondent_id: int) -> None:
             following.button(t("app.assess_next"), icon=":material/arrow_forward:",
                              type="primary", key=f"next_{assessment_id}_{respondent_id}",
                              on_click=_go_to, args=(stage_key, ids[position + 1]))
+        if finish_key is not None and not read_only:
+            finish_ui(total - done, finish_key, stage_key,
+                      _resume_key(assessment_id, respondent_id))

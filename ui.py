@@ -740,9 +740,14 @@ def chart_ui(figure, *, key: str, category: str | None = None, narrow=None) -> N
     if narrow is None:
         st.plotly_chart(figure, width="stretch", key=key, config=_CHART_CONFIG)
     else:
+        # on paper, the wide figure (scaled to the page): the print stylesheet shows every
+        # block, so the narrow one is hidden there with a more specific rule
         st.html(f"""<style>
           @media (max-width: {NARROW_SCREEN}px) {{ .st-key-{key}_wide {{ display: none; }} }}
           @media (min-width: {NARROW_SCREEN + 1}px) {{ .st-key-{key}_narrow {{ display: none; }} }}
+          @media print {{
+            [data-testid="stVerticalBlock"].st-key-{key}_narrow {{ display: none !important; }}
+            [data-testid="stVerticalBlock"].st-key-{key}_wide {{ display: block !important; }} }}
         </style>""")
         with st.container(key=f"{key}_wide"):
             st.plotly_chart(figure, width="stretch", key=key, config=_CHART_CONFIG)
@@ -840,6 +845,10 @@ def page_setup_ui(language: str) -> None:
 # The browser's print of a page: no sidebar, header or buttons; tables printed whole from
 # their printable copy (a data grid is drawn on a canvas that prints only what is scrolled
 # into view); charts, metrics and bordered groups never split across two pages.
+# A plotly chart is drawn at the window's width and the browser does not redraw it for the
+# paper: just before printing, each chart wider than the page is redrawn and scaled to fit.
+PRINT_WIDTH = 700  # CSS px inside the @page margins of A4 (703) or US Letter (725)
+PRINT_SMALLEST = 0.8  # a chart is printed at no less than 80 % of the size it is drawn at
 PRINT_CSS = """
 <style>
 .coopscore-print-only { display: none; }
@@ -860,6 +869,12 @@ PRINT_CSS = """
     width: 100% !important; max-width: 100% !important; }
   [data-testid="stElementContainer"]:has([data-testid="stPlotlyChart"]) {
     break-inside: avoid; page-break-inside: avoid; }
+  /* a data grid keeps its on-screen height in its container: it would print as a blank page */
+  [data-testid="stElementContainer"]:has([data-testid="stDataFrame"]) { display: none !important; }
+  [data-testid="stElementContainer"]:has(.js-plotly-plot) { zoom: var(--coopscore-print-zoom, 1); }
+  /* a heading stays with what follows it */
+  [data-testid="stElementContainer"]:has([data-testid="stHeadingWithActionElements"]) {
+    break-after: avoid; page-break-after: avoid; }
   .coopscore-print-only { display: block !important; }
   html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-testid="stMain"],
   [data-testid="stMainBlockContainer"] {
@@ -876,11 +891,47 @@ PRINT_CSS = """
 }
 </style>
 """
+PRINT_SCRIPT = """<script>(() => {
+  if (window.__coopscorePrintFit) return;  // once per browser tab, whatever the reruns
+  window.__coopscorePrintFit = true;
+  const PAGE = %d, SMALLEST = %s;
+  const drawnWidth = (plot) => {  // the width plotly drew at (never the zoomed box)
+    const svg = plot.querySelector('svg.main-svg');
+    return svg ? svg.width.baseVal.value : 0;
+  };
+  // A wide chart is redrawn a little wider than the page (plotly draws synchronously, before
+  // the browser lays the page out for paper), then scaled down to it: labels drawn outside
+  // the plot area (a radar's) keep the room they have on screen, and text stays legible.
+  const fit = () => {
+    for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+      const width = drawnWidth(plot);
+      const chart = plot.closest('[data-testid="stElementContainer"]') || plot;
+      chart.style.removeProperty('--coopscore-print-zoom');
+      if (width <= PAGE) continue;
+      let drawn = width;
+      if (window.Plotly && plot._fullLayout && width > PAGE / SMALLEST) {
+        drawn = Math.round(PAGE / SMALLEST);
+        plot.dataset.coopscoreScreenWidth = width;
+        window.Plotly.relayout(plot, {width: drawn});
+      }
+      chart.style.setProperty('--coopscore-print-zoom', PAGE / drawn);
+    }
+  };
+  const unfit = () => {
+    for (const plot of document.querySelectorAll('.js-plotly-plot[data-coopscore-screen-width]')) {
+      const width = Number(plot.dataset.coopscoreScreenWidth);
+      delete plot.dataset.coopscoreScreenWidth;
+      if (drawnWidth(plot) === Math.round(PAGE / SMALLEST)) window.Plotly.relayout(plot, {width});
+    }
+  };
+  window.addEventListener('beforeprint', fit);
+  window.addEventListener('afterprint', unfit);
+})();</script>""" % (PRINT_WIDTH, PRINT_SMALLEST)
 
 
 def print_styles_ui() -> None:
-    """The print stylesheet of the app (once per page)."""
-    st.html(PRINT_CSS)
+    """The print stylesheet of the app, and the script that fits charts to the page."""
+    st.html(PRINT_CSS + PRINT_SCRIPT, unsafe_allow_javascript=True)
 
 
 def printable_table_ui(frame: pd.DataFrame, columns: dict[str, str]) -> None:

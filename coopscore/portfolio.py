@@ -328,8 +328,9 @@ def risk_reason(*, scored: bool, n_flags: int, flag_texts: Sequence[str], mean_g
     gap = None if mean_gap is None or (isinstance(mean_gap, float) and math.isnan(mean_gap)) \
         else round(float(mean_gap))
     if gap:
-        parts.append(t("targets.risk_gap_phase", gap=gap, phase=phase)
-                     if phase and not profile and not n_flags else t("targets.risk_gap", gap=gap))
+        parts.append(fmt.plural(gap, "targets.risk_gap_phase", phase=phase)
+                     if phase and not profile and not n_flags
+                     else fmt.plural(gap, "targets.risk_gap"))
     if not parts:
         if mean_gap is None or (isinstance(mean_gap, float) and math.isnan(mean_gap)):
             sentence = t("targets.risk_no_target")

@@ -16,6 +16,7 @@ from coopscore import links
 from coopscore.store import open_store
 
 from .test_browser import (  # noqa: F401  (pytest fixtures)
+    answer_radios,
     browser,
     no_error_on,
     screenshots,
@@ -90,6 +91,28 @@ def _only_a_message(page, expected: str, campaign: dict) -> None:
     assert page.locator("[data-testid='stException']").count() == 0
 
 
+# The labels of the main area's buttons that do not fit their button (Streamlit cuts them
+# with « … »): the text's natural width, in the button's own font, against the room it has.
+CUT_LABELS = """() => { const ctx = document.createElement('canvas').getContext('2d');
+  return [...document.querySelectorAll(
+      "[data-testid='stMain'] button [data-testid='stMarkdownContainer']")]
+    .filter(box => box.getBoundingClientRect().width > 0)  // not in a hidden tab
+    .filter(box => { const style = getComputedStyle(box.querySelector('p') || box);
+      ctx.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+      return ctx.measureText(box.innerText).width > box.getBoundingClientRect().width + 1; })
+    .map(box => box.innerText); }"""
+
+
+def _link_column(page) -> list[str]:
+    """The « Lien personnel » column of the follow-up table (its accessible twin)."""
+    table = page.locator("[data-testid='stDataFrame']").first
+    table.locator("th[role='columnheader']").first.wait_for(state="attached")
+    headers = [h.strip() for h in table.locator("th[role='columnheader']").all_inner_texts()]
+    column = headers.index("Lien personnel") + 1
+    return [cell.inner_text() for cell in
+            table.locator(f"td[aria-colindex='{column}']").all()]
+
+
 def _questionnaire_of(page, name: str) -> None:
     page.get_by_text(f"Vous répondez en tant que {name}").wait_for()
     page.get_by_role("button", name="Étape suivante").wait_for()
@@ -144,6 +167,13 @@ def test_closing_from_the_page_stops_a_link_and_reopening_brings_it_back(
     context, page = _followup(browser, server, campaign)
     try:
         _questionnaire_of(visitor, "Basile Roy")
+        assert _link_column(page) == ["actif"] * 3
+        for width in (1400, 1000, 700):  # every button's whole label, wide or narrow
+            page.set_viewport_size({"width": width, "height": 2000})
+            page.get_by_role("button", name="Nouveaux liens pour les personnes à relancer (3)"
+                             ).wait_for()
+            wait_idle(page)
+            assert page.evaluate(CUT_LABELS) == [], width
         page.get_by_role("button", name="Clore l'évaluation").click()
         page.get_by_text("Clore maintenant ? Les réponses des 3 personne(s)").wait_for()
         settle(page)
@@ -156,6 +186,7 @@ def test_closing_from_the_page_stops_a_link_and_reopening_brings_it_back(
         page.screenshot(path=str(screenshots / "campagne-close.png"))
         with open_store(server_db) as db:
             assert db.assessment(campaign["assessment"]).is_closed
+        assert _link_column(page) == ["suspendu"] * 3
 
         visitor.reload()
         wait_idle(visitor)
@@ -168,6 +199,7 @@ def test_closing_from_the_page_stops_a_link_and_reopening_brings_it_back(
         no_error_on(page)
         with open_store(server_db) as db:
             assert not db.assessment(campaign["assessment"]).is_closed
+        assert _link_column(page) == ["actif"] * 3
 
         visitor.reload()
         wait_idle(visitor)
@@ -210,8 +242,10 @@ def test_clearing_one_answer_through_its_confirmation_removes_exactly_that_answe
 
 def test_the_last_answer_opens_a_thank_you_page_with_the_persons_own_profile(
         browser, server, server_db, campaign, screenshots):
-    """The assessment shows people their own profile: the last answer given through the link
-    ends on « Merci » and a radar and table of that person's scores, nobody else's."""
+    """The assessment shows people their own profile. With one point left, « J'ai terminé »
+    ends early on « Merci », what is left and the person's profile; back to the questionnaire,
+    the last answer given through the link ends on « Merci » and a radar and table of that
+    person's scores, nobody else's."""
     from coopscore.results import respondent_results
 
     assessment, dora = campaign["assessment"], campaign["people"]["Camille Vo"]
@@ -223,6 +257,22 @@ def test_the_last_answer_opens_a_thank_you_page_with_the_persons_own_profile(
                           "value": "2" if ".V" in item else "planned"} for item in asked])
     context, page = new_person_page(browser, campaign["urls"]["Camille Vo"])
     try:
+        _questionnaire_of(page, "Camille Vo")
+        assert page.locator("[data-testid='stMain'] h3").first.inner_text().startswith("Étape 3")
+        finish = page.locator(".st-key-questionnaire_finish")
+        finish.get_by_text("Il reste 1 point sans réponse.").wait_for()
+        before = _table(server_db, assessment)
+        page.screenshot(path=str(screenshots / "termine-bouton.png"))
+        finish.get_by_role("button", name="J'ai terminé").click()
+        page.get_by_text("Merci, Camille Vo : vos réponses sont enregistrées.").wait_for()
+        page.get_by_text("Il reste 1 point sans réponse. Vous pouvez fermer cette page").wait_for()
+        page.get_by_role("heading", name="Votre profil").wait_for()
+        settle(page)
+        no_error_on(page)
+        assert answer_radios(page).count() == 0, "the thank-you page, not the questionnaire"
+        assert _table(server_db, assessment) == before, "finishing writes no answer"
+        page.screenshot(path=str(screenshots / "termine-avant-la-fin.png"))
+        page.get_by_role("button", name="Revenir au questionnaire").click()
         _questionnaire_of(page, "Camille Vo")
         assert page.locator("[data-testid='stMain'] h3").first.inner_text().startswith("Étape 3")
         card = page.locator(f".st-key-crit_{assessment}_{dora}_{last.replace('.', '-')}")

@@ -221,3 +221,44 @@ def test_in_comptes_mode_a_team_members_address_is_attached_to_their_line(demo_d
         assert row == {"id": first}
         logged = audit.entries(db, action="respondent.manage").iloc[0]
         assert logged["actor"] == "moi@exemple.fr" and "hugo@asso.fr" in logged["new"]
+
+
+def test_a_closed_assessments_links_are_said_suspended_and_active_again_once_reopened(
+        tmp_path, monkeypatch):
+    db_path = tmp_path / "s.db"
+    at, assessment = _page(db_path, monkeypatch)
+    _button(at, "Créer les liens manquants").click().run()
+    assert list(at.dataframe[0].value["link"]) == ["actif", "actif"]
+    at.button(key="FormSubmitter:followup_close_{}-Clore l'évaluation".format(assessment)).click()
+    at.run()
+    at.button(key="followup_close_yes").click().run()
+    assert not at.exception
+    assert list(at.dataframe[0].value["link"]) == ["suspendu"] * 2
+    assert "les liens personnels sont suspendus" in _texts(at)
+    at.button(key="followup_reopen").click().run()
+    assert not at.exception
+    assert list(at.dataframe[0].value["link"]) == ["actif", "actif"]
+
+
+def test_a_person_without_link_has_none_even_when_closed(tmp_path, monkeypatch):
+    db_path = tmp_path / "n.db"
+    at, assessment = _page(db_path, monkeypatch)
+    with open_store(db_path) as db:
+        db.close_assessment(assessment)
+    at.run()
+    assert not at.exception
+    assert list(at.dataframe[0].value["link"]) == ["aucun", "aucun"]
+
+
+def test_the_link_buttons_sit_in_a_row_of_their_own_that_wraps(tmp_path, monkeypatch):
+    """Each button keeps its whole label: a row that wraps, not three narrow columns (the
+    browser journey measures the labels; here, the layout)."""
+    at, assessment = _page(tmp_path / "w.db", monkeypatch)
+    (row,) = [block for block in at.main.children.values()
+              if getattr(block, "key", None) == "followup_link_buttons"]
+    assert row.proto.flex_container.wrap
+    assert [child.key for child in row.children.values()] == [
+        "followup_issue_missing", "followup_issue_remind"]
+    assert at.button(key="followup_issue_remind").label == \
+        "Nouveaux liens pour les personnes à relancer (2)"
+    assert at.selectbox(key=f"followup_person_{assessment}").label == "Une personne"

@@ -116,3 +116,85 @@ def test_the_thank_you_page_shows_the_persons_own_profile_from_their_answers_onl
     at = _open(bruno.token)
     assert list(at.table[-1].value["Votre score"]) == ["0 / 100"] * 16
     assert "votre indice global est de **0 / 100**" in _everything_shown(at)
+
+
+def _labels(at) -> list[str]:
+    return [b.label for b in at.button]
+
+
+def test_j_ai_termine_ends_early_on_thanks_with_what_is_left_and_leads_back(tmp_path,
+                                                                           monkeypatch):
+    path = tmp_path / "db.sqlite"
+    monkeypatch.setenv("COOPSCORE_DB", str(path))
+    assessment, issued = _campaign(path)
+    anne = issued.respondent_id
+    with open_store(path) as db:
+        asked = links._asked_items(db, assessment)
+        db.save_answers([{"assessment_id": assessment, "respondent_id": anne, "item": item,
+                          "value": "2"} for item in ("S01.V01", "S01.V02")])
+        before = db.answers(assessment)
+    left = len(asked) - 2
+    at = _open(issued.token)
+    assert not at.exception
+    assert f"Il reste **{left} points** sans réponse" in _everything_shown(at)
+    assert "le même lien vous ramènera à votre questionnaire" in _everything_shown(at)
+    at.button(key=f"next_{assessment}_{anne}").click().run()  # on to stage 2, then stop there
+    at.button(key="questionnaire_finish_button").click().run()
+    assert not at.exception
+    assert at.success[0].value == "Merci, Anne : vos réponses sont enregistrées."
+    assert f"Il reste **{left} points** sans réponse" in _everything_shown(at)
+    assert "revenir les compléter quand vous voulez avec le même lien" in _everything_shown(at)
+    assert not at.radio and "J'ai terminé" not in _labels(at)
+    assert "Votre profil" not in [h.value for h in at.subheader], "not allowed here"
+    with open_store(path) as db:
+        assert db.answers(assessment).equals(before), "finishing writes no answer"
+    at.button(key="respond_review").click().run()
+    assert not at.exception
+    assert at.radio, "the questionnaire is back"
+    assert any(h.value.startswith("Étape 2 — ") for h in at.subheader), "where Anne stopped"
+    assert "J'ai terminé" in _labels(at)
+
+
+def test_finishing_early_shows_the_own_profile_when_the_assessment_allows_it(tmp_path,
+                                                                           monkeypatch):
+    path = tmp_path / "db.sqlite"
+    monkeypatch.setenv("COOPSCORE_DB", str(path))
+    assessment, issued = _campaign(path)
+    with open_store(path) as db:
+        db.set_show_own_profile(assessment, True)
+        db.save_answer(assessment, issued.respondent_id, "S01.V01", "3")
+    at = _open(issued.token)
+    at.button(key="questionnaire_finish_button").click().run()
+    assert not at.exception
+    assert "Merci, Anne" in at.success[0].value
+    assert "Votre profil" in [h.value for h in at.subheader]
+    assert len(at.get("plotly_chart")) >= 1
+
+
+def test_the_last_point_left_is_said_in_the_singular(tmp_path, monkeypatch):
+    path = tmp_path / "db.sqlite"
+    monkeypatch.setenv("COOPSCORE_DB", str(path))
+    assessment, issued = _campaign(path)
+    with open_store(path) as db:
+        asked = sorted(links._asked_items(db, assessment))
+        db.save_answers([{"assessment_id": assessment, "respondent_id": issued.respondent_id,
+                          "item": item, "value": "na"} for item in asked[1:]])
+    at = _open(issued.token)
+    assert "Il reste **1 point** sans réponse." in _everything_shown(at)
+    at.button(key="questionnaire_finish_button").click().run()
+    assert "Il reste **1 point** sans réponse. Vous pouvez fermer cette page et revenir le " \
+           "compléter" in _everything_shown(at)
+
+
+def test_the_team_questionnaire_has_no_finish_button(demo_db):
+    from .conftest import app_test
+
+    with open_store(demo_db) as db:
+        project = int(db.projects()["id"].iloc[0])
+        assessment = int(db.assessments(project)["id"].iloc[0])
+        respondent = int(db.respondents(assessment)["id"].iloc[0])
+    at = app_test("views/assess.py", project_id=project, assessment_id=assessment,
+                  respondent_id=respondent)
+    assert not at.exception
+    assert at.button(key=f"next_{assessment}_{respondent}")
+    assert "J'ai terminé" not in _labels(at)

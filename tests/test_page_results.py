@@ -141,7 +141,9 @@ def test_results_show_the_index_radar_table_phases_and_flags(campaign):
     assert basis["12"] == "d'après les méthodes" and basis["1"] == ""
 
     (warning,) = at.warning
-    assert f"{len(campaign['flag_texts'])} point(s) critique(s)" in warning.value
+    count = len(campaign["flag_texts"])
+    assert (f"{count} point critique sous" if count == 1 else f"{count} points critiques sous") \
+        in warning.value
     assert all(text in warning.value for text in campaign["flag_texts"])
     assert "Voir les écarts et les recommandations" in _page_links(at)
 
@@ -265,3 +267,18 @@ def test_the_printable_stage_table_holds_every_stage_in_full(campaign):
     from html import escape
     assert all(escape(f"{s.number}. {s.title}") in printable[0] for s in grid.sections)
     assert any("@media print" in h.proto.body for h in at.get("html"))
+
+
+def test_the_stage_table_wraps_every_stage_title_whole(campaign):
+    from coopscore.labels import CHAR_PX, LINE_PX, wrapped_lines
+
+    at = app_test(PAGE, project_id=campaign["project_id"], assessment_id=campaign["assessment_id"])
+    assert not at.exception
+    (frame,) = at.dataframe
+    stages = frame.value["stage"]
+    widths = {name: c.get("width") for name, c in json.loads(frame.proto.columns).items()}
+    stage_px = next(width for name, width in widths.items() if "stage" in name)
+    lines = max(wrapped_lines(text, stage_px // CHAR_PX) for text in stages)
+    assert lines >= 2, "the grid's longest titles need two lines: the check would prove nothing"
+    assert frame.proto.row_height >= LINE_PX * lines
+    assert frame.proto.row_height > 64, "Streamlit wraps a cell's text only above 4 rem"

@@ -394,6 +394,27 @@ def test_a_risk_sentence_uses_its_own_numbers():
         "Écart moyen de 12 points à la cible de sa phase (Émergence)."
 
 
+def test_a_gap_of_one_point_reads_in_the_singular_in_french_and_english():
+    from coopscore import i18n
+
+    def reason(gap, phase="Émergence", n_flags=0, language=None):
+        i18n.use_language(language)
+        try:
+            return portfolio.risk_reason(scored=True, n_flags=n_flags,
+                                         flag_texts=["a"] * n_flags, mean_gap=gap, phase=phase,
+                                         profile=None)
+        finally:
+            i18n.use_language(None)
+
+    assert reason(1.2) == "Écart moyen de 1 point à la cible de sa phase (Émergence)."
+    assert reason(0.6, phase=None) == "Écart moyen de 1 point à la cible."
+    assert reason(1.5, phase=None) == "Écart moyen de 2 points à la cible."
+    assert reason(0.4) == "Atteint ses cibles : aucun point critique en alerte, aucun écart."
+    assert reason(1, n_flags=1).endswith("« a » ; écart moyen de 1 point à la cible.")
+    assert reason(1.0, phase=None, language="en") == "Average gap of 1 point to the target."
+    assert reason(2.0, phase=None, language="en") == "Average gap of 2 points to the target."
+
+
 def test_left_out_projects_say_why(tmp_path):
     db = open_store(tmp_path / "left.db")
     territory = db.create_territory("Pays")

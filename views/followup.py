@@ -99,7 +99,9 @@ else:
                      for a, n in zip(frame["answered"], frame["total"])],
         "last_answer": [fmt.date(v) if v else t("followup.never")
                         for v in frame["last_answer_at"]],
-        "link": [t("followup.link_active") if v else t("followup.link_none")
+        # a closed assessment's links open nothing until it is reopened (said above the table)
+        "link": [t("followup.link_none") if not v else t("followup.link_suspended")
+                 if assessment.is_closed else t("followup.link_active")
                  for v in frame["has_link"]],
         "state": [t("followup.to_remind") if v else t("followup.complete")
                   for v in frame["to_remind"]],
@@ -122,15 +124,16 @@ if not frame.empty and not assessment.is_closed:
     names = dict(zip(frame["respondent"], frame["name"]))
     without = [int(r) for r in frame.loc[~frame["has_link"], "respondent"]]
     remind_ids = [int(r) for r in frame.loc[frame["to_remind"], "respondent"]]
-    buttons = st.columns(3)
-    buttons[0].button(t("followup.issue_missing", count=len(without)), disabled=not without,
+    # a row that wraps: each button keeps its whole label, whatever the window's width
+    buttons = st.container(horizontal=True, key="followup_link_buttons")
+    buttons.button(t("followup.issue_missing", count=len(without)), disabled=not without,
                       key="followup_issue_missing", icon=":material/add_link:",
                       on_click=new_links, args=(without,))
-    buttons[1].button(t("followup.issue_remind", count=len(remind_ids)),
+    buttons.button(t("followup.issue_remind", count=len(remind_ids)),
                       disabled=not remind_ids, key="followup_issue_remind",
                       icon=":material/autorenew:",
                       on_click=lambda: st.session_state.update({CONFIRM_KEY: "remind"}))
-    chosen = buttons[2].selectbox(t("followup.person"), list(names), format_func=names.get,
+    chosen = st.selectbox(t("followup.person"), list(names), format_func=names.get,
                                   index=None, placeholder=t("followup.person_placeholder"),
                                   key=f"followup_person_{assessment_id}")
     if chosen is not None:

@@ -22,14 +22,18 @@ if project_id is None:
     st.info(t("app.plan_pick_project"))
     st.stop()
 
-EDITOR = f"plan_editor_{project_id}"
 DRAFT = f"_plan_draft_{project_id}"  # (updates, deletions) not saved yet, kept for the session
 BASE = f"_plan_base_{project_id}"  # the draft this visit's table started from
+GENERATION = f"_plan_generation_{project_id}"
+# Dropping an editor's key does not reset the cells the browser shows (streamlit#5442): after
+# a save or a cancel the table gets a new key, so the browser draws it afresh.
+EDITOR = f"plan_editor_{project_id}_{st.session_state.get(GENERATION, 0)}"
 
 
 def forget_edits() -> None:
     for key in (EDITOR, DRAFT, BASE):
         st.session_state.pop(key, None)
+    st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
 
 
 project = db.project(project_id)
@@ -83,7 +87,7 @@ else:
         st.html("<script>window.onbeforeunload = null;</script>", unsafe_allow_javascript=True)
     save, cancel, info = st.columns([1, 1.6, 2.4], vertical_alignment="center")
     if pending:
-        info.warning(t("app.plan_pending", count=pending))
+        info.warning(fmt.plural(pending, "app.plan_pending"))
     if save.button(t("app.plan_save"), type="primary", disabled=not pending,
                    icon=":material/save:"):
         def write() -> bool:
@@ -93,7 +97,7 @@ else:
                 for action_id in deletions:
                     db.delete_action(action_id)
             return True
-        if guarded(write, success=t("app.plan_saved", count=pending)):
+        if guarded(write, success=fmt.plural(pending, "app.plan_saved")):
             forget_edits()  # on failure the edits stay, with the French message
             notice_removed_characters(*(value for fields in updates.values()
                                         for value in fields.values()))

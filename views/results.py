@@ -20,6 +20,7 @@ from coopscore.gaps import (
 )
 from coopscore.grid import Grid
 from coopscore.i18n import t
+from coopscore.labels import table_row_height
 from coopscore.results import Results, previous_assessment
 from coopscore.scale import Scale
 from coopscore.store import Assessment
@@ -91,7 +92,7 @@ def flags_ui(results: Results, assessment_id: int, grid: Grid, scale: Scale) -> 
     if flags.empty:
         st.success(t("team.no_flags", label=level.label), icon=":material/verified:")
     else:
-        lines = [t("team.flags_intro", count=len(flags), label=level.label)]
+        lines = [fmt.plural(len(flags), "team.flags_intro", label=level.label)]
         lines += [t("team.flag_line", text=row["text"], stage=row["stage"],
                     value=row["value_label"], reason=row["reason"] or "")
                   for _, row in flags.iterrows()]
@@ -141,6 +142,9 @@ def radar_ui(table: pd.DataFrame, previous: Assessment | None, grid: Grid) -> No
     st.caption(" ".join(caption))
 
 
+STAGE_PX = 320  # width of the stage column, whose titles wrap whole
+
+
 def stage_table_ui(table: pd.DataFrame, grid: Grid, scale: Scale) -> None:
     section = grid.label("section")
     st.subheader(t("team.table_heading", section=section.lower()))
@@ -153,10 +157,13 @@ def stage_table_ui(table: pd.DataFrame, grid: Grid, scale: Scale) -> None:
     basis_help = t("team.col_basis_help", section=section.lower(),
                    criteria=grid.label("criteria").lower(), methods=grid.label("methods").lower())
     number = st.column_config.NumberColumn
+    # stage titles wrap whole in their cells: the row is as tall as the longest one needs
+    row = table_row_height([(shown["stage"], STAGE_PX)])
     st.dataframe(
-        shown[columns], hide_index=True, width="stretch", placeholder="—", height=35 * (len(shown) + 1) + 3,
+        shown[columns], hide_index=True, width="stretch", placeholder="—", row_height=row,
+        height=row * len(shown) + 38,  # every stage, no scrolling
         column_config={
-            "stage": st.column_config.TextColumn(section, width=230),
+            "stage": st.column_config.TextColumn(section, width=STAGE_PX),
             "score": number(t("team.col_score"), format=fmt.table_number(), help=t("team.col_score_help"),
                             width=50),
             "band_label": st.column_config.TextColumn(t("team.col_band"), width=120,
