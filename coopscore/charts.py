@@ -632,8 +632,8 @@ def distribution(scores: Sequence[float | None], *, bands: Sequence[str] | None 
         return _summarise(figure, t("charts.nothing_to_show") + ".")
     counts = frame["band"].value_counts(sort=False)
     return _summarise(figure, _sentence(
-        t("charts.distribution_summary", n=fmt.integer(len(frame)),
-          median=fmt.number(frame["score"].median())),
+        fmt.plural(len(frame), "charts.distribution_summary",
+                   median=fmt.number(frame["score"].median())),
         *(t("charts.band_count", label=(band_labels or {}).get(band, band), n=fmt.integer(n))
           for band, n in counts.items() if band != "all")))
 

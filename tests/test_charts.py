@@ -256,6 +256,8 @@ def test_change_and_distribution_summaries_count_what_they_show():
                                  band_labels={"point_appui": "Point d'appui"})
     assert charts.summary(spread).startswith("3 projets, indice global médian : 80")
     assert "Point d'appui : 2" in charts.summary(spread)
+    one = charts.distribution([40], bands=["point_appui"])
+    assert charts.summary(one).startswith("1 projet, indice global médian : 40")
     assert charts.data_table(spread).shape == (10, 3)  # ten bins of ten points
 
 

@@ -55,7 +55,8 @@ def test_every_project_is_listed_with_its_figures(demo_db):
     at_risk = table[(table["n_flags"] > 0) | (table["mean_gap"].fillna(0).round() > 0)]
     assert [s.value for s in at.subheader] == [
         "Répartition des indices globaux", "Projets",
-        f"Pourquoi ces {len(at_risk)} projets sont à risque", "Fiche de maturité d'un projet"]
+        "Pourquoi ce projet est à risque" if len(at_risk) == 1
+        else f"Pourquoi ces {len(at_risk)} projets sont à risque", "Fiche de maturité d'un projet"]
     reasons = rendered("\n".join(m.value for m in at.markdown))
     assert all(f"**{row.name}** — {row.risk}" in reasons for row in at_risk.itertuples())
     assert len(at.get("plotly_chart")) == 1

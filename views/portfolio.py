@@ -150,7 +150,7 @@ def reasons_ui(shown: pd.DataFrame) -> None:
     at_risk = shown[(shown["n_flags"] > 0) | (shown["mean_gap"].fillna(0).round() > 0)]
     if at_risk.empty:
         return
-    st.subheader(t("targets.reasons_heading", count=len(at_risk)))
+    st.subheader(fmt.plural(len(at_risk), "targets.reasons_heading"))
     st.markdown("\n".join(md("targets.reason_line", name=row.name, reason=row.risk)
                            for row in at_risk.itertuples()))
 
