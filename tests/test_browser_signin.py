@@ -246,15 +246,15 @@ def test_a_funder_sees_the_portfolio_of_their_programme_only(
         text = " ".join(page.extract_text() for page in reader.pages)
         return " ".join(text.replace("\u202f", " ").replace("\u00a0", " ").split())
 
-    with page.expect_download(timeout=60_000) as download:
+    with page.expect_download(timeout=60_000) as caught:
         page.get_by_role("button", name="Rapport de portefeuille (PDF)").click()
-    report = pdf_words(download.value.path()).replace("- ", "-")
+    report = pdf_words(caught.value.path()).replace("- ", "-")
     assert "Rapport de portefeuille" in report
     assert not any(name.replace("'", "’") in report
                    for name in world["names"] - world["funded"])
-    with page.expect_download(timeout=60_000) as download:
+    with page.expect_download(timeout=60_000) as caught:
         page.get_by_role("button", name="Fiche de maturité (PDF)").click()
-    fiche = pdf_words(download.value.path())
+    fiche = pdf_words(caught.value.path())
     assert "Fiche de maturité" in fiche
     assert "Le détail par étape" not in fiche  # the projects share their summary only
     context.close()
