@@ -3,7 +3,9 @@ signing in at a real OpenID Connect provider on localhost (oidc-provider-mock).
 
 An anonymous visitor gets the sign-in page at every address; a team member signs in, sees
 their project only, is refused a tampered ?projet=, signs out; a funder sees the portfolio of
-their programme only. The database is checked too: users, sign-in and write audit rows.
+their programme only; an animateur creates a project and an assessment in their territory,
+adds a person and gets her personal link, and is refused another territory's project. The
+database is checked too: users, sign-in and write audit rows.
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ from .test_browser import (  # noqa: F401
 pytestmark = pytest.mark.browser
 
 SECRET = "une-longue-chaine-aleatoire-pour-signer-le-cookie-de-connexion"
-PEOPLE = {"alice": ("alice@asso.fr", "Alice Martin"), "compta": ("compta@region.fr",
-                                                                 "Service financeur")}
+PEOPLE = {"alice": ("alice@asso.fr", "Alice Martin"),
+          "compta": ("compta@region.fr", "Service financeur"),
+          "anne": ("anne@pays-test.fr", "Anne Lefèvre")}
 
 
 @pytest.fixture(scope="module")
@@ -62,9 +65,16 @@ def world(tmp_path_factory) -> dict:
         respondent = int(db.respondents(assessment)["id"].iloc[0])
         link = links.issue_link(db, respondent, "http://127.0.0.1")
         project_name = db.project(db.assessment(assessment).project_id).name
+        # Anne runs the animation of one territory (the one of Alice's project)
+        territory = int(mine["territory"])
+        access.grant(db, "anne@pays-test.fr", "animateur", "territory", territory)
+        hers = projects[projects["territory"] == territory]
+        elsewhere = projects[projects["territory"] != territory].iloc[0].to_dict()
     return {"db": path, "mine": mine, "names": set(projects["name"]), "funded": funded,
             "other": projects.iloc[1].to_dict(), "token": link.token,
-            "link_project": project_name}
+            "link_project": project_name, "territory": territory,
+            "territory_name": mine["territory_name"], "hers": list(hers["name"]),
+            "elsewhere": elsewhere}
 
 
 @pytest.fixture(scope="module")
@@ -283,4 +293,147 @@ def test_a_personal_link_opens_its_questionnaire_without_sign_in_and_nothing_els
         assert _links_but_the_statement(page) == [], path
         others = world["names"] - {world["link_project"]}
         assert not any(name in _body(page) for name in others), path
+    context.close()
+
+
+def _form(page, button: str):
+    """The form whose submit button reads `button`."""
+    return page.locator("[data-testid='stForm']").filter(
+        has=page.get_by_role("button", name=button, exact=True))
+
+
+def _open_expander(page, title: str):
+    """Open a closed expander by its summary, as a person would; return the expander."""
+    expander = page.locator("[data-testid='stExpander']").filter(
+        has=page.locator("summary", has_text=title))
+    expander.locator("summary").wait_for()
+    wait_quiet(page)
+    if expander.locator("[data-testid='stExpanderDetails'][inert]").count():
+        expander.locator("summary").click()
+        wait_quiet(page)
+    return expander
+
+
+def _sidebar_options(page, pick: str) -> list[str]:
+    """The projects the sidebar's list offers; then pick one, as a person does once the list
+    is open (Escape would clear the choice)."""
+    page.get_by_role("combobox", name="Projet", exact=True).click()
+    page.locator("[role='option']").first.wait_for()
+    options = page.locator("[role='option']").all_inner_texts()
+    page.get_by_role("option", name=pick, exact=True).click()
+    wait_quiet(page)
+    return options
+
+
+def _audited(db, email: str) -> dict[str, list]:
+    """{action: [(object, actor_kind), ...]} of this person's audit rows, oldest first."""
+    rows = audit.entries(db, actor=email).iloc[::-1]
+    found: dict[str, list] = {}
+    for row in rows.itertuples():
+        found.setdefault(row.action, []).append((row.object, row.actor_kind))
+    return found
+
+
+def test_an_animateur_creates_a_project_and_an_assessment_adds_a_person_and_is_refused_elsewhere(
+        app, world, browser, screenshots):  # noqa: F811
+    from .test_journey_answering import choose
+
+    context = _context(browser)
+    page = context.new_page()
+    _sign_in(page, app, "anne")
+    sidebar = page.locator("[data-testid='stSidebar']")
+    assert "Anne Lefèvre (anne@pays-test.fr) · animation" in sidebar.inner_text()
+    assert sidebar.get_by_role("link", name="Journal des modifications").count() == 0
+    # the sidebar offers her territory's projects, and no other
+    assert sorted(_sidebar_options(page, world["hers"][0])) == sorted(world["hers"])
+    assert world["elsewhere"]["name"] not in world["hers"]
+
+    # a project of her territory, through the Auto-évaluation page's form
+    sidebar.get_by_role("link", name="Auto-évaluation").click()
+    page.wait_for_url("**/auto-evaluation**")
+    wait_quiet(page)
+    expander = _open_expander(page, "Nouveau projet")
+    form = _form(page, "Créer le projet")
+    form.get_by_role("combobox", name="Territoire", exact=True).click()
+    offered = page.locator("[role='option']").all_inner_texts()
+    assert offered == [world["territory_name"]], "only her own territory to create in"
+    page.keyboard.press("Escape")
+    wait_quiet(page)
+    choose(page, "Territoire", world["territory_name"])
+    wait_quiet(page)
+    assert expander.get_by_role("textbox", name="Nouveau territoire").count() == 0
+    name = "Tiers-lieux en réseau"
+    form.get_by_role("textbox", name="Nom du projet").fill(name)
+    form.get_by_role("button", name="Créer le projet").click()
+    page.get_by_text(f"Projet « {name} » créé.").wait_for()
+    wait_quiet(page)
+    with open_store(world["db"]) as db:
+        created = db.projects()
+        created = created[created["name"] == name]
+        assert len(created) == 1
+        project = created.iloc[0].to_dict()
+        assert int(project["territory"]) == world["territory"]
+        logged = _audited(db, "anne@pays-test.fr")
+        assert logged["project.create"] == [(f"project:{project['id']}", "animateur")]
+        assert logged["sign_in"][0][1] == "animateur"
+    page.screenshot(path=str(screenshots / "animateur-projet-cree.png"))
+
+    # its first assessment, from the form the page opens next
+    label = "Diagnostic de la rentrée"
+    form = _form(page, "Ouvrir l'évaluation")
+    form.get_by_role("textbox", name="Intitulé").fill(label)
+    form.get_by_role("button", name="Ouvrir l'évaluation").click()
+    page.get_by_text(f"Évaluation « {label} » ouverte.").wait_for()
+    wait_quiet(page)
+    with open_store(world["db"]) as db:
+        assessments = db.assessments(int(project["id"]))
+        assert list(assessments["label"]) == [label]
+        assessment_id = int(assessments["id"].iloc[0])
+        assert _audited(db, "anne@pays-test.fr")["assessment.create"] == [
+            (f"assessment:{assessment_id}", "animateur")]
+    assert sorted(_sidebar_options(page, name)) == sorted([*world["hers"], name])
+
+    # a person to answer, with her personal link, on Suivi des réponses
+    sidebar.get_by_role("link", name="Suivi des réponses").click()
+    page.wait_for_url("**/suivi-reponses**")
+    wait_quiet(page)
+    page.locator("[data-testid='stMain']").get_by_text(label).first.wait_for()
+    form = _form(page, "Ajouter et créer son lien")
+    form.get_by_role("textbox", name="Nom", exact=True).fill("Bruno Caillaux")
+    form.get_by_role("textbox", name="Organisation").fill("Mairie de Trémouille")
+    form.get_by_role("button", name="Ajouter et créer son lien").click()
+    page.get_by_text("Bruno Caillaux a été ajouté·e").wait_for()
+    wait_quiet(page)
+    shown = page.locator("[data-testid='stCode']").first.inner_text().strip()
+    assert "?lien=" in shown
+    page.screenshot(path=str(screenshots / "animateur-lien-personnel.png"))
+    token = shown.split("lien=", 1)[1].split("&")[0]
+    with open_store(world["db"]) as db:
+        people = db.respondents(assessment_id)
+        assert list(people["name"]) == ["Bruno Caillaux"]
+        respondent_id = int(people["id"].iloc[0])
+        target = links.resolve(db, token)  # the link shown is the person's own
+        assert (target.respondent.id, target.assessment.id) == (respondent_id, assessment_id)
+        assert _audited(db, "anne@pays-test.fr")["respondent.create"] == [
+            (f"respondent:{respondent_id}", "animateur")]
+    # the link opens Bruno's questionnaire, in another browser, without signing in
+    other_context = _context(browser)
+    other = other_context.new_page()
+    other.goto(shown)
+    wait_quiet(other)
+    assert name in other.locator("h1").first.inner_text()
+    other_context.close()
+
+    # a tampered address: a project of another territory
+    elsewhere = world["elsewhere"]
+    for path in ("/auto-evaluation", "/suivi-reponses"):
+        page.goto(f"{app}{path}?projet={elsewhere['id']}")
+        wait_quiet(page)
+        page.get_by_text("Accès refusé : vous ne pouvez pas voir ce projet").wait_for()
+        assert elsewhere["name"] not in _body(page), path
+    page.screenshot(path=str(screenshots / "animateur-acces-refuse.png"))
+    with open_store(world["db"]) as db:  # refused, nothing written in her name there
+        objects = [obj for rows in _audited(db, "anne@pays-test.fr").values() for obj, _ in rows]
+        assert f"project:{elsewhere['id']}" not in objects
+        assert db.project(int(elsewhere["id"])).name == elsewhere["name"]
     context.close()
