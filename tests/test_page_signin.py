@@ -20,13 +20,17 @@ AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret":
         "server_metadata_url": f"{ISSUER}/.well-known/openid-configuration"}
 
 
-def comptes(monkeypatch, user: dict | None = None, auth: dict | None = None) -> AppTest:
-    """An AppTest of the app in `comptes` mode, as `user` (None: nobody signed in)."""
+def comptes(monkeypatch, user: dict | None = None, auth: dict | None = None,
+            query: dict[str, str] | None = None) -> AppTest:
+    """An AppTest of the app in `comptes` mode, as `user` (None: nobody signed in), opened at
+    an address with these query parameters."""
     monkeypatch.setenv("COOPSCORE_MODE", "comptes")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.secrets["auth"] = AUTH if auth is None else auth
     at.user = {"is_logged_in": False} if user is None else {
         "is_logged_in": True, "iss": ISSUER, **user}
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
     return at.run()
 
 
