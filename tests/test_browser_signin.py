@@ -334,7 +334,7 @@ def _audited(db, email: str) -> dict[str, list]:
     return found
 
 
-def test_an_animateur_creates_a_project_and_an_assessment_adds_a_person_and_is_refused_elsewhere(
+def test_an_animateur_creates_a_project_an_assessment_and_a_link_is_refused_elsewhere_signs_out(
         app, world, browser, screenshots):  # noqa: F811
     from .test_journey_answering import choose
 
@@ -436,4 +436,17 @@ def test_an_animateur_creates_a_project_and_an_assessment_adds_a_person_and_is_r
         objects = [obj for rows in _audited(db, "anne@pays-test.fr").values() for obj, _ in rows]
         assert f"project:{elsewhere['id']}" not in objects
         assert db.project(int(elsewhere["id"])).name == elsewhere["name"]
+
+    # sign out (the provider ends its session too): nothing of her territory is left
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url("**/oauth2/end_session**")
+    page.get_by_role("button", name="End session").click()
+    page.wait_for_url(f"{app}/**")
+    page.get_by_role("button", name="Se connecter").wait_for()
+    wait_quiet(page)
+    for path in ("", "/auto-evaluation", f"/suivi-reponses?projet={project['id']}"):
+        page.goto(f"{app}{path}")
+        wait_quiet(page)
+        assert page.locator("h1").first.inner_text() == "coopscore — connexion", path
+        assert not any(shown in _body(page) for shown in [name, *world["hers"]]), path
     context.close()
