@@ -552,3 +552,17 @@ def test_a_team_member_whose_address_is_tied_to_no_one_is_told_how_and_sees_no_o
     assert not _radio_keys(at)
     assert not [b for b in at.selectbox if (b.key or "").startswith("respondent_select_")]
     assert not any(name in _texts(at) for name in world["names"].values())
+
+
+def test_the_progress_line_says_one_answer_in_the_singular(demo_db):
+    with open_store(demo_db) as db:
+        project = db.projects().iloc[0]
+        assessment_id = db.create_assessment(int(project["id"]), "cooperation", "Essai")
+        respondent = db.add_respondent(assessment_id, "Camille", "technicien")
+    at = app_test(PAGE, project_id=int(project["id"]), assessment_id=assessment_id,
+                  respondent_id=respondent)
+    assert at.get("progress")[0].proto.text.startswith("0 réponse sur ")
+    at.radio(key=f"value_{assessment_id}_{respondent}_S01.V02").set_value("2").run()
+    assert at.get("progress")[0].proto.text.startswith("1 réponse sur ")
+    at.radio(key=f"value_{assessment_id}_{respondent}_S01.V03").set_value("1").run()
+    assert at.get("progress")[0].proto.text.startswith("2 réponses sur ")
