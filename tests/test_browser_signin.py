@@ -145,6 +145,33 @@ def _sign_in(page, app: str, sub: str) -> None:
     page.get_by_text("Connecté·e :").wait_for()
 
 
+def _sign_out(page, app: str) -> None:
+    """« Se déconnecter »: the provider ends its session too (RP-initiated logout), then the
+    app's sign-in page."""
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url("**/oauth2/end_session**")
+    page.get_by_role("button", name="End session").click()
+    page.wait_for_url(f"{app}/**")
+    page.get_by_role("button", name="Se connecter").wait_for()
+    wait_quiet(page)
+
+
+def _pick(page, combobox, option: str) -> list[str]:
+    """Open a list (a Locator), pick `option`; return every option it offered. The list is
+    opened again if it did not open (a click that lands as the page redraws is ignored)."""
+    for _ in range(3):
+        combobox.click()
+        try:
+            page.get_by_role("option", name=option, exact=True).wait_for(timeout=3_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    offered = page.locator("[role='option']").all_inner_texts()
+    page.get_by_role("option", name=option, exact=True).click()
+    wait_quiet(page)
+    return offered
+
+
 def _submit(page, button: str, done: str) -> None:
     """Submit a form and wait for its message; submit again if the click was swallowed as the
     page redrew (seen under load): the form still holds what was typed then."""
@@ -230,14 +257,8 @@ def test_a_team_member_signs_in_sees_their_project_is_refused_another_and_signs_
     assert other["name"] not in _body(page)
     page.screenshot(path=str(screenshots / "acces-refuse.png"))
 
-    # sign out: the provider ends its session too (RP-initiated logout), then back to the
-    # sign-in page, nothing of the project
-    page.get_by_role("button", name="Se déconnecter").click()
-    page.wait_for_url("**/oauth2/end_session**")
-    page.get_by_role("button", name="End session").click()
-    page.wait_for_url(f"{app}/**")
-    page.get_by_role("button", name="Se connecter").wait_for()
-    wait_quiet(page)
+    # sign out: then back to the sign-in page, nothing of the project
+    _sign_out(page, app)
     assert world["mine"]["name"] not in _body(page)
     page.goto(f"{app}/resultats")  # the identity cookie is gone: still signed out
     wait_quiet(page)
@@ -332,14 +353,10 @@ def _open_expander(page, title: str):
 
 
 def _sidebar_options(page, pick: str) -> list[str]:
-    """The projects the sidebar's list offers; then pick one, as a person does once the list
-    is open (Escape would clear the choice)."""
-    page.get_by_role("combobox", name="Projet", exact=True).click()
-    page.locator("[role='option']").first.wait_for()
-    options = page.locator("[role='option']").all_inner_texts()
-    page.get_by_role("option", name=pick, exact=True).click()
-    wait_quiet(page)
-    return options
+    """The projects the sidebar's list offers, once `pick` is picked in it (a person picks
+    once the list is open; Escape would clear the choice)."""
+    sidebar = page.locator("[data-testid='stSidebar']")
+    return _pick(page, sidebar.get_by_role("combobox", name="Projet", exact=True), pick)
 
 
 def _audited(db, email: str) -> dict[str, list]:
@@ -353,8 +370,6 @@ def _audited(db, email: str) -> dict[str, list]:
 
 def test_an_animateur_creates_a_project_an_assessment_and_a_link_is_refused_elsewhere_signs_out(
         app, world, browser, screenshots):  # noqa: F811
-    from .test_journey_answering import choose
-
     context = _context(browser)
     page = context.new_page()
     _sign_in(page, app, "anne")
@@ -371,13 +386,9 @@ def test_an_animateur_creates_a_project_an_assessment_and_a_link_is_refused_else
     wait_quiet(page)
     expander = _open_expander(page, "Nouveau projet")
     form = _form(page, "Créer le projet")
-    form.get_by_role("combobox", name="Territoire", exact=True).click()
-    offered = page.locator("[role='option']").all_inner_texts()
+    offered = _pick(page, form.get_by_role("combobox", name="Territoire", exact=True),
+                    world["territory_name"])
     assert offered == [world["territory_name"]], "only her own territory to create in"
-    page.keyboard.press("Escape")
-    wait_quiet(page)
-    choose(page, "Territoire", world["territory_name"])
-    wait_quiet(page)
     assert expander.get_by_role("textbox", name="Nouveau territoire").count() == 0
     name = "Tiers-lieux en réseau"
     form.get_by_role("textbox", name="Nom du projet").fill(name)
@@ -447,15 +458,7 @@ def test_an_animateur_creates_a_project_an_assessment_and_a_link_is_refused_else
     main = page.locator("[data-testid='stMain']")
     main.get_by_role("radiogroup", name="Rôle").get_by_text("équipe projet", exact=True).click()
     wait_quiet(page)
-    for _ in range(3):  # the list now and then ignores a click that lands as it redraws
-        main.locator(".st-key-access_scope_project").get_by_role("combobox").click()
-        try:
-            page.get_by_role("option", name=name, exact=True).wait_for(timeout=3_000)
-            break
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-    page.get_by_role("option", name=name, exact=True).click()
-    wait_quiet(page)
+    _pick(page, main.locator(".st-key-access_scope_project").get_by_role("combobox"), name)
     main.get_by_role("textbox", name="Adresse électronique").fill(bruno)
     main.get_by_role("textbox", name="Adresse électronique").press("Tab")
     wait_quiet(page)
@@ -475,10 +478,7 @@ def test_an_animateur_creates_a_project_an_assessment_and_a_link_is_refused_else
     team_context = _context(browser)
     team = team_context.new_page()
     _sign_in(team, app, "bruno")
-    team.get_by_role("combobox", name="Projet", exact=True).click()
-    assert team.locator("[role='option']").all_inner_texts() == [name]
-    team.get_by_role("option", name=name, exact=True).click()
-    wait_quiet(team)
+    assert _sidebar_options(team, name) == [name]
     team.locator("[data-testid='stSidebar']").get_by_role("link", name="Auto-évaluation").click()
     team.wait_for_url("**/auto-evaluation**")
     wait_quiet(team)
@@ -509,13 +509,8 @@ def test_an_animateur_creates_a_project_an_assessment_and_a_link_is_refused_else
         assert f"project:{elsewhere['id']}" not in objects
         assert db.project(int(elsewhere["id"])).name == elsewhere["name"]
 
-    # sign out (the provider ends its session too): nothing of her territory is left
-    page.get_by_role("button", name="Se déconnecter").click()
-    page.wait_for_url("**/oauth2/end_session**")
-    page.get_by_role("button", name="End session").click()
-    page.wait_for_url(f"{app}/**")
-    page.get_by_role("button", name="Se connecter").wait_for()
-    wait_quiet(page)
+    # sign out: nothing of her territory is left
+    _sign_out(page, app)
     for path in ("", "/auto-evaluation", f"/suivi-reponses?projet={project['id']}"):
         page.goto(f"{app}{path}")
         wait_quiet(page)

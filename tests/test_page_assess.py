@@ -67,12 +67,17 @@ def test_a_respondent_finds_their_stored_answers(demo_db):
     assert at.get("progress")
 
 
-def test_an_answer_is_saved_the_moment_it_is_given(demo_db):
+def _camille_on_a_new_assessment(demo_db) -> tuple[int, int, int]:
+    """A new assessment of the first project, Camille answering: (project, assessment, her)."""
     with open_store(demo_db) as db:
-        project = db.projects().iloc[0]
-        assessment_id = db.create_assessment(int(project["id"]), "cooperation", "Essai")
-        respondent = db.add_respondent(assessment_id, "Camille", "technicien")
-    at = app_test(PAGE, project_id=int(project["id"]), assessment_id=assessment_id,
+        project = int(db.projects().iloc[0]["id"])
+        assessment_id = db.create_assessment(project, "cooperation", "Essai")
+        return project, assessment_id, db.add_respondent(assessment_id, "Camille", "technicien")
+
+
+def test_an_answer_is_saved_the_moment_it_is_given(demo_db):
+    project_id, assessment_id, respondent = _camille_on_a_new_assessment(demo_db)
+    at = app_test(PAGE, project_id=project_id, assessment_id=assessment_id,
                   respondent_id=respondent)
     key = f"value_{assessment_id}_{respondent}_S01.V02"
     at.radio(key=key).set_value("2").run()
@@ -83,7 +88,7 @@ def test_an_answer_is_saved_the_moment_it_is_given(demo_db):
     assert saved.loc["S01.V02", "value"] == "2"
     assert saved.loc["S01.V02", "comment"] == "en cours"
     # a new session (a reload) shows the same answer
-    again = app_test(PAGE, project_id=int(project["id"]), assessment_id=assessment_id,
+    again = app_test(PAGE, project_id=project_id, assessment_id=assessment_id,
                      respondent_id=respondent)
     assert again.radio(key=key).value == "2"
 
@@ -555,11 +560,8 @@ def test_a_team_member_whose_address_is_tied_to_no_one_is_told_how_and_sees_no_o
 
 
 def test_the_progress_line_says_one_answer_in_the_singular(demo_db):
-    with open_store(demo_db) as db:
-        project = db.projects().iloc[0]
-        assessment_id = db.create_assessment(int(project["id"]), "cooperation", "Essai")
-        respondent = db.add_respondent(assessment_id, "Camille", "technicien")
-    at = app_test(PAGE, project_id=int(project["id"]), assessment_id=assessment_id,
+    project_id, assessment_id, respondent = _camille_on_a_new_assessment(demo_db)
+    at = app_test(PAGE, project_id=project_id, assessment_id=assessment_id,
                   respondent_id=respondent)
     assert at.get("progress")[0].proto.text.startswith("0 réponse sur ")
     at.radio(key=f"value_{assessment_id}_{respondent}_S01.V02").set_value("2").run()
