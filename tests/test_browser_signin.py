@@ -11,6 +11,7 @@ database is checked too: users, sign-in and write audit rows.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -305,6 +306,12 @@ def test_a_funder_sees_the_portfolio_of_their_programme_only(
     fiche = pdf_words(caught.value.path())
     assert "Fiche de maturité" in fiche
     assert "Le détail par étape" not in fiche  # the projects share their summary only
+    with open_store(world["db"]) as db:  # each file downloaded has its line in the log
+        rows = audit.entries(db, action="export", actor="compta@region.fr").iloc[::-1]
+        made = [json.loads(value) for value in rows["new"]]
+    assert [(m["document"], m["format"]) for m in made] == [
+        ("portfolio", "csv"), ("portfolio_report", "pdf"), ("fiche", "pdf")]
+    assert set(rows["actor_kind"]) == {"financeur"}
     context.close()
 
 
