@@ -366,7 +366,8 @@ def questionnaire_ui(assessment_id: int, respondent_id: int,
         estimate = (t("questionnaire.time_left", minutes=minutes_left(total - done))
                     if done < total else t("questionnaire.all_done"))
         st.progress(done / total if total else 0.0,
-                    text=t("questionnaire.progress", done=done, total=total) + " · " + estimate)
+                    text=fmt.plural(done, "questionnaire.progress", total=fmt.integer(total))
+                    + " · " + estimate)
         _overview_ui(grid, progress)
         # fixed options and labels: the widget stays the same widget while answers come in
         section_id = st.selectbox(

@@ -791,17 +791,55 @@ class ScopedStore:
         """
         from . import report
 
-        return report.fiche_for(self.actor, self._store, assessment_id, today=today).pdf()
+        data = report.fiche_for(self.actor, self._store, assessment_id, today=today).pdf()
+        with self._store.transaction():
+            self._audit("export", f"assessment:{int(assessment_id)}", None,
+                        {"document": "fiche", "format": "pdf"})
+        return data
 
     def portfolio_pdf(self, table: pd.DataFrame, grid: Any, *, scope: str | None = None,
                       today: Any = None) -> bytes:
         """The portfolio report of `table`'s rows as the actor may read them (PDF): rows out of
         their portfolio dropped, the others cut to each project's consent
-        (report.portfolio_for)."""
+        (report.portfolio_for); audited with the projects it holds."""
         from . import report
 
-        return report.portfolio_for(self.actor, self._store, table, grid, scope=scope,
+        data = report.portfolio_for(self.actor, self._store, table, grid, scope=scope,
                                     today=today).pdf()
+        self._audit_portfolio_export("portfolio_report", "pdf", table)
+        return data
+
+    def portfolio_export(self, table: pd.DataFrame, fmt: str,
+                         sheet_name: str | None = None) -> bytes:
+        """The portfolio table (portfolio.portfolio_table rows) as a spreadsheet, CSV or XLSX:
+        rows out of the actor's portfolio dropped, the others cut to each project's consent
+        (`shared_portfolio`), French headers (portfolio.export_table); audited.
+
+        Raises:
+            AccessDenied: the actor may see no portfolio at all. StoreError: unknown format.
+        """
+        from .portfolio import export_table, to_csv, to_xlsx
+
+        if not may_somewhere(self.actor, "portfolio.view"):
+            raise denied("portfolio.view")
+        if fmt not in ("csv", "xlsx"):
+            raise StoreError(t("access.bad_export_format", value=fmt, valid="csv, xlsx"))
+        rows = self._in_portfolio(table)
+        shown = export_table(self.shared_portfolio(rows))
+        data = to_csv(shown) if fmt == "csv" else to_xlsx(
+            shown, sheet_name or t("portfolio.export_sheet"))
+        self._audit_portfolio_export("portfolio", fmt, rows)
+        return data
+
+    def _in_portfolio(self, table: pd.DataFrame) -> pd.DataFrame:
+        mine = set(self._ids("portfolio.view", "project", table["project"]))
+        return table[table["project"].astype("int64").isin(mine)].reset_index(drop=True)
+
+    def _audit_portfolio_export(self, document: str, fmt: str, table: pd.DataFrame) -> None:
+        projects = sorted(int(p) for p in pd.unique(self._in_portfolio(table)["project"]))
+        with self._store.transaction():
+            self._audit("export", "portfolio", None,
+                        {"document": document, "format": fmt, "projects": projects})
 
     def consent(self, project_id: int) -> str:
         self._require("project.view", "project", project_id)

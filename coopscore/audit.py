@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .i18n import t
 from .store import Store, now
 
 if TYPE_CHECKING:
@@ -43,6 +44,22 @@ def record(store: Store, actor: Actor, action: str, obj: str, old: Any = None,
                VALUES (?, ?, ?, ?, ?, ?, ?)""",
             [now(), actor.kind, actor.label, action, obj, _json(old), _json(new)])
         return cursor.lastrowid
+
+
+# Actors with no account, stored as « issuer|subject » (access.Actor.label): the poste mode's
+# single user, the command line, a personal link. Their stored identity never changes (filters
+# and exports rely on it); a person reads them as words.
+_NO_ACCOUNT = {"poste": "audit.actor_poste", "cli": "audit.actor_cli", "lien": "audit.actor_link"}
+
+
+def actor_label(actor: str) -> str:
+    """How a person reads a stored actor: « Ce poste (sans connexion) » for the poste mode,
+    « Ligne de commande », « Lien personnel (répondant·e n° 12) »; an e-mail or a provider's
+    « issuer|subject » as stored."""
+    issuer, separator, subject = str(actor).partition("|")
+    if separator and issuer in _NO_ACCOUNT:
+        return t(_NO_ACCOUNT[issuer], id=subject)
+    return str(actor)
 
 
 def entries(store: Store, *, action: str | None = None, actor: str | None = None,

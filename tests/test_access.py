@@ -704,3 +704,37 @@ def test_only_admin_and_poste_set_a_programmes_profile(world):
     ScopedStore(world.store, Actor.local()).set_programme_profile("leader", None)
     assert audit.entries(world.store, action="grids.manage")["object"].iloc[0] == \
         "programme:leader"
+
+
+def test_portfolio_and_fiche_downloads_keep_to_the_portfolio_and_are_audited(demo_db):
+    from coopscore import report
+    from coopscore.errors import AccessDenied
+
+    with open_store(demo_db) as db:
+        table, grid = report.portfolio_table_for(db)
+        programme = table["programme"].iloc[0]
+        theirs = table[table["programme"] == programme]
+        others = table[table["programme"] != programme]
+        assert not theirs.empty and not others.empty
+        funder = ScopedStore(db, Actor.financeur(programmes=[programme],
+                                                 email="fin@exemple.fr"))
+        text = funder.portfolio_export(table, "csv").decode("utf-8-sig")
+        assert all(name in text for name in theirs["name"])
+        assert not any(name in text for name in others["name"])
+        assert funder.portfolio_export(table, "xlsx")[:2] == b"PK"
+        funder.portfolio_pdf(table, grid)
+        scored = theirs[theirs["score"].notna()]
+        funder.fiche_pdf(int(scored["assessment"].iloc[0]))
+        before = len(audit.entries(db))
+        with pytest.raises(AccessDenied):
+            funder.fiche_pdf(int(others["assessment"].iloc[0]))
+        assert len(audit.entries(db)) == before  # refused: nothing written
+        rows = audit.entries(db, action="export", actor="fin@exemple.fr").iloc[::-1]
+        assert list(rows["object"]) == ["portfolio", "portfolio", "portfolio",
+                                        f"assessment:{int(scored['assessment'].iloc[0])}"]
+        kept = sorted(int(p) for p in theirs["project"])
+        news = [json.loads(value) for value in rows["new"]]
+        assert [(n["document"], n["format"]) for n in news] == [
+            ("portfolio", "csv"), ("portfolio", "xlsx"), ("portfolio_report", "pdf"),
+            ("fiche", "pdf")]
+        assert all(n["projects"] == kept for n in news[:3])

@@ -3,11 +3,15 @@ signing in at a real OpenID Connect provider on localhost (oidc-provider-mock).
 
 An anonymous visitor gets the sign-in page at every address; a team member signs in, sees
 their project only, is refused a tampered ?projet=, signs out; a funder sees the portfolio of
-their programme only. The database is checked too: users, sign-in and write audit rows.
+their programme only; an animateur creates a project and an assessment in their territory,
+adds a person and gets her personal link, ties a team member's row to his address and grants
+him the project (he then answers as himself), and is refused another territory's project. The
+database is checked too: users, sign-in and write audit rows.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -30,8 +34,10 @@ from .test_browser import (  # noqa: F401
 pytestmark = pytest.mark.browser
 
 SECRET = "une-longue-chaine-aleatoire-pour-signer-le-cookie-de-connexion"
-PEOPLE = {"alice": ("alice@asso.fr", "Alice Martin"), "compta": ("compta@region.fr",
-                                                                 "Service financeur")}
+PEOPLE = {"alice": ("alice@asso.fr", "Alice Martin"),
+          "compta": ("compta@region.fr", "Service financeur"),
+          "anne": ("anne@pays-test.fr", "Anne Lefèvre"),
+          "bruno": ("bruno@mairie-tremouille.fr", "Bruno Caillaux")}
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +69,16 @@ def world(tmp_path_factory) -> dict:
         respondent = int(db.respondents(assessment)["id"].iloc[0])
         link = links.issue_link(db, respondent, "http://127.0.0.1")
         project_name = db.project(db.assessment(assessment).project_id).name
+        # Anne runs the animation of one territory (the one of Alice's project)
+        territory = int(mine["territory"])
+        access.grant(db, "anne@pays-test.fr", "animateur", "territory", territory)
+        hers = projects[projects["territory"] == territory]
+        elsewhere = projects[projects["territory"] != territory].iloc[0].to_dict()
     return {"db": path, "mine": mine, "names": set(projects["name"]), "funded": funded,
             "other": projects.iloc[1].to_dict(), "token": link.token,
-            "link_project": project_name}
+            "link_project": project_name, "territory": territory,
+            "territory_name": mine["territory_name"], "hers": list(hers["name"]),
+            "elsewhere": elsewhere}
 
 
 @pytest.fixture(scope="module")
@@ -133,6 +146,48 @@ def _sign_in(page, app: str, sub: str) -> None:
     page.get_by_text("Connecté·e :").wait_for()
 
 
+def _sign_out(page, app: str) -> None:
+    """« Se déconnecter »: the provider ends its session too (RP-initiated logout), then the
+    app's sign-in page."""
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url("**/oauth2/end_session**")
+    page.get_by_role("button", name="End session").click()
+    page.wait_for_url(f"{app}/**")
+    page.get_by_role("button", name="Se connecter").wait_for()
+    wait_quiet(page)
+
+
+def _pick(page, combobox, option: str) -> list[str]:
+    """Open a list (a Locator), pick `option`; return every option it offered. The list is
+    opened again if it did not open (a click that lands as the page redraws is ignored)."""
+    for _ in range(3):
+        combobox.click()
+        try:
+            page.get_by_role("option", name=option, exact=True).wait_for(timeout=3_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    offered = page.locator("[role='option']").all_inner_texts()
+    page.get_by_role("option", name=option, exact=True).click()
+    wait_quiet(page)
+    return offered
+
+
+def _submit(page, button: str, done: str) -> None:
+    """Submit a form and wait for its message; submit again if the click was swallowed as the
+    page redrew (seen under load): the form still holds what was typed then."""
+    for attempt in range(3):
+        wait_quiet(page)
+        page.get_by_role("button", name=button, exact=True).click()
+        try:
+            page.get_by_text(done).first.wait_for(timeout=15_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    wait_quiet(page)
+
+
 def test_an_anonymous_visitor_sees_only_the_sign_in_page_everywhere(
         app, world, browser, screenshots):  # noqa: F811
     context = _context(browser)
@@ -186,23 +241,10 @@ def test_a_team_member_signs_in_sees_their_project_is_refused_another_and_signs_
     sidebar.get_by_role("link", name="Plan d'action").click()
     page.wait_for_url("**/plan-action**")
     wait_quiet(page)
-    title = "Réunir les élus des deux territoires"
-    for attempt in range(3):  # a click that lands as the page redraws may be swallowed
-        box = page.get_by_label("Action", exact=True)
-        if not box.is_visible():
-            page.get_by_text("Ajouter une action").click()
-        box.fill(title)
-        page.get_by_role("button", name="Ajouter au plan").click()
-        try:
-            page.get_by_text(title).first.wait_for(timeout=10_000)
-            break
-        except PlaywrightTimeout:
-            with open_store(world["db"]) as db:  # written without a word would be a bug
-                assert title not in set(db.actions()["title"]), "added, but nothing said"
-            if attempt == 2:
-                raise
-            wait_quiet(page)
+    page.get_by_text("Ajouter une action").click()
     wait_quiet(page)
+    page.get_by_label("Action", exact=True).fill("Réunir les élus des deux territoires")
+    _submit(page, "Ajouter au plan", "Action « Réunir les élus des deux territoires » ajoutée")
     with open_store(world["db"]) as db:
         row = audit.entries(db, action="plan.edit").iloc[0]
         assert (row["actor"], row["actor_kind"]) == ("alice@asso.fr", "equipe")
@@ -216,14 +258,8 @@ def test_a_team_member_signs_in_sees_their_project_is_refused_another_and_signs_
     assert other["name"] not in _body(page)
     page.screenshot(path=str(screenshots / "acces-refuse.png"))
 
-    # sign out: the provider ends its session too (RP-initiated logout), then back to the
-    # sign-in page, nothing of the project
-    page.get_by_role("button", name="Se déconnecter").click()
-    page.wait_for_url("**/oauth2/end_session**")
-    page.get_by_role("button", name="End session").click()
-    page.wait_for_url(f"{app}/**")
-    page.get_by_role("button", name="Se connecter").wait_for()
-    wait_quiet(page)
+    # sign out: then back to the sign-in page, nothing of the project
+    _sign_out(page, app)
     assert world["mine"]["name"] not in _body(page)
     page.goto(f"{app}/resultats")  # the identity cookie is gone: still signed out
     wait_quiet(page)
@@ -267,6 +303,12 @@ def test_a_funder_sees_the_portfolio_of_their_programme_only(
     fiche = pdf_words(download(page, "Fiche de maturité (PDF)", 30_000).path())
     assert "Fiche de maturité" in fiche
     assert "Le détail par étape" not in fiche  # the projects share their summary only
+    with open_store(world["db"]) as db:  # each file downloaded has its line in the log
+        rows = audit.entries(db, action="export", actor="compta@region.fr").iloc[::-1]
+        made = [json.loads(value) for value in rows["new"]]
+    assert [(m["document"], m["format"]) for m in made] == [
+        ("portfolio", "csv"), ("portfolio_report", "pdf"), ("fiche", "pdf")]
+    assert set(rows["actor_kind"]) == {"financeur"}
     context.close()
 
 
@@ -293,4 +335,189 @@ def test_a_personal_link_opens_its_questionnaire_without_sign_in_and_nothing_els
         assert _links_but_the_statement(page) == [], path
         others = world["names"] - {world["link_project"]}
         assert not any(name in _body(page) for name in others), path
+    context.close()
+
+
+def _form(page, button: str):
+    """The form whose submit button reads `button`."""
+    return page.locator("[data-testid='stForm']").filter(
+        has=page.get_by_role("button", name=button, exact=True))
+
+
+def _open_expander(page, title: str):
+    """Open a closed expander by its summary, as a person would; return the expander."""
+    expander = page.locator("[data-testid='stExpander']").filter(
+        has=page.locator("summary", has_text=title))
+    expander.locator("summary").wait_for()
+    wait_quiet(page)
+    if expander.locator("[data-testid='stExpanderDetails'][inert]").count():
+        expander.locator("summary").click()
+        wait_quiet(page)
+    return expander
+
+
+def _sidebar_options(page, pick: str) -> list[str]:
+    """The projects the sidebar's list offers, once `pick` is picked in it (a person picks
+    once the list is open; Escape would clear the choice)."""
+    sidebar = page.locator("[data-testid='stSidebar']")
+    return _pick(page, sidebar.get_by_role("combobox", name="Projet", exact=True), pick)
+
+
+def _audited(db, email: str) -> dict[str, list]:
+    """{action: [(object, actor_kind), ...]} of this person's audit rows, oldest first."""
+    rows = audit.entries(db, actor=email).iloc[::-1]
+    found: dict[str, list] = {}
+    for row in rows.itertuples():
+        found.setdefault(row.action, []).append((row.object, row.actor_kind))
+    return found
+
+
+def test_an_animateur_creates_a_project_an_assessment_and_a_link_is_refused_elsewhere_signs_out(
+        app, world, browser, screenshots):  # noqa: F811
+    context = _context(browser)
+    page = context.new_page()
+    _sign_in(page, app, "anne")
+    sidebar = page.locator("[data-testid='stSidebar']")
+    assert "Anne Lefèvre (anne@pays-test.fr) · animation" in sidebar.inner_text()
+    assert sidebar.get_by_role("link", name="Journal des modifications").count() == 0
+    # the sidebar offers her territory's projects, and no other
+    assert sorted(_sidebar_options(page, world["hers"][0])) == sorted(world["hers"])
+    assert world["elsewhere"]["name"] not in world["hers"]
+
+    # a project of her territory, through the Auto-évaluation page's form
+    sidebar.get_by_role("link", name="Auto-évaluation").click()
+    page.wait_for_url("**/auto-evaluation**")
+    wait_quiet(page)
+    expander = _open_expander(page, "Nouveau projet")
+    form = _form(page, "Créer le projet")
+    offered = _pick(page, form.get_by_role("combobox", name="Territoire", exact=True),
+                    world["territory_name"])
+    assert offered == [world["territory_name"]], "only her own territory to create in"
+    assert expander.get_by_role("textbox", name="Nouveau territoire").count() == 0
+    name = "Tiers-lieux en réseau"
+    form.get_by_role("textbox", name="Nom du projet").fill(name)
+    _submit(page, "Créer le projet", f"Projet « {name} » créé.")
+    with open_store(world["db"]) as db:
+        created = db.projects()
+        created = created[created["name"] == name]
+        assert len(created) == 1
+        project = created.iloc[0].to_dict()
+        assert int(project["territory"]) == world["territory"]
+        logged = _audited(db, "anne@pays-test.fr")
+        assert logged["project.create"] == [(f"project:{project['id']}", "animateur")]
+        assert logged["sign_in"][0][1] == "animateur"
+    page.screenshot(path=str(screenshots / "animateur-projet-cree.png"))
+
+    # its first assessment, from the form the page opens next
+    label = "Diagnostic de la rentrée"
+    form = _form(page, "Ouvrir l'évaluation")
+    form.get_by_role("textbox", name="Intitulé").fill(label)
+    _submit(page, "Ouvrir l'évaluation", f"Évaluation « {label} » ouverte.")
+    with open_store(world["db"]) as db:
+        assessments = db.assessments(int(project["id"]))
+        assert list(assessments["label"]) == [label]
+        assessment_id = int(assessments["id"].iloc[0])
+        assert _audited(db, "anne@pays-test.fr")["assessment.create"] == [
+            (f"assessment:{assessment_id}", "animateur")]
+    assert sorted(_sidebar_options(page, name)) == sorted([*world["hers"], name])
+
+    # a person to answer, with her personal link, on Suivi des réponses
+    sidebar.get_by_role("link", name="Suivi des réponses").click()
+    page.wait_for_url("**/suivi-reponses**")
+    wait_quiet(page)
+    page.locator("[data-testid='stMain']").get_by_text(label).first.wait_for()
+    form = _form(page, "Ajouter et créer son lien")
+    form.get_by_role("textbox", name="Nom", exact=True).fill("Bruno Caillaux")
+    form.get_by_role("textbox", name="Organisation").fill("Mairie de Trémouille")
+    _submit(page, "Ajouter et créer son lien", "Bruno Caillaux a été ajouté·e")
+    shown = page.locator("[data-testid='stCode']").first.inner_text().strip()
+    assert "?lien=" in shown
+    page.screenshot(path=str(screenshots / "animateur-lien-personnel.png"))
+    token = shown.split("lien=", 1)[1].split("&")[0]
+    with open_store(world["db"]) as db:
+        people = db.respondents(assessment_id)
+        assert list(people["name"]) == ["Bruno Caillaux"]
+        respondent_id = int(people["id"].iloc[0])
+        target = links.resolve(db, token)  # the link shown is the person's own
+        assert (target.respondent.id, target.assessment.id) == (respondent_id, assessment_id)
+        assert _audited(db, "anne@pays-test.fr")["respondent.create"] == [
+            (f"respondent:{respondent_id}", "animateur")]
+    # the link opens Bruno's questionnaire, in another browser, without signing in
+    other_context = _context(browser)
+    other = other_context.new_page()
+    other.goto(shown)
+    wait_quiet(other)
+    assert name in other.locator("h1").first.inner_text()
+    other_context.close()
+
+    # Bruno is also on the team: his row is tied to his address, and he gets the project
+    bruno = PEOPLE["bruno"][0]
+    form = _form(page, "Rattacher l'adresse")
+    form.get_by_role("textbox", name="Adresse électronique de la personne").fill(bruno)
+    _submit(page, "Rattacher l'adresse",
+            f"Bruno Caillaux répondra en son nom avec l'adresse {bruno}")
+    sidebar.get_by_role("link", name="Accès et partage").click()
+    page.wait_for_url("**/acces**")
+    wait_quiet(page)
+    main = page.locator("[data-testid='stMain']")
+    main.get_by_role("radiogroup", name="Rôle").get_by_text("équipe projet", exact=True).click()
+    wait_quiet(page)
+    _pick(page, main.locator(".st-key-access_scope_project").get_by_role("combobox"), name)
+    main.get_by_role("textbox", name="Adresse électronique").fill(bruno)
+    main.get_by_role("textbox", name="Adresse électronique").press("Tab")
+    wait_quiet(page)
+    _submit(page, "Accorder l'accès", f"Accès accordé à {bruno}")
+    with open_store(world["db"]) as db:
+        assert db._one("SELECT email FROM respondents WHERE id = ?",
+                       [respondent_id])["email"] == bruno
+        (granted,) = access.grants(db, email=bruno)
+        assert (granted["role"], granted["scope_kind"], granted["scope_id"],
+                granted["granted_by"]) == ("equipe", "project", str(project["id"]),
+                                           "anne@pays-test.fr")
+        logged = _audited(db, "anne@pays-test.fr")
+        assert (f"respondent:{respondent_id}", "animateur") in logged["respondent.manage"]
+        assert logged["accounts.manage"] == [(f"grant:{granted['id']}", "animateur")]
+
+    # he signs in, in his own browser, and answers as himself
+    team_context = _context(browser)
+    team = team_context.new_page()
+    _sign_in(team, app, "bruno")
+    assert _sidebar_options(team, name) == [name]
+    team.locator("[data-testid='stSidebar']").get_by_role("link", name="Auto-évaluation").click()
+    team.wait_for_url("**/auto-evaluation**")
+    wait_quiet(team)
+    team.get_by_text("Vous répondez en tant que Bruno Caillaux").wait_for()
+    first = team.locator("[class*='st-key-crit_'] [data-testid='stRadio']").first
+    first.get_by_text("2 · En partie traité", exact=True).click()
+    wait_quiet(team)
+    team.screenshot(path=str(screenshots / "equipe-repond-en-son-nom.png"))
+    with open_store(world["db"]) as db:
+        answers = db.answers(assessment_id)
+        assert set(answers["respondent"]) == {respondent_id}
+        assert list(answers["value"]) == ["2"]
+        row = audit.entries(db, action="answers.write").iloc[0]
+        assert (row["actor"], row["actor_kind"]) == (bruno, "equipe")
+        assert row["object"].startswith(f"answer:{assessment_id}/{respondent_id}/")
+    team_context.close()
+
+    # a tampered address: a project of another territory
+    elsewhere = world["elsewhere"]
+    for path in ("/auto-evaluation", "/suivi-reponses"):
+        page.goto(f"{app}{path}?projet={elsewhere['id']}")
+        wait_quiet(page)
+        page.get_by_text("Accès refusé : vous ne pouvez pas voir ce projet").wait_for()
+        assert elsewhere["name"] not in _body(page), path
+    page.screenshot(path=str(screenshots / "animateur-acces-refuse.png"))
+    with open_store(world["db"]) as db:  # refused, nothing written in her name there
+        objects = [obj for rows in _audited(db, "anne@pays-test.fr").values() for obj, _ in rows]
+        assert f"project:{elsewhere['id']}" not in objects
+        assert db.project(int(elsewhere["id"])).name == elsewhere["name"]
+
+    # sign out: nothing of her territory is left
+    _sign_out(page, app)
+    for path in ("", "/auto-evaluation", f"/suivi-reponses?projet={project['id']}"):
+        page.goto(f"{app}{path}")
+        wait_quiet(page)
+        assert page.locator("h1").first.inner_text() == "coopscore — connexion", path
+        assert not any(shown in _body(page) for shown in [name, *world["hers"]]), path
     context.close()

@@ -67,12 +67,17 @@ def test_a_respondent_finds_their_stored_answers(demo_db):
     assert at.get("progress")
 
 
-def test_an_answer_is_saved_the_moment_it_is_given(demo_db):
+def _camille_on_a_new_assessment(demo_db) -> tuple[int, int, int]:
+    """A new assessment of the first project, Camille answering: (project, assessment, her)."""
     with open_store(demo_db) as db:
-        project = db.projects().iloc[0]
-        assessment_id = db.create_assessment(int(project["id"]), "cooperation", "Essai")
-        respondent = db.add_respondent(assessment_id, "Camille", "technicien")
-    at = app_test(PAGE, project_id=int(project["id"]), assessment_id=assessment_id,
+        project = int(db.projects().iloc[0]["id"])
+        assessment_id = db.create_assessment(project, "cooperation", "Essai")
+        return project, assessment_id, db.add_respondent(assessment_id, "Camille", "technicien")
+
+
+def test_an_answer_is_saved_the_moment_it_is_given(demo_db):
+    project_id, assessment_id, respondent = _camille_on_a_new_assessment(demo_db)
+    at = app_test(PAGE, project_id=project_id, assessment_id=assessment_id,
                   respondent_id=respondent)
     key = f"value_{assessment_id}_{respondent}_S01.V02"
     at.radio(key=key).set_value("2").run()
@@ -83,7 +88,7 @@ def test_an_answer_is_saved_the_moment_it_is_given(demo_db):
     assert saved.loc["S01.V02", "value"] == "2"
     assert saved.loc["S01.V02", "comment"] == "en cours"
     # a new session (a reload) shows the same answer
-    again = app_test(PAGE, project_id=int(project["id"]), assessment_id=assessment_id,
+    again = app_test(PAGE, project_id=project_id, assessment_id=assessment_id,
                      respondent_id=respondent)
     assert again.radio(key=key).value == "2"
 
@@ -446,3 +451,120 @@ def test_a_name_typed_cleanly_gets_no_notice(demo_db):
     at.button(key=f"FormSubmitter:{form}-Ajouter").click().run()
     assert not at.exception
     assert not [w for w in at.warning if "Caractères invisibles" in w.value]
+
+
+# --- comptes mode: a team member answers as themselves ---------------------------------------
+
+
+def _team_member_world(db, linked: bool = True) -> dict:
+    """An open assessment of several people; Alice (equipe on its project) is one of them."""
+    from coopscore import access
+
+    open_ones = db.assessments()
+    open_ones = open_ones[open_ones["status"] == "draft"]
+    for assessment_id in open_ones["id"]:
+        people = db.respondents(int(assessment_id))
+        if len(people) >= 2:
+            break
+    assessment = db.assessment(int(assessment_id))
+    mine, other = int(people["id"].iloc[0]), int(people["id"].iloc[1])
+    access.grant(db, "alice@asso.fr", "equipe", "project", assessment.project_id)
+    if linked:  # the animation ties her row to her address (Suivi des réponses)
+        scoped = access.ScopedStore(db, access.Actor.animateur(
+            [db.project(assessment.project_id).territory_id], email="anne@pays-test.fr"))
+        scoped.set_respondent_email(mine, "alice@asso.fr")
+    return {"assessment": assessment, "mine": mine, "other": other,
+            "names": dict(zip(people["id"].astype(int), people["name"], strict=True))}
+
+
+def _as_alice_on_the_questionnaire(monkeypatch, world: dict, **query: str):
+    """Alice signs in, picks her project and assessment in the sidebar, opens Auto-évaluation."""
+    from .test_page_signin import comptes, person
+
+    assessment = world["assessment"]
+    at = comptes(monkeypatch, person("s-alice", "alice@asso.fr", "Alice"), query=query)
+    if not query:
+        next(b for b in at.sidebar.selectbox if b.key == "sidebar_project").set_value(
+            assessment.project_id).run()
+        box = next((b for b in at.sidebar.selectbox if b.key == "sidebar_assessment"))
+        if box.value != assessment.id:
+            box.set_value(assessment.id).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def _radio_keys(at) -> list[str]:
+    return [r.key for r in at.radio if (r.key or "").startswith("value_")]
+
+
+def test_a_team_member_answers_under_their_own_row_only(demo_db, monkeypatch):
+    from coopscore import audit
+
+    with open_store(demo_db) as db:
+        world = _team_member_world(db)
+    assessment, mine, other = world["assessment"], world["mine"], world["other"]
+    at = _as_alice_on_the_questionnaire(monkeypatch, world)
+    # her own row is the one answering; nobody else is offered, nobody can be added
+    assert any(f"Vous répondez en tant que **{world['names'][mine]}**" in i.value
+               for i in at.info)
+    assert not [b for b in at.selectbox if (b.key or "").startswith("respondent_select_")]
+    assert "Ajouter une personne" not in [e.label for e in at.expander]
+    assert world["names"][other] not in _texts(at)
+    keys = _radio_keys(at)
+    assert keys and all(key.startswith(f"value_{assessment.id}_{mine}_") for key in keys)
+
+    # an answer given through the radio lands under her respondent id, and the log says who
+    radio = at.radio(key=keys[0])
+    item = keys[0].rsplit("_", 1)[-1]
+    new_value = "1" if radio.value == "2" else "2"  # a level, unlike the stored one
+    with open_store(demo_db) as db:
+        before = db.answers(assessment.id)
+    radio.set_value(new_value).run()
+    assert not at.exception
+    with open_store(demo_db) as db:
+        after = db.answers(assessment.id)
+        row = audit.entries(db, action="answers.write").iloc[0]
+    saved = after[(after["respondent"] == mine) & (after["item"] == item)]
+    assert list(saved["value"]) == [new_value]
+    others_before = before[before["respondent"] != mine].sort_values(["respondent", "item"])
+    others_after = after[after["respondent"] != mine].sort_values(["respondent", "item"])
+    assert others_before["value"].tolist() == others_after["value"].tolist()
+    assert (row["actor"], row["actor_kind"]) == ("alice@asso.fr", "equipe")
+    assert row["object"] == f"answer:{assessment.id}/{mine}/{item}"
+
+
+def test_a_team_member_cannot_answer_as_another_person_named_in_the_address(
+        demo_db, monkeypatch):
+    with open_store(demo_db) as db:
+        world = _team_member_world(db)
+    assessment, mine, other = world["assessment"], world["mine"], world["other"]
+    at = _as_alice_on_the_questionnaire(
+        monkeypatch, world, projet=str(assessment.project_id),
+        evaluation=str(assessment.id), repondant=str(other))
+    assert not any(f"en tant que **{world['names'][other]}**" in i.value for i in at.info)
+    keys = _radio_keys(at)
+    assert keys and all(key.startswith(f"value_{assessment.id}_{mine}_") for key in keys)
+    assert not any(f"_{other}_" in key for key in keys)
+
+
+def test_a_team_member_whose_address_is_tied_to_no_one_is_told_how_and_sees_no_one(
+        demo_db, monkeypatch):
+    with open_store(demo_db) as db:
+        world = _team_member_world(db, linked=False)
+    at = _as_alice_on_the_questionnaire(monkeypatch, world)
+    assert any("alice@asso.fr" in i.value and "Suivi des réponses" in i.value for i in at.info)
+    assert not _radio_keys(at)
+    assert not [b for b in at.selectbox if (b.key or "").startswith("respondent_select_")]
+    assert not any(name in _texts(at) for name in world["names"].values())
+
+
+def test_the_progress_line_says_one_answer_in_the_singular(demo_db):
+    project_id, assessment_id, respondent = _camille_on_a_new_assessment(demo_db)
+    at = app_test(PAGE, project_id=project_id, assessment_id=assessment_id,
+                  respondent_id=respondent)
+    assert at.get("progress")[0].proto.text.startswith("0 réponse sur ")
+    at.radio(key=f"value_{assessment_id}_{respondent}_S01.V02").set_value("2").run()
+    assert at.get("progress")[0].proto.text.startswith("1 réponse sur ")
+    at.radio(key=f"value_{assessment_id}_{respondent}_S01.V03").set_value("1").run()
+    assert at.get("progress")[0].proto.text.startswith("2 réponses sur ")

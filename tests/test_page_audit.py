@@ -45,3 +45,25 @@ def test_team_members_have_no_log(demo_db, monkeypatch):
     assert "Journal des modifications" not in nav_labels(at)
     with open_store(demo_db) as db:
         assert len(audit.entries(db)) == 2  # the grant and the sign-in
+
+
+def test_poste_mode_changes_read_as_this_computer_not_a_machine_identity(demo_db, monkeypatch):
+    monkeypatch.delenv("COOPSCORE_MODE", raising=False)
+    at = app_test("views/assess.py")
+    at.text_input(key="new_territory").input("Pays de Test")
+    at.text_input(key="new_project_name").input("Coopération forêt")
+    next(b for b in at.button if b.label == "Créer le projet").click().run()
+    assert not at.exception
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    shown = "Ce poste (sans connexion)"
+    table = at.dataframe[0].value
+    assert set(table["actor"]) == {shown}
+    assert "poste|poste" not in at.dataframe[0].value.to_string()
+    person_filter = at.selectbox(key="audit_actor")
+    assert shown in person_filter.options
+    person_filter.select_index(person_filter.options.index(shown)).run()
+    assert set(at.dataframe[0].value["actor"]) == {shown}
+    assert len(at.dataframe[0].value) == 2  # the territory and the project
+    with open_store(demo_db) as db:  # what is stored stays the same identity
+        assert set(audit.entries(db)["actor"]) == {"poste|poste"}

@@ -288,3 +288,28 @@ def test_the_fiche_of_a_project_on_the_portfolio_is_cut_to_its_share(demo_db, mo
     full = _download(whole, deferred_downloads, "Fiche de maturité (PDF)", name)
     assert "Le détail par étape" in full
     assert all(_words(text) in full for text in summary["flags"].split(" ; "))
+
+
+def test_the_spreadsheet_is_made_when_its_button_is_clicked_and_the_log_says_so(
+        demo_db, deferred_downloads):
+    from coopscore import audit
+
+    at = app_test(PAGE)
+    at.multiselect(key="portfolio_programmes").set_value(["leader"]).run()
+    shown = _table(at)
+    with open_store(demo_db) as db:  # drawing the buttons makes no file and logs nothing
+        assert audit.entries(db, action="export").empty
+        leader = db.projects()
+        leader = leader[leader["programme"] == "leader"]
+    next(b for b in at.get("download_button") if b.proto.label == "Télécharger (CSV)").click()
+    at.run()
+    assert not at.exception
+    text = deferred_downloads["portefeuille.csv"]().decode("utf-8-sig")
+    assert all(name in text for name in shown["name"])
+    with open_store(demo_db) as db:
+        (row,) = audit.entries(db, action="export").itertuples()
+        others = db.projects()
+    assert not any(name in text for name in others.loc[others["programme"] != "leader", "name"])
+    assert (row.actor, row.object) == ("poste|poste", "portfolio")
+    assert json.loads(row.new) == {"document": "portfolio", "format": "csv",
+                                   "projects": sorted(int(p) for p in leader["id"])}

@@ -20,13 +20,17 @@ AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret":
         "server_metadata_url": f"{ISSUER}/.well-known/openid-configuration"}
 
 
-def comptes(monkeypatch, user: dict | None = None, auth: dict | None = None) -> AppTest:
-    """An AppTest of the app in `comptes` mode, as `user` (None: nobody signed in)."""
+def comptes(monkeypatch, user: dict | None = None, auth: dict | None = None,
+            query: dict[str, str] | None = None) -> AppTest:
+    """An AppTest of the app in `comptes` mode, as `user` (None: nobody signed in), opened at
+    an address with these query parameters."""
     monkeypatch.setenv("COOPSCORE_MODE", "comptes")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.secrets["auth"] = AUTH if auth is None else auth
     at.user = {"is_logged_in": False} if user is None else {
         "is_logged_in": True, "iss": ISSUER, **user}
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
     return at.run()
 
 
@@ -279,3 +283,36 @@ def test_a_team_member_compares_against_anonymous_quartiles_only(demo_db, monkey
     # the peers are counted (every project's latest assessment), never named
     assert any(f"({peers} projets évalués)" in c.value for c in at.caption)
     assert peers > 1
+
+
+def test_an_animateur_gets_the_animation_pages_and_their_territory_only(demo_db, monkeypatch):
+    with open_store(demo_db) as db:
+        project = _first_project(db)
+        territory, territory_name = int(project["territory"]), project["territory_name"]
+        theirs = {p["name"] for p in _projects_in(db, territory=territory)}
+        access.grant(db, "anne@pays.fr", "animateur", "territory", territory)
+        before = len(db.projects())
+    at = comptes(monkeypatch, person("s-anne", "anne@pays.fr", "Anne"))
+    assert not at.exception
+    assert nav_labels(at) == ["Accueil", "Référentiel", "Déclaration d'accessibilité",
+                              "Auto-évaluation", "Résultats", "Écarts et recommandations",
+                              "Plan d'action", "Suivi des réponses", "Regards croisés",
+                              "Comparer les territoires", "Suivi dans le temps",
+                              "Portefeuille", "Import, export, sauvegarde", "Accès et partage"]
+    (box,) = [b for b in at.sidebar.selectbox if b.key == "sidebar_project"]
+    assert set(box.options) == theirs
+    at.switch_page("views/assess.py").run()
+    # a project can be created in her territory only, and no territory can be added
+    (where,) = [b for b in at.selectbox if b.label == "Territoire"]
+    assert where.options == [territory_name]
+    assert not [i for i in at.text_input if i.key == "new_territory"]
+    where.set_value(territory)
+    at.text_input(key="new_project_name").input("Coopération forêt")
+    with open_store(demo_db) as db:  # her grant ends before she submits: the write is refused
+        access.revoke(db, "anne@pays.fr")
+    next(b for b in at.button if b.label == "Créer le projet").click().run()
+    assert not at.exception
+    assert at.subheader[0].value == "Aucun accès"
+    with open_store(demo_db) as db:
+        assert len(db.projects()) == before
+        assert audit.entries(db, action="project.create").empty

@@ -155,6 +155,16 @@ def respondent_ui(assessment_id: int, scale: Scale) -> int | None:
               if db.may("answers.write", "respondent", int(row["id"]))}
     key = _respondent_key(assessment_id)
     current = st.session_state.get("respondent_id")
+    # a team member (comptes mode) adds nobody and answers as their own row only: that row
+    # answers, with no list to pick from; without one, they are told how to get it
+    own_only = not db.may("respondent.create", "assessment", assessment_id)
+    if own_only and not people:
+        st.info(md("app.assess_not_linked", email=db.actor.email or "—"),
+                icon=":material/link_off:")
+        st.stop()
+    if own_only and len(people) == 1 and current not in people:
+        current = next(iter(people))
+        st.session_state["respondent_id"] = current
     # the selection (from the URL, the sidebar or a callback) is the truth: the widget follows
     if current in people and st.session_state.get(key) != current:
         st.session_state[key] = current
@@ -163,14 +173,14 @@ def respondent_ui(assessment_id: int, scale: Scale) -> int | None:
     if current in people:
         name, role = people[current]
         st.info(md("questionnaire.answering_as", name=name, role=role), icon=":material/person:")
-    if people:
+    if people and not (own_only and len(people) == 1):
         st.selectbox(t("questionnaire.change_person") if current in people
                      else t("app.assess_respondent"), list(people), index=None,
                      format_func=lambda r: f"{people[r][0]} — {people[r][1]}",
                      placeholder=t("app.assess_respondent_placeholder"), key=key,
                      on_change=_choose_respondent, args=(assessment_id,))
     form = f"new_respondent_{assessment_id}"
-    if not db.may("respondent.create", "assessment", assessment_id):
+    if own_only:
         return current if current in people else None
     with st.expander(t("app.assess_new_respondent"), expanded=not people,
                      icon=":material/person_add:"):

@@ -9,6 +9,7 @@ import streamlit as st
 
 from coopscore import format as fmt
 from coopscore.access import ACTIONS
+from coopscore.audit import actor_label
 from coopscore.i18n import t
 from ui import store
 
@@ -34,10 +35,10 @@ actions = sorted(log["action"].unique(), key=action_label)
 action = left.selectbox(t("access_page.audit_filter_action"), [None, *actions],
                         format_func=lambda a: t("access_page.audit_all") if a is None
                         else action_label(a), key="audit_action")
-people = sorted(log["actor"].unique())
+people = sorted(log["actor"].unique(), key=actor_label)
 person = right.selectbox(t("access_page.audit_filter_actor"), [None, *people],
                          format_func=lambda p: t("access_page.audit_everyone") if p is None
-                         else p, key="audit_actor")
+                         else actor_label(p), key="audit_actor")
 shown = log
 if action is not None:
     shown = shown[shown["action"] == action]
@@ -47,7 +48,7 @@ st.caption(t("access_page.audit_count", shown=fmt.integer(min(len(shown), SHOWN)
              total=fmt.integer(len(log))))
 table = pd.DataFrame({
     "at": [fmt.timestamp(value) for value in shown["at"].head(SHOWN)],
-    "actor": shown["actor"].head(SHOWN).to_numpy(),
+    "actor": [actor_label(actor) for actor in shown["actor"].head(SHOWN)],
     "actor_kind": [t(f"signin.role_{kind}") if kind in ("admin", "animateur", "equipe",
                                                          "financeur", "local", "respondent")
                    else kind for kind in shown["actor_kind"].head(SHOWN)],

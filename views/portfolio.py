@@ -15,8 +15,8 @@ from coopscore.grid import Grid
 from coopscore.i18n import t
 from coopscore.labels import table_row_height
 from coopscore.portfolio import (
-    NOT_ASSESSED, band_ranges, export_table, filter_portfolio, flag_threshold, grid_results,
-    phase_titles, portfolio_figures, portfolio_table, risk_order, to_csv, to_xlsx,
+    NOT_ASSESSED, band_ranges, filter_portfolio, flag_threshold, grid_results, phase_titles,
+    portfolio_figures, portfolio_table, risk_order,
 )
 from coopscore.scale import Scale, load_profiles
 from coopscore.store import programmes
@@ -218,24 +218,26 @@ def filters_said() -> list[str]:
 
 
 def downloads_ui(shown: pd.DataFrame, grid: Grid) -> None:
-    export = export_table(shown)
     name = t("portfolio.export_file")
+    db = store()  # the files are made (and audited) when their button is clicked
     csv, xlsx, pdf, _ = st.columns([1, 1, 1.4, 1.6])
     pdf.download_button(
         t("report.download_portfolio"),
         # built by the scoped store: each row cut again to what this reader may see
-        data=functools.partial(store().portfolio_pdf, shown, grid,
+        data=functools.partial(db.portfolio_pdf, shown, grid,
                                scope=report.portfolio_scope(filters=filters_said())),
         file_name=t("report.portfolio_file") + ".pdf", mime="application/pdf",
         on_click="ignore", icon=":material/picture_as_pdf:",
         help=t("report.download_portfolio_help"), key="portfolio_report_download")
-    csv.download_button(t("portfolio.download_csv"), data=lambda: to_csv(export),
-                        file_name=f"{name}.csv", mime="text/csv", icon=":material/download:")
+    csv.download_button(t("portfolio.download_csv"),
+                        data=functools.partial(db.portfolio_export, shown, "csv"),
+                        file_name=f"{name}.csv", mime="text/csv", on_click="ignore",
+                        icon=":material/download:")
     xlsx.download_button(
         t("portfolio.download_xlsx"),
-        data=lambda: to_xlsx(export, t("portfolio.export_sheet")), file_name=f"{name}.xlsx",
+        data=functools.partial(db.portfolio_export, shown, "xlsx"), file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/table_view:")
+        on_click="ignore", icon=":material/table_view:")
 
 
 def fiche_ui(shown: pd.DataFrame) -> None:
