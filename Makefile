@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test bench chromium screenshots clean
+.PHONY: run test bench chromium poppler screenshots clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,12 +43,25 @@ chromium:
 		exit 1; \
 	fi
 
+# poppler's pdftotext reads back the word boxes of a printed page (tests/test_browser_print.py).
+poppler:
+	@if command -v pdftotext >/dev/null; then \
+		echo "pdftotext: $$(pdftotext -v 2>&1 | head -1)"; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's poppler-utils (pdftotext) for the print test..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
+	else \
+		echo "pdftotext is needed by the print test and was not found."; \
+		echo "Install it with: sudo apt-get install poppler-utils"; \
+		exit 1; \
+	fi
+
 # axe-core, injected by the accessibility tests (from npm; package.json pins the version).
 node_modules/.stamp: package.json
 	npm install --no-audit --no-fund --silent
 	touch $@
 
-test: $(VENV)/.stamp-test chromium node_modules/.stamp
+test: $(VENV)/.stamp-test chromium poppler node_modules/.stamp
 	COOPSCORE_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
 bench: $(VENV)/.stamp-test
