@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -279,7 +280,8 @@ def test_a_funder_sees_the_portfolio_of_their_programme_only(
     wait_quiet(page)
     page.locator("[data-testid='stDataFrame']").first.wait_for()
     body = _body(page)
-    assert f"Projets\n{len(world['funded'])}" in body, body  # the metric: their projects only
+    # the metric « Projets » counts their projects only (its label and value are blocks apart)
+    assert re.search(rf"\nProjets\s+{len(world['funded'])}\s+Indice médian", body), body
     page.screenshot(path=str(screenshots / "financeur-portefeuille.png"))
     # what the table holds, read as the page's own CSV export
     text = Path(download(page, "Télécharger (CSV)").path()).read_text(encoding="utf-8-sig")
