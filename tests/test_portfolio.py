@@ -324,6 +324,20 @@ def test_csv_export_is_utf8_with_bom_and_neutralised():
 RISK_CASE = Path(__file__).resolve().parent / "cases" / "portfolio_risk"
 
 
+def save_case_answers(db, path, assessments: dict[str, int]) -> None:
+    """A golden case's answers.csv into the store: one respondent per assessment (by name)."""
+    import csv
+
+    respondents = {}
+    with open(path, encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            assessment = assessments[row["assessment"]]
+            if assessment not in respondents:
+                respondents[assessment] = db.add_respondent(assessment, row["respondent"],
+                                                            row["role"])
+            db.save_answer(assessment, respondents[assessment], row["item"], row["value"])
+
+
 def test_golden_portfolio_risk_order(tmp_path, cooperation):
     import csv
     import json
@@ -343,14 +357,7 @@ def test_golden_portfolio_risk_order(tmp_path, cooperation):
             db.set_programme_profile(project["programme"], project["programme_profile"])
         if project.get("assessed", True):
             assessments[project["name"]] = db.create_assessment(pid, "cooperation", "Campagne")
-    respondents = {}
-    with open(RISK_CASE / "answers.csv", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            assessment = assessments[row["assessment"]]
-            if assessment not in respondents:
-                respondents[assessment] = db.add_respondent(assessment, row["respondent"],
-                                                            row["role"])
-            db.save_answer(assessment, respondents[assessment], row["item"], row["value"])
+    save_case_answers(db, RISK_CASE / "answers.csv", assessments)
     table = risk_order(portfolio_table(
         db.projects(), grid_results(score_assessments(db), "cooperation")))
     assert table["name"].tolist() == expected["order"]
@@ -490,14 +497,7 @@ def test_golden_territory_groups(tmp_path):
         pid = db.create_project(project["name"], territories[name])
         if project.get("assessed", True):
             assessments[project["name"]] = db.create_assessment(pid, "cooperation", "Campagne")
-    with open(TERRITORY_CASE / "answers.csv", encoding="utf-8") as handle:
-        respondents = {}
-        for row in csv.DictReader(handle):
-            assessment = assessments[row["assessment"]]
-            if assessment not in respondents:
-                respondents[assessment] = db.add_respondent(assessment, row["respondent"],
-                                                            row["role"])
-            db.save_answer(assessment, respondents[assessment], row["item"], row["value"])
+    save_case_answers(db, TERRITORY_CASE / "answers.csv", assessments)
     results = grid_results(score_assessments(db), "cooperation")
     table = portfolio_table(db.projects(), results)
     grouped = portfolio.territory_table(table)
