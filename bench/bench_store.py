@@ -22,7 +22,7 @@ from coopscore.store import open_store  # noqa: E402
 def _writer(path: str, assessment: int, worker: int, barrier, results) -> None:
     database = open_store(path)
     grid = database.grid_of(assessment)
-    items = [item.id for item in (*grid.criteria(), *grid.methods())][:100]
+    items = [item.id for item in (*grid.criteria(), *grid.methods()) if not item.cte][:100]
     people = [database.add_respondent(assessment, f"W{worker}-{n}", "technicien")
               for n in range(5)]
     errors = 0

@@ -547,7 +547,7 @@ def _check_table(table: pd.DataFrame, grid: Grid, scale: Scale, *, assessment: s
     missing = [c for c in REQUIRED_COLUMNS if c not in table.columns]
     if missing:
         problems.append(_Problem(1, t("answers.at_line", line=1) + t(
-            "answers.missing_columns", missing=", ".join(missing),
+            "answers.missing_columns", missing=", ".join(missing), count=len(missing),
             required=", ".join(REQUIRED_COLUMNS), optional=", ".join(OPTIONAL_COLUMNS))))
 
     text = {column: _as_text(table[column]) if column in table.columns

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from coopscore import i18n
 from coopscore.i18n import current_language, t
 
 MISSING = "—"
@@ -117,7 +118,7 @@ def plural(count: int, key: str, language: str | None = None, **values: object) 
     French takes the singular for 0 and 1; English for 1 only.
     """
     count = int(count)
-    one = count <= 1 if _language(language) == "fr" else count == 1
+    one = i18n.singular(count, _language(language))
     return t(f"{key}_{'one' if one else 'other'}", language=language,
              n=integer(count, language=language), **values)
 

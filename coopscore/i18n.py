@@ -89,7 +89,25 @@ def t(key: str, /, language: str | None = None, **values: object) -> str:
         text = catalogue(DEFAULT_LANGUAGE)[key]
     if not values:
         return text
+    text = _PLURAL.sub(lambda match: _agreed(match, values, language), text)
     return text.format(**{name: _counted(name, value, language) for name, value in values.items()})
+
+
+# « {count} {count|personne ajoutée|personnes ajoutées} »: the words that agree with a number,
+# in the catalogue itself, so no sentence ever says « personne(s) ajoutée(s) ».
+_PLURAL = re.compile(r"\{(\w+)\|([^{}|]*)\|([^{}|]*)\}")
+
+
+def _agreed(match: re.Match, values: dict[str, object], language: str) -> str:
+    """The singular or the plural form for the number `values[name]`."""
+    name, one, other = match.groups()
+    # a missing or non-numeric count is a programming error
+    return one if singular(int(values[name]), language) else other
+
+
+def singular(count: int, language: str) -> bool:
+    """Whether `count` takes the singular: in French for 0 and 1, in English for 1 only."""
+    return count <= 1 if language == "fr" else count == 1
 
 
 # Placeholders that name a thing by its number (« évaluation n° 1234 », « ligne 1500 »,

@@ -224,7 +224,7 @@ def _encode_answers(answers: pd.DataFrame, grid: Grid, catalogue: _Catalogue, sc
     missing = [c for c in ANSWER_COLUMNS[1:] if c not in answers.columns]
     if missing:
         raise AnswersError(t("scoring.invalid_answers"), [t(
-            "scoring.missing_columns", missing=", ".join(missing),
+            "scoring.missing_columns", missing=", ".join(missing), count=len(missing),
             required=", ".join(ANSWER_COLUMNS))])
     rows = len(answers)
     if "assessment" in answers.columns:
@@ -346,7 +346,8 @@ def _encode_agreed(agreed: pd.DataFrame | None, assessment_ids: pd.Index, catalo
     missing = [c for c in ("item", "value") if c not in agreed.columns]
     if missing:
         raise AnswersError(t("scoring.invalid_agreed"), [t(
-            "scoring.missing_columns", missing=", ".join(missing), required="assessment, item, value")])
+            "scoring.missing_columns", missing=", ".join(missing), count=len(missing),
+            required="assessment, item, value")])
     canonical = value_reader(scale)
     slot_of = {kind: scale.slot_of(kind) for kind in ("criterion", "method")}
     position = {item_id: k for k, item_id in enumerate(catalogue.ids)}

@@ -46,6 +46,8 @@ from . import grid as grid_module
 from .errors import NotFoundError, StoreError
 from .grid import Grid
 from .i18n import current_language, t
+from .answers import CTE_TEXT_WIDTH
+from .labels import shorten
 from .text import clean_text
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -1303,6 +1305,15 @@ class Store:
         grid = self._stored_grid(assessment["grid"], assessment["grid_version"])
         return _answerable_items(grid)
 
+    def _cte_only_items(self, assessment: Mapping[str, Any]) -> frozenset[str]:
+        """The CTE-only items of the assessment's grid if its project is not in European
+        territorial cooperation (it is never asked them), else none."""
+        project = self._one("SELECT cte FROM projects WHERE id = ?", [assessment["project_id"]])
+        if project is None or project["cte"]:
+            return frozenset()
+        grid = self._stored_grid(assessment["grid"], assessment["grid_version"])
+        return frozenset(item.id for item in (*grid.criteria(), *grid.methods()) if item.cte)
+
     def _answer_problem(self, kinds: Mapping[str, str], assessment: Mapping[str, Any],
                         item: str, value: str) -> str | None:
         kind = kinds.get(item)
@@ -1355,12 +1366,14 @@ class Store:
             problems: list[str] = []
             assessments: dict[int, dict[str, Any]] = {}
             kinds: dict[int, dict[str, str]] = {}
+            outside: dict[int, frozenset[str]] = {}  # CTE-only items a project is never asked
             respondents: dict[int, int] = {}
             for number, answer in enumerate(answers, start=1):
                 if answer.assessment_id not in assessments:
                     assessment = self._open_assessment(answer.assessment_id)
                     assessments[answer.assessment_id] = assessment
                     kinds[answer.assessment_id] = self._item_kinds(assessment)
+                    outside[answer.assessment_id] = self._cte_only_items(assessment)
                     respondents.update({row["id"]: answer.assessment_id for row in self._rows(
                         "SELECT id FROM respondents WHERE assessment_id = ?",
                         [answer.assessment_id])})
@@ -1374,6 +1387,11 @@ class Store:
                     problems.append(prefix + message)
                 problem = self._answer_problem(kinds[answer.assessment_id], assessment,
                                                answer.item, answer.value)
+                if problem is None and answer.item in outside[answer.assessment_id]:
+                    item = self._stored_grid(assessment["grid"], assessment["grid_version"]
+                                             ).item(answer.item)
+                    problem = t("store.cte_item_outside_cte", item=answer.item,
+                                text=shorten(item.text, CTE_TEXT_WIDTH))
                 if problem:
                     problems.append(prefix + problem)
             if problems:
@@ -1554,7 +1572,7 @@ class Store:
         """
         unknown = sorted(set(fields) - set(self.ACTION_FIELDS))
         if unknown:
-            raise StoreError(t("store.bad_action_field", fields=", ".join(unknown),
+            raise StoreError(t("store.bad_action_field", fields=", ".join(unknown), count=len(unknown),
                                valid=", ".join(self.ACTION_FIELDS)))
         action = self._one("SELECT assessment_id FROM actions WHERE id = ?", [int(action_id)])
         if action is not None and action["assessment_id"] is not None:

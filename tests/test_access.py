@@ -603,7 +603,7 @@ def test_cli_grant_list_revoke(world, capsys):
         ["anim@exemple.fr", "animateur", "territory 1"], ["admin@exemple.fr", "admin", "tout"],
         ["fin@exemple.fr", "financeur", "programme leader"]]
     code, out, _ = run_cli(capsys, "revoke", "anim@exemple.fr", "--db", db)
-    assert code == 0 and out == "1 accès retiré(s) pour anim@exemple.fr.\n"
+    assert code == 0 and out == "1 accès retiré pour anim@exemple.fr.\n"
     assert "anim@exemple.fr" not in run_cli(capsys, "list", "--db", db)[1]
     assert "retiré le" in run_cli(capsys, "list", "--all", "--db", db)[1]
     assert access.grants(world.store)[0]["granted_by"] == "cli|ligne de commande"

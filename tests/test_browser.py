@@ -345,7 +345,7 @@ def test_data_page_imports_checked_files_refuses_broken_ones_and_downloads(serve
         {"name": "bombe.xlsx", "mimeType": "application/octet-stream",
          "buffer": _zip_bomb(320 * 1024 * 1024)},
     ])
-    page.get_by_text("Rien n'a été importé : 7 problème(s) à corriger.").wait_for()
+    page.get_by_text("Rien n'a été importé : 7 problèmes à corriger.").wait_for()
     wait_idle(page)
     main = page.locator("[data-testid='stMain']").inner_text()
     for expected in ("tableur.csv — 1 problème", "séparées par des tabulations",

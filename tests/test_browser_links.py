@@ -62,7 +62,7 @@ def test_revoked_and_closed_links_show_a_french_message_and_nothing_else(
         "Alex Morel ; élu·e ; Mairie\nSam Petit ; partenaire")
     page.wait_for_timeout(300)
     page.get_by_role("button", name="Ajouter la liste et créer les liens").click()
-    page.get_by_text("2 personne(s) ajoutée(s)").wait_for()
+    page.get_by_text("2 personnes ajoutées").wait_for()
     codes = page.locator("[data-testid='stCode'] code")
     codes.nth(1).wait_for()  # as a person would: wait until both links are on the page
     wait_idle(page)

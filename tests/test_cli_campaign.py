@@ -162,7 +162,7 @@ def test_removals_say_what_will_be_lost_and_need_yes(campaign, capsys):
     assert run(path, "answer", "remove", "--assessment", str(assessment), "--respondent",
                str(anne), "--item", "S01.V01", "--yes") == 0
     assert run(path, "respondents", "remove", "--respondent", str(anne)) == 1
-    assert "ses 1 réponse(s)" in capsys.readouterr().out
+    assert "1 réponse et son lien" in capsys.readouterr().out
     with open_store(path) as db:
         assert db.counts()["respondents"] == 1 and db.counts()["answers"] == 1
     assert run(path, "respondents", "remove", "--respondent", str(anne), "--yes") == 0

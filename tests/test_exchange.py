@@ -297,7 +297,7 @@ def test_several_questionnaires_import_together_or_not_at_all(store_case):
     with pytest.raises(AnswersError) as caught:
         import_answers(case.store, [("nina.xlsx", good), ("nina-bis.xlsx", other),
                                     ("oscar.xlsx", bad)], case.assessment)
-    assert caught.value.message == "Rien n'a été importé : 2 problème(s) à corriger."
+    assert caught.value.message == "Rien n'a été importé : 2 problèmes à corriger."
     assert caught.value.problems == [
         "oscar.xlsx, feuille « Étape 1 », ligne 6 : valeur « 12 » hors échelle "
         "(0 (Pas pris en compte), 1 (Identifié), 2 (En partie traité), 3 (Maîtrisé), « Non concerné », « Étape pas encore abordée », « Je ne sais pas »).",
@@ -382,15 +382,15 @@ def test_import_command_lists_problems_in_french_and_exits_2(tmp_path, capsys, s
             str(case.assessment), "--db", path]
     assert main(args) == 2
     err = capsys.readouterr().err
-    assert err.startswith("Rien n'a été importé : 3 problème(s) à corriger.\n"
+    assert err.startswith("Rien n'a été importé : 3 problèmes à corriger.\n"
                           "- value_off_scale.csv")
     good = tmp_path / "ok.csv"
     good.write_text("respondent,role,item,value\nAlice,elu,S01.V01,2\nPaul,autre,S01.V02,na\n",
                     encoding="utf-8")
     assert main([*args[:1], str(good), *args[2:]]) == 0
     assert capsys.readouterr().out == (
-        "2 réponse(s) de 2 répondant·e(s) importée(s) dans l'évaluation n° 1 "
-        "« Diagnostic initial » (1 personne(s) ajoutée(s)).\n")
+        "2 réponses de 2 répondant·es importées dans l'évaluation n° 1 "
+        "« Diagnostic initial » (1 personne ajoutée).\n")
     with pytest.raises(CoopscoreError, match="Indiquez l'évaluation"):
         import_answers(open_store(path), [good])
 

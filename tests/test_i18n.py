@@ -389,8 +389,8 @@ def test_a_personal_link_has_no_language_choice(demo_db):
 
 # --- whole numbers given to a sentence ---------------------------------------------------------
 
-@pytest.mark.parametrize(("language", "written"), [("fr", "1\u202f500 personne(s)"),
-                                                    ("en", "1,500 person(s)")])
+@pytest.mark.parametrize(("language", "written"), [("fr", "1\u202f500 personnes"),
+                                                    ("en", "1,500 people")])
 def test_a_count_is_written_with_the_readers_thousands_mark(language, written):
     text = t("campaign.added_list", language=language, count=1500, assessment=7)
     assert text.startswith(written)
@@ -412,3 +412,30 @@ def test_numpy_counts_are_counts_too():
 
     assert t("campaign.added_list", language="en", count=np.int64(2000),
              assessment=1).startswith("2,000 ")
+
+
+# --- words that agree with a number --------------------------------------------------------
+
+@pytest.mark.parametrize(("language", "count", "written"), [
+    ("fr", 0, "0 personne ajoutée"), ("fr", 1, "1 personne ajoutée"),
+    ("fr", 2, "2 personnes ajoutées"), ("fr", 1500, "1\u202f500 personnes ajoutées"),
+    ("en", 0, "0 people added"), ("en", 1, "1 person added"), ("en", 2, "2 people added")])
+def test_the_words_agree_with_the_count_french_singular_for_zero_and_one(language, count,
+                                                                          written):
+    assert t("followup.added_list", language=language, count=count).startswith(written)
+
+
+def test_each_count_of_a_sentence_chooses_its_own_words():
+    text = t("exchange.imported", language="fr", answers=1, respondents=3, assessment=2,
+             label="Diagnostic", created=0)
+    assert text == ("1 réponse de 3 répondant·es importée dans l'évaluation n° 2 « Diagnostic » "
+                    "(0 personne ajoutée).")
+
+
+def test_no_message_writes_a_plural_by_hand_and_every_agreement_is_well_formed():
+    hand = re.compile(r"\w\((s|x|es|e)\)")
+    for language in ("fr", "en"):
+        for key, text in i18n.catalogue(language).items():
+            assert not hand.search(text), f"{language} {key}: « {text} » (use {{n|one|other}})"
+            rest = i18n._PLURAL.sub("", text)
+            assert not re.search(r"\{[^{}]*\|", rest), f"{language} {key}: badly formed « {text} »"

@@ -175,7 +175,7 @@ def test_closing_from_the_page_stops_a_link_and_reopening_brings_it_back(
             wait_idle(page)
             assert page.evaluate(CUT_LABELS) == [], width
         page.get_by_role("button", name="Clore l'évaluation").click()
-        page.get_by_text("Clore maintenant ? Les réponses des 3 personne(s)").wait_for()
+        page.get_by_text("Clore maintenant ? Les réponses de 3 personnes").wait_for()
         settle(page)
         with open_store(server_db) as db:
             assert not db.assessment(campaign["assessment"]).is_closed, "not before the yes"

@@ -165,7 +165,7 @@ def test_list_problems_are_all_reported_by_line():
         "ligne 6 : 4 champs au lieu de 2 ou 3 (nom ; rôle ; organisation)",
         "ligne 7 : « Zoé » répond déjà à cette évaluation",
     ]
-    assert "Personne n'a été ajouté : 6 ligne(s)" in str(caught.value)
+    assert "Personne n'a été ajouté : 6 lignes" in str(caught.value)
 
 
 def test_empty_list_is_refused():

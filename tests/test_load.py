@@ -44,7 +44,7 @@ def writer(db: str, seconds: float, out: str, number: int) -> None:
         drafts = store.assessments()
         drafts = drafts[drafts["status"] == "draft"]
         assessment = int(drafts["id"].iloc[number % len(drafts)])
-        items = [item.id for item in store.grid_of(assessment).criteria()]
+        items = [item.id for item in store.grid_of(assessment).criteria() if not item.cte]
         respondent = store.add_respondent(assessment, f"Charge {number}", "technicien")
         log.write(json.dumps({"assessment": assessment, "respondent": respondent}) + "\n")
         deadline = time.monotonic() + seconds

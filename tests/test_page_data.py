@@ -130,7 +130,7 @@ def test_broken_files_list_every_problem_and_leave_the_database_unchanged(demo_d
     _upload(at, ("atelier.csv", WORKSHOP),
             *[(name, (broken / name).read_bytes())
               for name in ("tab.csv", "latin1.csv", "image.png", "empty.csv")])
-    assert at.error[0].value == "Rien n'a été importé : 4 problème(s) à corriger."
+    assert at.error[0].value == "Rien n'a été importé : 4 problèmes à corriger."
     text = _markdown(at)
     for expected in ("**tab.csv — 1 problème**", "séparées par des tabulations",
                      "**latin1.csv — 1 problème**", "ligne 2 : le texte n'est pas en UTF-8",
@@ -224,7 +224,7 @@ def test_an_anonymous_assessment_is_exported_with_pseudonyms_unless_names_are_ke
     at = app_test(PAGE, project_id=project_id, assessment_id=assessment_id)
     at.radio(key="data_export_format").set_value("json").run()
     assert not at.exception
-    assert any("1 évaluation(s) anonyme(s) dans cet export" in i.value for i in at.info)
+    assert any("1 évaluation anonyme dans cet export" in i.value for i in at.info)
     next(b for b in at.get("download_button") if b.proto.label == "Télécharger l'export").click()
     at.run()
     (file_name,) = [name for name in deferred_downloads if name.endswith(".json")]

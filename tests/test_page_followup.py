@@ -97,7 +97,7 @@ def test_a_good_list_adds_people_with_their_links(tmp_path, monkeypatch):
     at.text_area[0].input("Chloé ; partenaire ; PNR\nDenis ; financeur")
     _button(at, "Ajouter la liste").click().run()
     assert not at.exception
-    assert any("2 personne(s) ajoutée(s)" in s.value for s in at.success)
+    assert any("2 personnes ajoutées" in s.value for s in at.success)
     assert len(at.code) == 2
     with open_store(path) as db:
         assert list(db.respondents(assessment)["name"]) == ["Anne", "Bruno", "Chloé", "Denis"]
@@ -124,7 +124,7 @@ def test_closing_now_asks_first_says_what_happens_and_can_be_cancelled(tmp_path,
     at.button(key="FormSubmitter:followup_close_{}-Clore l'évaluation".format(assessment)).click()
     at.run()
     assert not at.exception
-    assert "Clore maintenant ? Les réponses des 2 personne(s)" in _texts(at)
+    assert "Clore maintenant ? Les réponses de 2 personnes" in _texts(at)
     with open_store(db_path) as db:
         assert not db.assessment(assessment).is_closed, "nothing happens before the yes"
     at.button(key="followup_close_no").click().run()

@@ -41,7 +41,7 @@ def _third_campaign(db, project_id: int) -> int:
         person = db.add_respondent(assessment, name, role)
         rows += [{"assessment_id": assessment, "respondent_id": person, "item": item.id,
                   "value": "3" if item.kind == "criterion" else "in_place"}
-                 for item in (*grid.criteria(), *grid.methods())]
+                 for item in (*grid.criteria(), *grid.methods()) if not item.cte]
     db.save_answers(rows)
     return assessment
 

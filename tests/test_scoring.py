@@ -209,8 +209,8 @@ def test_bad_agreed_values_are_refused():
     with pytest.raises(AnswersError) as caught:
         score(team(), TINY, agreed=pd.DataFrame({"item": ["S01.V01", "S09"], "value": ["7", "1"]}))
     assert caught.value.problems == [
-        "élément « S09 » inconnu dans la grille « tiny » (1 ligne(s)).",
-        "valeur « 7 » hors échelle pour un point de vigilance (0, 1, 2, 3, na, not_yet, unknown) (1 ligne(s)).",
+        "élément « S09 » inconnu dans la grille « tiny » (1 ligne).",
+        "valeur « 7 » hors échelle pour un point de vigilance (0, 1, 2, 3, na, not_yet, unknown) (1 ligne).",
     ]
 
 
@@ -403,11 +403,11 @@ def test_score_names_unknown_items_values_and_roles():
         score(answers, TINY)
     assert caught.value.message == "Les réponses à évaluer ne sont pas valides :"
     assert caught.value.problems == [
-        "élément « S09.V01 » inconnu dans la grille « tiny » (1 ligne(s)).",
+        "élément « S09.V01 » inconnu dans la grille « tiny » (1 ligne).",
         "rôle « maire » inconnu (rôles possibles : elu, technicien, partenaire, "
-        "acteur_socio_economique, financeur, autre) (1 ligne(s)).",
-        "valeur « 5 » hors échelle pour un point de vigilance (0, 1, 2, 3, na, not_yet, unknown) (2 ligne(s)).",
-        "valeur « 3 » hors échelle pour une méthode (in_place, planned, no, na) (1 ligne(s)).",
+        "acteur_socio_economique, financeur, autre) (1 ligne).",
+        "valeur « 5 » hors échelle pour un point de vigilance (0, 1, 2, 3, na, not_yet, unknown) (2 lignes).",
+        "valeur « 3 » hors échelle pour une méthode (in_place, planned, no, na) (1 ligne).",
     ]
 
 
@@ -420,7 +420,7 @@ def test_score_names_missing_columns():
     with pytest.raises(AnswersError) as caught:
         score(pd.DataFrame({"respondent": ["A"], "item": ["S01.V01"]}), TINY)
     assert caught.value.problems == [
-        "colonne(s) manquante(s) : role, value (colonnes attendues : assessment, respondent, role, item, value)."]
+        "colonnes manquantes : role, value (colonnes attendues : assessment, respondent, role, item, value)."]
 
 
 def test_empty_values_are_unanswered_items_not_errors():
