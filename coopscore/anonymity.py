@@ -6,12 +6,14 @@ and can change only while nobody has answered: people answered under the promise
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterable
 
 import pandas as pd
 
 from .errors import StoreError
-from .i18n import t
+from .i18n import languages, t
 from .store import Store
 
 # Below this many people, a role's average reveals what each of them answered.
@@ -47,6 +49,18 @@ def display_names(respondents: pd.DataFrame, anonymous: bool) -> dict[int, str]:
         return {int(rid): str(name) for rid, name in zip(ordered["id"], ordered["name"])}
     return {int(rid): t("anonymity.respondent", number=number)
             for number, rid in enumerate(ordered["id"], start=1)}
+
+
+def is_pseudonym(name: str) -> bool:
+    """Whether `name` is a pseudonym an anonymous export writes (« Répondant·e 3 », in any of
+    the languages offered), rather than a person's name."""
+    return any(re.fullmatch(pattern, str(name).strip()) for pattern in _pseudonym_patterns())
+
+
+@functools.cache
+def _pseudonym_patterns() -> tuple[str, ...]:
+    return tuple(re.escape(t("anonymity.respondent", language=language, number=0)).replace(
+        "0", r"\d+") for language in languages())
 
 
 def roles_shown(respondents: pd.DataFrame, anonymous: bool) -> list[str]:

@@ -24,7 +24,7 @@ import pandas as pd
 from . import format as fmt
 from .errors import AnswersError
 from .grid import Grid
-from .i18n import t
+from .i18n import languages, t
 from .labels import shorten
 from .scale import AnswerKind, Scale, fold_key, load_scale
 from .text import CONTROL_CHARACTERS, control_characters
@@ -599,9 +599,12 @@ def _check_table(table: pd.DataFrame, grid: Grid, scale: Scale, *, assessment: s
     roles = _map_unique(text["role"], lambda r: role_spellings.get(fold_key(r)) if r else "")
     if "role" in table.columns:
         bad_roles = (roles.isna()).to_numpy() & keep
+        hidden = {fold_key(t("anonymity.role_hidden", language=language))
+                  for language in languages()}
         for line, role in zip(lines[bad_roles], text["role"].to_numpy()[bad_roles]):
-            problems.append(_Problem(int(line), t("answers.at_line", line=int(line)) + t(
-                "answers.unknown_role", role=role, valid=", ".join(scale.role_ids()))))
+            problems.append(_Problem(int(line), t("answers.at_line", line=int(line)) + (
+                t("answers.role_hidden_in_export", role=role) if fold_key(role) in hidden else
+                t("answers.unknown_role", role=role, valid=", ".join(scale.role_ids())))))
 
     values = pd.Series([None] * len(table), index=table.index, dtype=object)
     if "value" in table.columns and "item" in table.columns:

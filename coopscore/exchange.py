@@ -996,6 +996,12 @@ def import_answers(store: Store, sources: Sequence[Source], assessment_id: int |
                          for person in people.itertuples()
                          if person.respondent in existing.index
                          and existing.loc[person.respondent, "role"] != person.role]
+            # « Répondant·e 3 » of an anonymous export is not a new person: taken as one, it
+            # would count a second time answers already recorded under the real name
+            conflicts += [t("exchange.pseudonym_not_a_person", respondent=person.respondent)
+                          for person in people.itertuples()
+                          if person.respondent not in existing.index
+                          and anonymity.is_pseudonym(person.respondent)]
             if conflicts:
                 raise AnswersError(t("exchange.import_failed", count=len(conflicts)), conflicts)
             ids = {name: int(row_id) for name, row_id in existing["id"].items()}

@@ -27,7 +27,7 @@ from coopscore.exchange import (ANSWER_EXPORT_COLUMNS, FORMULA_TRIGGERS, export_
                                 export_tables, import_answers, neutralise, questionnaire_bytes,
                                 restore)
 from coopscore.grid import load_grid
-from coopscore.store import open_store
+from coopscore.store import AnswerRow, open_store
 from coopscore.text import clean_text, control_characters
 from coopscore.transfers import check_import
 
@@ -767,3 +767,46 @@ def test_the_paper_questionnaire_has_every_item_and_a_box_per_answer(cooperation
     assert "Je ne sais pas" in text and "Commentaire" in text
     assert len(reader.pages) >= 1 + len(cooperation.sections)  # a cover, then each stage anew
     assert abs(float(reader.pages[0].mediabox[2]) - 842) < 1  # landscape A4
+
+
+# --- anonymous exports ----------------------------------------------------------------------
+
+
+def test_a_pseudonymised_export_with_hidden_roles_is_refused_line_by_line_and_changes_nothing(
+        tricky_case):
+    case = tricky_case  # every role has fewer than 3 people: all are hidden in the export
+    data = export_bytes(case.store, "csv", [case.assessment], pseudonymous=[case.assessment])
+    before = case.store.dump()
+    with pytest.raises(AnswersError) as caught:
+        import_answers(case.store, [("anonyme.csv", data)], case.assessment)
+    assert len(caught.value.problems) == 12  # one per line, each saying where the file is from
+    assert all("rôle « rôle non affiché (moins de 3 personnes) » : cette ligne vient d'un "
+               "export anonyme" in problem for problem in caught.value.problems)
+    assert case.store.dump() == before
+
+
+def test_a_pseudonymised_export_is_never_taken_for_new_people_but_a_named_one_re_imports(
+        store_case):
+    case = store_case
+    db = case.store
+    people = [db.add_respondent(case.assessment, name, "technicien")
+              for name in ("Denis", "Estelle", "Fanny")]  # a role of 3: shown in the export
+    db.save_answers([AnswerRow(case.assessment, person, "S01.V01", str(n))
+                     for n, person in enumerate(people)])
+    data = export_bytes(db, "csv", [case.assessment], pseudonymous=[case.assessment])
+    text = data.decode("utf-8-sig")
+    assert "Denis" not in text and "Répondant·e 4" in text and "technicien" in text
+    before = db.dump()
+    with pytest.raises(AnswersError) as caught:
+        import_answers(db, [("anonyme.csv", data)], case.assessment)
+    assert [p.split(" est ")[0] for p in caught.value.problems] == [
+        "« Répondant·e 4 »", "« Répondant·e 5 »", "« Répondant·e 6 »"]
+    assert "seraient comptées deux fois" in caught.value.problems[0]
+    assert db.dump() == before
+    named = export_bytes(db, "csv", [case.assessment])  # « Garder les noms »
+    result = import_answers(db, [("noms.csv", named)], case.assessment)
+    assert (result.answers, result.created_respondents) == (3, 0)
+    # a facilitator who named people « Répondant·e 4 » in the app gets their file back
+    db.update_respondent(people[0], name="Répondant·e 9")
+    again = export_bytes(db, "csv", [case.assessment])
+    assert import_answers(db, [("noms.csv", again)], case.assessment).created_respondents == 0

@@ -3,6 +3,8 @@ export and backup downloads; empty states."""
 
 from __future__ import annotations
 
+import pytest
+
 from coopscore.store import open_store
 
 from .conftest import FILES, app_test, rendered
@@ -222,6 +224,9 @@ def test_an_anonymous_assessment_is_exported_with_pseudonyms_unless_names_are_ke
         names = list(db.respondents(assessment_id)["name"])
         assessment = db.assessment(assessment_id)
     at = app_test(PAGE, project_id=project_id, assessment_id=assessment_id)
+    at.radio(key="data_export_format").set_value("xlsx").run()
+    # the pseudonyms would not find the people again: no « se réimporte tel quel » promised
+    assert "se réimporte tel quel" not in _markdown(at) and "Le classeur contiendra" in _markdown(at)
     at.radio(key="data_export_format").set_value("json").run()
     assert not at.exception
     assert any("1 évaluation anonyme dans cet export" in i.value for i in at.info)
@@ -238,3 +243,17 @@ def test_an_anonymous_assessment_is_exported_with_pseudonyms_unless_names_are_ke
     at.run()
     data = deferred_downloads[file_name]().decode("utf-8")
     assert all(name in data for name in names), assessment.label
+
+
+@pytest.mark.parametrize(("fmt", "promise"), [
+    ("xlsx", "L'onglet « Réponses » se réimporte tel quel."),
+    ("zip", "colonnes séparées par « ; » et décimales à virgule")])
+def test_the_export_says_what_the_file_holds_and_that_it_re_imports(demo_db, fmt, promise):
+    with open_store(demo_db) as db:
+        project_id, assessment_id = _open_assessment(db)
+        assert not db.assessment(assessment_id).anonymous
+    at = app_test(PAGE, project_id=project_id, assessment_id=assessment_id)
+    at.radio(key="data_export_format").set_value(fmt).run()
+    assert not at.exception
+    assert promise in _markdown(at)
+    assert "se réimporte tel quel" in _markdown(at)

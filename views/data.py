@@ -335,12 +335,14 @@ def export_ui(db: Store, project: Project | None, assessment: Assessment | None)
         tables = ", ".join(t("data_page.export_table", name=f"`{name}{suffix}`",
                              meaning=t(f"exchange.sheet_{name}").lower())
                            for name in transfers.EXPORT_TABLES)
-    st.markdown(t(f"data_page.export_contains_{fmt}",
-                  answers=counted(contents.answers, "answers"),
-                  people=counted(contents.respondents, "people"),
-                  assessments=counted(contents.assessments, "assessments"), tables=tables,
-                  answers_sheet=t("exchange.sheet_answers"),
-                  version=exchange.EXPORT_FORMAT_VERSION))
+    said = t(f"data_page.export_contains_{fmt}",
+             answers=counted(contents.answers, "answers"),
+             people=counted(contents.respondents, "people"),
+             assessments=counted(contents.assessments, "assessments"), tables=tables,
+             version=exchange.EXPORT_FORMAT_VERSION)
+    if fmt != "json" and not db.anonymous_assessments(ids):  # pseudonyms do not re-import
+        said += " " + t(f"data_page.export_reimport_{fmt}", answers_sheet=t("exchange.sheet_answers"))
+    st.markdown(said)
     with_names = anonymity_ui(db, ids)
     st.download_button(
         t("data_page.export_download"),
