@@ -142,6 +142,13 @@ def date_pattern(language: str | None = None) -> str:
     return "DD/MM/YYYY" if _language(language) == "fr" else "D MMM YYYY"
 
 
+def date_input_pattern(language: str | None = None) -> str:
+    """The pattern of a date field a person types in (Streamlit's date_input accepts only
+    day, month and year in digits): « 01/03/2026 », or « 2026-03-01 » in English, which no
+    reader takes for the 3rd of January."""
+    return "DD/MM/YYYY" if _language(language) == "fr" else "YYYY-MM-DD"
+
+
 def table_number(language: str | None = None) -> str:
     """The (printf) pattern of a table's column of whole numbers: « 57 », « −3 ».
 

@@ -140,7 +140,8 @@ HAND_FORMATTING = re.compile(
     r"|(?<![%$])\{[^{}\n]*:[+\- ]?\d*,\}"
     r"|\.replace\(\s*['\"]\.['\"]\s*,\s*['\"],['\"]\s*\)"
     r"|\.strftime\("
-    r"|format\s*=\s*[\"'](%|percent|localized|plain|compact|accounting|dollar|euro)")
+    r"|format\s*=\s*[\"'](%|percent|localized|plain|compact|accounting|dollar|euro"
+    r"|DD/|MM/|YYYY)")
 WRITTEN_FOR_PEOPLE = [ROOT / "app.py", ROOT / "ui.py", ROOT / "questionnaire.py",
                       *sorted((ROOT / "views").glob("*.py")),
                       *(p for p in sorted((ROOT / "coopscore").glob("*.py")) if p.name != "format.py"),
@@ -162,7 +163,8 @@ def _hand_formatting(text: str, name: str = "") -> list[str]:
 @pytest.mark.parametrize("sample", ['f"{value:.0f} %"', 'f"{n:,}"', 'f"{x:+.0f}"', 'f"{m:g}"',
                                     'text.replace(".", ",")', 'day.strftime("%d/%m/%Y")',
                                     '"{value:.1f} s"', 'NumberColumn("n", format="%.0f %%")',
-                                    'ProgressColumn("p", format="percent")'])
+                                    'ProgressColumn("p", format="percent")',
+                                    'st.date_input("Le", format="DD/MM/YYYY")'])
 def test_the_hand_formatting_check_sees_hand_written_numbers(sample):
     assert _hand_formatting(sample)
 
@@ -183,3 +185,8 @@ def test_svg_geometry_is_not_reading_but_a_number_written_as_svg_text_is():
 def test_no_page_library_module_or_catalogue_formats_numbers_by_hand(path):
     found = _hand_formatting(path.read_text(encoding="utf-8"), path.name)
     assert found == [], f"{path.relative_to(ROOT)} formats by hand (use coopscore.format): {found}"
+
+
+def test_a_typed_date_reads_day_first_in_french_and_unambiguously_in_english():
+    assert fmt.date_input_pattern(language="fr") == "DD/MM/YYYY"
+    assert fmt.date_input_pattern(language="en") == "YYYY-MM-DD"

@@ -10,6 +10,7 @@ import datetime as dt
 
 import streamlit as st
 
+from coopscore import format as fmt
 from coopscore.access import may_somewhere
 from coopscore.errors import CoopscoreError
 from coopscore.i18n import t
@@ -102,7 +103,8 @@ def new_assessment_ui(project_id: int, expanded: bool) -> None:
             has_any = not db.assessments(project_id).empty
             label = st.text_input(t("app.assess_label"),
                                   value=t("app.assess_label_next" if has_any else "app.assess_label_first"))
-            day = st.date_input(t("app.assess_date"), value=dt.date.today(), format="DD/MM/YYYY")
+            day = st.date_input(t("app.assess_date"), value=dt.date.today(),
+                                format=fmt.date_input_pattern())
             anonymous = st.checkbox(t("app.assess_anonymous"), help=t("app.assess_anonymous_help"))
             own_profile = st.checkbox(t("app.assess_own_profile"),
                                       help=t("app.assess_own_profile_help"))

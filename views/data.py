@@ -84,7 +84,7 @@ def import_target_ui(db: Store, project: Project, assessment: Assessment | None
         t("data_page.new_label"), key=f"data_import_label_{project.id}",
         value=t("app.assess_label_first" if first else "app.assess_label_next"))
     day = date_column.date_input(t("data_page.new_date"), value=dt.date.today(),
-                                 format="DD/MM/YYYY", key="data_import_date")
+                                 format=fmt.date_input_pattern(), key="data_import_date")
     if not label.strip():
         st.warning(t("data_page.label_missing"))
         return None

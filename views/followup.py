@@ -228,7 +228,7 @@ if assessment.is_closed:
 else:
     with st.form(f"followup_close_{assessment_id}", border=False):
         day = st.date_input(t("followup.close_on"), value=None, min_value=dt.date.today(),
-                            format="DD/MM/YYYY", help=t("followup.close_on_help"))
+                            format=fmt.date_input_pattern(), help=t("followup.close_on_help"))
         if st.form_submit_button(t("followup.close_submit"), icon=":material/lock:"):
             if day is not None and day > dt.date.today():
                 _close(day)

@@ -113,7 +113,7 @@ with st.expander(t("app.plan_add"), icon=":material/add:"):
     with st.form("plan_add", clear_on_submit=True, border=False):
         title = st.text_input(t("app.plan_col_action"))
         owner = st.text_input(t("app.plan_col_owner"))
-        due = st.date_input(t("app.plan_col_due"), value=None, format="DD/MM/YYYY",
+        due = st.date_input(t("app.plan_col_due"), value=None, format=fmt.date_input_pattern(),
                             min_value=dt.date(2000, 1, 1))
         if st.form_submit_button(t("app.plan_add_button"), type="primary"):
             if not title.strip():
