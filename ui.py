@@ -934,6 +934,19 @@ def print_styles_ui() -> None:
     st.html(PRINT_CSS + PRINT_SCRIPT, unsafe_allow_javascript=True)
 
 
+def dataframe(frame: pd.DataFrame, **options):
+    """`st.dataframe` of the app: decimal columns rounded to the whole numbers its cells show.
+
+    Every number column is written with `format.table_number()` / `table_percent()` (whole
+    numbers). The table also keeps a copy of its cells for screen readers, written from the
+    values, not from the cells: unrounded, it read « 57.24702380952381 » where the cell
+    shows « 57 ».
+    """
+    decimals = frame.select_dtypes("floating").columns
+    whole = {c: frame[c].map(lambda v: v if fmt.missing(v) else fmt.rounded(v)) for c in decimals}
+    return st.dataframe(frame.assign(**whole), **options)
+
+
 def printable_table_ui(frame: pd.DataFrame, columns: dict[str, str]) -> None:
     """A plain copy of a table that shows only when the page is printed: every row, every
     column, long texts wrapped (never cut).

@@ -101,6 +101,9 @@ def test_no_serious_accessibility_violation_and_own_title_and_lang(warm_server, 
     except PlaywrightTimeout:
         pass
     assert page.title() == title
+    # a table's copy for screen readers says what its cells show (« 57 »), not « 57.2470… »
+    cells = page.locator("[data-testid='stDataFrame'] [role='gridcell']").all_inner_texts()
+    assert not [cell for cell in cells if re.fullmatch(r"-?\d+\.\d+", cell.strip())], cells
     if language == "fr":
         shown = page.evaluate(LEFT_IN_ENGLISH)
         left = [text for text in shown if any(p.match(text.strip()) for p in STREAMLIT_ENGLISH)]

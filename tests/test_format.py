@@ -190,3 +190,9 @@ def test_no_page_library_module_or_catalogue_formats_numbers_by_hand(path):
 def test_a_typed_date_reads_day_first_in_french_and_unambiguously_in_english():
     assert fmt.date_input_pattern(language="fr") == "DD/MM/YYYY"
     assert fmt.date_input_pattern(language="en") == "YYYY-MM-DD"
+
+
+def test_every_page_table_goes_through_ui_dataframe_which_rounds_what_screen_readers_read():
+    pages = [ROOT / "app.py", ROOT / "questionnaire.py", *sorted((ROOT / "views").glob("*.py"))]
+    direct = [path.name for path in pages if "st.dataframe(" in path.read_text(encoding="utf-8")]
+    assert direct == [], f"use ui.dataframe: {direct}"

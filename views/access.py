@@ -11,7 +11,7 @@ from coopscore.access import CONSENT_LEVELS, GRANT_SCOPES, may_somewhere
 from coopscore.errors import CoopscoreError
 from coopscore.i18n import t
 from coopscore.store import programmes
-from ui import flash, show_flashes, store
+from ui import dataframe, flash, show_flashes, store
 
 
 def role_label(role: str) -> str:
@@ -101,7 +101,7 @@ def grants_ui(db, names: dict[str, dict]) -> None:
     table = pd.DataFrame([{**described[row["id"]],
                            "granted_at": fmt.timestamp(row["granted_at"]),
                            "granted_by": row["granted_by"]} for row in rows])
-    st.dataframe(table, hide_index=True, width="stretch", key="access_grants",
+    dataframe(table, hide_index=True, width="stretch", key="access_grants",
                  column_config={name: st.column_config.TextColumn(t(f"access_page.col_{col}"))
                                 for name, col in (("email", "email"), ("role", "role"),
                                                   ("scope", "scope"),

@@ -11,7 +11,7 @@ from coopscore import format as fmt
 from coopscore.access import ACTIONS
 from coopscore.audit import actor_label
 from coopscore.i18n import t
-from ui import store
+from ui import dataframe, store
 
 SHOWN = 500  # the newest lines on screen; the export holds them all
 
@@ -57,7 +57,7 @@ table = pd.DataFrame({
     "old": shown["old"].head(SHOWN).to_numpy(),
     "new": shown["new"].head(SHOWN).to_numpy(),
 })
-st.dataframe(table, hide_index=True, width="stretch", key="audit_table", placeholder="—",
+dataframe(table, hide_index=True, width="stretch", key="audit_table", placeholder="—",
              column_config={column: st.column_config.TextColumn(t(f"access_page.col_{column}"))
                             for column in table.columns})
 st.download_button(t("access_page.audit_download"), data=db.audit_csv,

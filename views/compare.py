@@ -19,8 +19,8 @@ from coopscore.portfolio import (
 )
 from coopscore.results import Results
 from ui import (
-    chart_ui, grid_choice_ui, load_scale, md, page_link, peer_quartiles, portfolio_results,
-    store,
+    chart_ui, dataframe, grid_choice_ui, load_scale, md, page_link, peer_quartiles,
+    portfolio_results, store,
 )
 
 ASSESS_PAGE = "views/assess.py"
@@ -89,7 +89,7 @@ def territories_ui(results: Results, candidates: pd.DataFrame) -> None:
     st.caption(t("portfolio.compare_territories_caption"))
     score = dict(format=fmt.table_number(), min_value=0, max_value=100,
                  color=charts.SERIES_COLOURS[0])
-    st.dataframe(
+    dataframe(
         grouped.drop(columns=["projects", "scores"]), hide_index=True, width="stretch",
         key="compare_territories", placeholder="—",
         row_height=NAME_ROW_HEIGHT, height=NAME_ROW_HEIGHT * len(grouped) + 40,
@@ -171,7 +171,7 @@ def table_ui(results: Results, rows: pd.DataFrame) -> None:
     # progress bars leave a missing score blank (a number column prints « None »)
     score = dict(format=fmt.table_number(), min_value=0, max_value=100,
                  color=charts.SERIES_COLOURS[0])
-    st.dataframe(
+    dataframe(
         compared, hide_index=True, width="stretch", key="compare_table", placeholder="—",
         row_height=NAME_ROW_HEIGHT, height=NAME_ROW_HEIGHT * len(compared) + 40,
         column_order=["name", "territory", "programme_label", "phase_label", "score",

@@ -19,7 +19,18 @@ from coopscore.markup import escape_markdown
 from coopscore.results import Results
 from coopscore.scale import Scale
 from coopscore.store import Assessment
-from ui import chart_ui, flash, guarded, load_scale, md, page_link, results_for, show_flashes, store
+from ui import (
+    chart_ui,
+    dataframe,
+    flash,
+    guarded,
+    load_scale,
+    md,
+    page_link,
+    results_for,
+    show_flashes,
+    store,
+)
 
 ASSESS_PAGE = "views/assess.py"
 ITEM_WIDTH = 70  # characters of a point of vigilance's text in lists
@@ -193,7 +204,7 @@ def hotspots_ui(results: Results, hotspots: pd.DataFrame, scale: Scale) -> None:
                    for item, value, resolved in zip(hotspots["item"], hotspots["agreed_value"],
                                                     hotspots["resolved"], strict=True)],
     })
-    st.dataframe(table, hide_index=True, width="stretch", key="crossview_hotspots", placeholder="—",
+    dataframe(table, hide_index=True, width="stretch", key="crossview_hotspots", placeholder="—",
                  height=table_height(len(table)), column_config={
         "item": st.column_config.TextColumn(grid.label("criteria"), width=330),
         "n": st.column_config.NumberColumn(t("facilitation.col_n"), width=80),

@@ -21,7 +21,7 @@ from coopscore.i18n import t
 from coopscore.access import ScopedStore as Store
 from coopscore.store import Assessment, Project
 from ui import (
-    available_grids, flash, guarded, load_grid, load_scale, md, page_link, select,
+    available_grids, dataframe, flash, guarded, load_grid, load_scale, md, page_link, select,
     show_flashes, store,
 )
 
@@ -133,7 +133,7 @@ def preview_ui(check: transfers.ImportCheck, label: str) -> None:
         organisation=preview["organisation"].fillna(t("data_page.none")),
         new=preview["new"].map({True: t("data_page.status_new"),
                                 False: t("data_page.status_existing")}))
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+    dataframe(shown, hide_index=True, width="stretch", column_config={
         "respondent": st.column_config.TextColumn(t("data_page.col_respondent")),
         "role": st.column_config.TextColumn(t("data_page.col_role")),
         "organisation": st.column_config.TextColumn(t("data_page.col_organisation")),

@@ -14,7 +14,16 @@ from coopscore import links
 from coopscore.errors import CoopscoreError
 from coopscore.i18n import t
 from coopscore.markup import escape_markdown
-from ui import flash, load_scale, md, mode, notice_removed_characters, show_flashes, store
+from ui import (
+    dataframe,
+    flash,
+    load_scale,
+    md,
+    mode,
+    notice_removed_characters,
+    show_flashes,
+    store,
+)
 
 st.title(t("followup.title"))
 db = store()
@@ -106,7 +115,7 @@ else:
         "state": [t("followup.to_remind") if v else t("followup.complete")
                   for v in frame["to_remind"]],
     })
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+    dataframe(shown, hide_index=True, width="stretch", column_config={
         "name": t("followup.col_name"), "role": t("followup.col_role"),
         "organisation": t("followup.col_organisation"),
         "progress": st.column_config.ProgressColumn(t("followup.col_progress"),

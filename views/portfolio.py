@@ -21,8 +21,8 @@ from coopscore.portfolio import (
 from coopscore.scale import Scale, load_profiles
 from coopscore.store import programmes
 from ui import (
-    can_open, chart_ui, flash, grid_choice_ui, load_scale, md, page_link, portfolio_results,
-    printable_table_ui, select, show_flashes, store,
+    can_open, chart_ui, dataframe, flash, grid_choice_ui, load_scale, md, page_link,
+    portfolio_results, printable_table_ui, select, show_flashes, store,
 )
 
 ASSESS_PAGE = "views/assess.py"
@@ -92,7 +92,7 @@ def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
     st.caption(t("targets.risk_order_caption"))
     # names and readings wrap whole in their cells (the full sentences are below the table)
     row = table_row_height([(shown["name"], NAME_PX), (shown["risk_short"], RISK_PX)])
-    event = st.dataframe(
+    event = dataframe(
         shown.assign(completeness=shown["completeness"] * 100), hide_index=True, width="stretch",
         key=TABLE_KEY, on_select="rerun" if opens else "ignore", placeholder="—",
         row_height=row, height=min(row * len(shown) + 38, 4000),  # every row, no scrolling

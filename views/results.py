@@ -25,8 +25,8 @@ from coopscore.results import Results, previous_assessment
 from coopscore.scale import Scale
 from coopscore.store import Assessment
 from ui import (
-    chart_ui, load_scale, page_link, printable_table_ui, results_for, scored_assessment_ui,
-    show_flashes, store, targets_in_force_ui,
+    chart_ui, dataframe, load_scale, page_link, printable_table_ui, results_for,
+    scored_assessment_ui, show_flashes, store, targets_in_force_ui,
 )
 
 
@@ -159,7 +159,7 @@ def stage_table_ui(table: pd.DataFrame, grid: Grid, scale: Scale) -> None:
     number = st.column_config.NumberColumn
     # stage titles wrap whole in their cells: the row is as tall as the longest one needs
     row = table_row_height([(shown["stage"], STAGE_PX)])
-    st.dataframe(
+    dataframe(
         shown[columns], hide_index=True, width="stretch", placeholder="—", row_height=row,
         height=row * len(shown) + 38,  # every stage, no scrolling
         column_config={

@@ -15,7 +15,7 @@ from coopscore import format as fmt
 from coopscore.grid import Grid
 from coopscore.i18n import t
 from coopscore.labels import band_ranges, stage_labels
-from ui import campaign_results, chart_ui, load_scale, md, page_link, show_flashes, store
+from ui import campaign_results, chart_ui, dataframe, load_scale, md, page_link, show_flashes, store
 
 ASSESS_PAGE = "views/assess.py"
 
@@ -169,7 +169,7 @@ def changes_ui(grid: Grid, stages: pd.DataFrame, overall: pd.DataFrame, before: 
         "change": [fmt.number(v, sign=True) for v in changes["change"]],
         "trend": [t(f"facilitation.trend_{trend}") for trend in changes["trend"]],
     })
-    st.dataframe(table, hide_index=True, width="stretch", key="timeline_table", placeholder="—",
+    dataframe(table, hide_index=True, width="stretch", key="timeline_table", placeholder="—",
                  height=38 + 35 * len(table), column_config={
         "stage": st.column_config.TextColumn(grid.label("section"), width="large"),
         "before": st.column_config.TextColumn(t("facilitation.table_before")),
