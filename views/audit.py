@@ -44,8 +44,7 @@ if action is not None:
     shown = shown[shown["action"] == action]
 if person is not None:
     shown = shown[shown["actor"] == person]
-st.caption(t("access_page.audit_count", shown=fmt.integer(min(len(shown), SHOWN)),
-             total=fmt.integer(len(log))))
+st.caption(t("access_page.audit_count", shown=min(len(shown), SHOWN), total=len(log)))
 table = pd.DataFrame({
     "at": [fmt.timestamp(value) for value in shown["at"].head(SHOWN)],
     "actor": [actor_label(actor) for actor in shown["actor"].head(SHOWN)],
