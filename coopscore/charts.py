@@ -326,10 +326,12 @@ def radar(axes: Sequence[str], series: Sequence[Series], *, title: str | None = 
 def small_multiple_radars(axes: Sequence[str], profiles: Mapping[str, Sequence[float | None]],
                           *, reference: Series | None = None, columns: int = 3,
                           title: str | None = None,
-                          hover: Sequence[str] | None = None) -> go.Figure:
+                          hover: Sequence[str] | None = None,
+                          full_names: Sequence[str] | None = None) -> go.Figure:
     """One small radar per project, all on the same 0–100 scale, with an optional reference.
 
     `hover`: optional longer label per axis, shown on hover (e.g. the stage's full title).
+    `full_names`: each project's whole name, shown on hovering its (shortened) title.
     """
     names = list(profiles)
     rows = max(1, math.ceil(len(names) / columns))
@@ -347,6 +349,9 @@ def small_multiple_radars(axes: Sequence[str], profiles: Mapping[str, Sequence[f
                          angularaxis=dict(direction="clockwise", rotation=90, type="category",
                                           tickfont=dict(size=10)))
     figure.update_annotations(font=dict(size=13), yshift=14)
+    if full_names is not None:
+        for annotation, whole in zip(figure.layout.annotations, full_names, strict=True):
+            annotation.hovertext = whole
     figure = _layout(figure, title, height=330 * rows + 60)
     # room above the first row for its subplot titles, however many lines they take
     title_lines = max((str(name).count("<br>") + 1 for name in names), default=1)

@@ -75,6 +75,14 @@ def test_small_multiples_show_the_full_axis_label_on_hover():
     assert list(project.theta) == [*AXES, AXES[0]]
 
 
+def test_small_multiples_give_each_shortened_title_its_full_name_on_hover():
+    names = {"Pastoralisme —<br>PETR…": [1, 2, 3], "B": [4, 5, 6]}
+    figure = charts.small_multiple_radars(AXES, names,
+                                          full_names=["Pastoralisme — PETR du Val", "B"])
+    assert [(a.text, a.hovertext) for a in figure.layout.annotations] == [
+        ("Pastoralisme —<br>PETR…", "Pastoralisme — PETR du Val"), ("B", "B")]
+
+
 def test_small_multiples_keep_numeric_axis_labels_as_categories():
     figure = charts.small_multiple_radars(["1", "2", "3"], {"A": [10, 20, 30]})
     assert figure.layout.polar.angularaxis.type == "category"

@@ -57,6 +57,7 @@ def radars_ui(results: Results, scored: pd.DataFrame, matrix: pd.DataFrame,
     median = charts.Series(t("portfolio.compare_median"), quartiles["median"].tolist(), "target")
     figure = charts.small_multiple_radars(numbers, profiles, reference=median,
                                           hover=list(full.values()),
+                                          full_names=list(scored["name"]),
                                           columns=min(3, len(profiles)))
     chart_ui(figure, key="compare_radars", category=grid.label("section"))
     if any(label.replace("<br>", " ") != name for label, name in zip(labels, scored["name"])):
