@@ -169,16 +169,27 @@ def open_project(row: pd.Series) -> None:
     st.switch_page(RESULTS_PAGE)
 
 
-def programme_profile_ui(grid_id: str) -> None:
-    """A funder applies its call's target profile to a programme; its projects inherit it."""
+def programme_profile_ui(grid_id: str, shown_programmes: set[str]) -> None:
+    """The target profile in force for each programme of the portfolio, and, for those who may
+    set it (a funder of the programme: its call's profile; admin), the choice of it."""
     profiles = {pid: p.title for pid, p in load_profiles().items() if p.grid == grid_id}
     if not profiles:
         return
-    labels = programmes()
-    current = store().programme_profiles()
+    db = store()
+    names = programmes()
+    current = db.programme_profiles()
+    for programme in (p for p in names if p in shown_programmes and current.get(p) in profiles):
+        st.caption(t("targets.programme_profile_in_force", programme=names[programme],
+                     title=profiles[current[programme]]))
+    labels = {p: label for p, label in names.items() if db.may("programme.profile", "programme", p)}
+    if not labels:
+        return
     with st.expander(t("targets.programme_profile_heading")):
-        programme = st.selectbox(t("targets.programme_label"), list(labels),
-                                 format_func=labels.get, key="portfolio_profile_programme")
+        if len(labels) > 1:
+            programme = st.selectbox(t("targets.programme_label"), list(labels),
+                                     format_func=labels.get, key="portfolio_profile_programme")
+        else:  # a funder of one programme: nothing to choose
+            (programme,) = labels
         options = [None, *profiles]
         chosen = current.get(programme)
         st.selectbox(
@@ -280,8 +291,7 @@ if projects.empty:
 
 scale = load_scale()
 grid = grid_choice_ui(key="portfolio_grid")
-if db.may("grids.manage"):
-    programme_profile_ui(grid.id)
+programme_profile_ui(grid.id, set(projects["programme"].dropna()))
 table = risk_order(db.shared_portfolio(portfolio_table(
     projects, grid_results(portfolio_results(projects), grid.id), phases=phase_titles())))
 shown = filters_ui(table, scale)
