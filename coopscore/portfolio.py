@@ -668,6 +668,9 @@ def export_table(table: pd.DataFrame) -> pd.DataFrame:
         t("portfolio.col_n_flags"): table["n_flags"],
         # in full: a funder files this, a cut critical point says nothing
         t("portfolio.col_flags"): table["flags"],
+        # the gap and the targets it is read against, as the page and the report show them
+        t("targets.col_mean_gap"): pd.to_numeric(table["mean_gap"], errors="coerce").round(1),
+        t("targets.col_profile"): table["profile_label"],
         t("targets.col_risk"): table["risk"],
     })
 

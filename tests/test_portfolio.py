@@ -467,6 +467,11 @@ def test_csv_export_is_for_french_excel_and_keeps_critical_points_whole(demo_db)
     cell = back.loc[back["Projet"] == flagged["name"], "Lesquels"].iloc[0]
     assert "…" not in cell and cell == flagged["flags"]
     assert back["Indice (0–100)"].dropna().map(lambda v: isinstance(v, float)).all()
+    # the gap and the targets it is read against, as on the page and in the report
+    assert list(back.columns)[-3:] == ["Écart moyen", "Cibles", "Pourquoi"]
+    gaps = table["mean_gap"].round(1)
+    assert back["Écart moyen"].round(1).equals(gaps.rename("Écart moyen"))
+    assert back["Cibles"].tolist() == table["profile_label"].tolist()
 
 
 # --- territories: the comparison grouped (golden case tests/cases/territory_groups) ------
