@@ -53,7 +53,7 @@ def test_every_project_is_listed_with_its_figures(demo_db):
     assessed = table["score"].dropna()
     assert metrics["Indice médian (0–100)"] == f"{assessed.median():.0f}"
     assert metrics["Projets avec un point critique"] == str(int((table["n_flags"] > 0).sum()))
-    at_risk = table[(table["n_flags"] > 0) | (table["mean_gap"].fillna(0).round() > 0)]
+    at_risk = table[(table["n_flags"] > 0) | (table["mean_gap"].fillna(0) >= 0.5)]
     assert [s.value for s in at.subheader] == [
         "Répartition des indices globaux", "Projets",
         "Pourquoi ce projet est à risque" if len(at_risk) == 1

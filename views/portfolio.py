@@ -15,8 +15,8 @@ from coopscore.grid import Grid
 from coopscore.i18n import t
 from coopscore.labels import table_row_height
 from coopscore.portfolio import (
-    NOT_ASSESSED, band_ranges, filter_portfolio, flag_threshold, grid_results, phase_titles,
-    portfolio_figures, portfolio_table, risk_order,
+    NOT_ASSESSED, at_risk, band_ranges, filter_portfolio, flag_threshold, grid_results,
+    phase_titles, portfolio_figures, portfolio_table, risk_order,
 )
 from coopscore.scale import Scale, load_profiles
 from coopscore.store import programmes
@@ -147,12 +147,12 @@ def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
 def reasons_ui(shown: pd.DataFrame) -> None:
     """Why each project at risk is, in full sentences naming its critical points (the table
     cell says how many, not which)."""
-    at_risk = shown[(shown["n_flags"] > 0) | (shown["mean_gap"].fillna(0).round() > 0)]
-    if at_risk.empty:
+    risky = at_risk(shown)
+    if risky.empty:
         return
-    st.subheader(fmt.plural(len(at_risk), "targets.reasons_heading"))
+    st.subheader(fmt.plural(len(risky), "targets.reasons_heading"))
     st.markdown("\n".join(md("targets.reason_line", name=row.name, reason=row.risk)
-                           for row in at_risk.itertuples()))
+                           for row in risky.itertuples()))
 
 
 def open_project(row: pd.Series) -> None:
