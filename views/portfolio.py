@@ -22,13 +22,18 @@ from coopscore.scale import Scale, load_profiles
 from coopscore.store import programmes
 from ui import (
     can_open, chart_ui, flash, grid_choice_ui, load_scale, md, page_link, portfolio_results,
-    printable_table_ui, select, show_flashes, store,
+    print_landscape_ui, print_only_ui, printable_table_ui, select, show_flashes, store,
 )
 
 ASSESS_PAGE = "views/assess.py"
 RESULTS_PAGE = "views/results.py"
 TABLE_KEY = "portfolio_table"
 NAME_PX, RISK_PX = 280, 310  # widths of the columns whose texts wrap whole
+# shares of the printed table's width: the name and the reading get the room, each heading
+# and value of the other columns fits its longest word
+PRINT_WIDTHS = {"name": 16, "territory": 10, "programme_label": 7.5, "phase_label": 8,
+                "date": 6, "score": 5, "band_label": 6.5, "completeness": 7, "n_flags": 5.5,
+                "mean_gap": 5, "profile_label": 8, "risk_short": 17}
 
 
 def filters_ui(table: pd.DataFrame, scale: Scale) -> pd.DataFrame:
@@ -38,7 +43,7 @@ def filters_ui(table: pd.DataFrame, scale: Scale) -> pd.DataFrame:
     phase_labels = {p: label for p, label in phase_titles().items() if p in set(table["phase"])}
     band_labels = {band.id: band.label for band in scale.bands}
     band_labels[NOT_ASSESSED] = t("portfolio.not_assessed")
-    with st.container(border=True):
+    with st.container(border=True, key="screen_only_portfolio_filters"):
         st.markdown(f"**{t('portfolio.filters')}**")
         programme, phase, band = st.columns(3)
         chosen_programmes = programme.multiselect(
@@ -53,6 +58,9 @@ def filters_ui(table: pd.DataFrame, scale: Scale) -> pd.DataFrame:
             placeholder=t("portfolio.filter_all"), key="portfolio_bands",
             help=t("portfolio.col_band_help", bands=band_ranges(scale)))
         critical_only = st.toggle(t("portfolio.filter_critical"), key="portfolio_critical")
+    said = filters_said()  # on paper, the filters in words in place of their controls
+    print_only_ui(t("portfolio.print_filters", filters=" · ".join(said)) if said
+                  else t("portfolio.print_no_filter"))
     return filter_portfolio(table, programmes=chosen_programmes, phases=chosen_phases,
                             bands=chosen_bands, critical_only=critical_only)
 
@@ -71,6 +79,11 @@ def metrics_ui(shown: pd.DataFrame, scale: Scale) -> None:
 
 
 def distribution_ui(shown: pd.DataFrame, scale: Scale) -> None:
+    with st.container(key="print_together_portfolio_distribution"):
+        _distribution(shown, scale)
+
+
+def _distribution(shown: pd.DataFrame, scale: Scale) -> None:
     st.subheader(t("portfolio.distribution_heading"))
     scored = shown[shown["score"].notna()].sort_values("score", ascending=False)
     if scored.empty:
@@ -132,14 +145,20 @@ def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
             "date": st.column_config.DateColumn(t("portfolio.col_date"), format=fmt.date_pattern()),
         },
     )
+    # on paper: every row and column at once, landscape, each reading as its cell says it
+    # (the sentences naming the critical points follow the table, as on screen)
+    print_landscape_ui()
     printable_table_ui(shown.assign(
         score=shown["score"].map(fmt.number), completeness=shown["completeness"].map(fmt.percent),
-        date=shown["date"].map(fmt.date), n_flags=shown["n_flags"].map(fmt.integer)),
+        date=shown["date"].map(fmt.date), n_flags=shown["n_flags"].map(fmt.integer),
+        mean_gap=shown["mean_gap"].map(fmt.number)),
         {"name": t("portfolio.col_project"), "territory": t("portfolio.col_territory"),
          "programme_label": t("portfolio.col_programme"), "phase_label": t("portfolio.col_phase"),
          "date": t("portfolio.col_date"), "score": t("portfolio.col_score"),
          "band_label": t("portfolio.col_band"), "completeness": t("portfolio.col_completeness"),
-         "n_flags": t("portfolio.col_n_flags"), "risk": t("targets.col_risk")})
+         "n_flags": t("portfolio.col_n_flags"), "mean_gap": t("targets.col_mean_gap"),
+         "profile_label": t("targets.col_profile"), "risk_short": t("targets.col_risk")},
+        widths=PRINT_WIDTHS)
     if opens and event.selection.rows:
         open_project(shown.iloc[event.selection.rows[0]])
 
@@ -253,7 +272,12 @@ def downloads_ui(shown: pd.DataFrame, grid: Grid) -> None:
 
 def fiche_ui(shown: pd.DataFrame) -> None:
     """The « fiche de maturité » of one project shown, as this reader may read it (a funder:
-    only what the project shares with its funders)."""
+    only what the project shares with its funders); a choice and a button, not printed."""
+    with st.container(key="screen_only_portfolio_fiche"):
+        _fiche(shown)
+
+
+def _fiche(shown: pd.DataFrame) -> None:
     scored = shown[shown["score"].notna()]
     if scored.empty:
         return
