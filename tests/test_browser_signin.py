@@ -332,7 +332,8 @@ def test_a_funder_sees_the_portfolio_of_their_programme_only(
 
 CALL_PROFILE = "appel_cooperation"  # data/profiles.yaml: the call's « dépôt de candidature »
 GRID_ROWS = """() => {
-    const table = document.querySelector("[data-testid='stMain'] [data-testid='stDataFrame'] table");
+    const table = document.querySelector(
+        "[data-testid='stMain'] [data-testid='stDataFrame'] table");
     if (!table) return null;
     const rows = [...table.querySelectorAll('tr')];
     const head = [...rows[0].children].map(cell => cell.textContent.trim());
@@ -520,7 +521,8 @@ def test_a_funder_filters_applies_its_calls_profile_reads_why_and_files_what_it_
     # why, in words that match the numbers of each row, and in full below the table
     for row in rows:
         _reading_matches_its_row(row)
-    main.get_by_role("heading", name=f"Pourquoi ces {len(critical)} projets sont à risque").wait_for()
+    main.get_by_role("heading",
+                     name=f"Pourquoi ces {len(critical)} projets sont à risque").wait_for()
     reasons = main.locator("li").all_inner_texts()
     for row in critical.itertuples():
         line = next(line for line in reasons if line.startswith(f"{row.name} — "))

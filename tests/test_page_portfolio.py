@@ -92,6 +92,21 @@ def test_a_programme_filter_reduces_the_rows(demo_db):
     assert set(after["programme"]) == {"leader"}
 
 
+def test_the_printed_page_says_its_filters_in_words(demo_db):
+    """On paper the filters' controls are not printed: a sentence says which are in force."""
+    def printed(at) -> list[str]:
+        return [h.proto.body for h in at.get("html")
+                if "coopscore-print-only'><p>" in h.proto.body]
+
+    at = app_test(PAGE)
+    assert any("Filtres : aucun, tous les projets du portefeuille." in h for h in printed(at))
+    at.multiselect(key="portfolio_phases").set_value(["emergence"]).run()
+    at.toggle(key="portfolio_critical").set_value(True).run()
+    assert not at.exception
+    assert any("Filtres : phases : Émergence · seulement les projets avec une alerte critique."
+               in h for h in printed(at)), printed(at)
+
+
 def test_filters_that_match_nothing_say_so(demo_db):
     at = app_test(PAGE)
     at.multiselect(key="portfolio_bands").set_value(["non_evalue"]).run()
@@ -202,7 +217,8 @@ def test_a_funder_applies_its_calls_profile_to_its_programme_only(demo_db, monke
                                   "« Appel à projets de coopération") for c in at.caption)
     scored = _table(at)
     scored = scored[scored["score"].notna()]
-    assert set(scored["profile_label"]) == {"Appel à projets de coopération — dépôt de candidature"}
+    assert set(scored["profile_label"]) == {
+        "Appel à projets de coopération — dépôt de candidature"}
     with open_store(demo_db) as db:
         assert db.programme_profiles() == {"leader": "appel_cooperation"}
         (row,) = audit.entries(db, action="programme.profile").itertuples()
