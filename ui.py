@@ -776,7 +776,7 @@ _STRINGS_SCRIPT = """
   };
   const ATTRIBUTES = ["aria-label", "title", "placeholder"];
   const OWN_TEXT = "[data-testid=stSkipToContent], [data-testid=stFileUploader], " +
-    "[data-testid=stException]";
+    "[data-testid=stException], [role=listbox] [role=option]";
   const fixElement = (element) => {
     for (const name of ATTRIBUTES) {
       const value = element.getAttribute(name);

@@ -371,21 +371,23 @@ def _funder_view(world, email: str) -> pd.DataFrame:
             phases=phase_titles())))
 
 
-def _choose(page, label: str, option: str) -> None:
-    """Add `option` to the multiselect `label`, then close its list, as a person does."""
+def _choose(page, label: str, option: str) -> list[str]:
+    """Add `option` to the multiselect `label`, then close its list, as a person does; return
+    the list's lines."""
     combobox = page.locator("[data-testid='stMain']").get_by_role("combobox", name=label,
                                                                   exact=True)
-    _pick(page, combobox, option)
+    offered = _pick(page, combobox, option)
     if combobox.get_attribute("aria-expanded") == "true":
         page.keyboard.press("Escape")
     wait_quiet(page)
+    return offered
 
 
 def _unchoose(page, label: str, option: str) -> None:
     """Take `option` out of the multiselect `label` with its tag's own cross."""
     field = page.locator("[data-testid='stMultiSelect']").filter(
         has=page.get_by_role("combobox", name=label, exact=True))
-    field.get_by_role("button", name=f"Remove {option}").click()  # Streamlit's English label
+    field.get_by_role("button", name=f"Retirer {option}").click()  # Streamlit's, in French
     wait_quiet(page)
 
 
@@ -453,7 +455,8 @@ def test_a_funder_filters_applies_its_calls_profile_reads_why_and_files_what_it_
     band = in_phase["band_label"].value_counts().index[0]
     expected = in_phase[in_phase["band_label"] == band]
     assert 0 < len(expected) < len(in_phase) < len(whole), "each filter must leave some out"
-    _choose(page, "Phase", phase)
+    offered = _choose(page, "Phase", phase)
+    assert offered[0] == "Tout sélectionner", offered  # Streamlit's own line, in French
     assert [row["Projet"] for row in _rows_shown(page, len(in_phase))] == list(in_phase["name"])
     _choose(page, "Lecture de l'indice", band)
     rows = _rows_shown(page, len(expected))
