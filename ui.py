@@ -864,7 +864,8 @@ PRINT_CSS = """
   /* a closed expander prints as its title alone; a container keyed « screen_only_… » holds
      controls that mean nothing on paper */
   [data-testid="stExpander"]:has(> details:not([open])), div[class*="st-key-screen_only_"],
-  div:has(> div[class*="st-key-screen_only_"]) { display: none !important; }
+  [data-testid="stLayoutWrapper"]:has(> div[class*="st-key-screen_only_"]) {
+    display: none !important; }
   /* a container keyed « print_together_… » (a heading, its caption, its chart) is not split */
   [class*="st-key-print_together_"] { break-inside: avoid; page-break-inside: avoid; }
   /* flex columns ignore break-inside: the page's blocks print as plain blocks */
