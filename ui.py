@@ -776,7 +776,7 @@ _STRINGS_SCRIPT = """
   };
   const ATTRIBUTES = ["aria-label", "title", "placeholder"];
   const OWN_TEXT = "[data-testid=stSkipToContent], [data-testid=stFileUploader], " +
-    "[data-testid=stException]";
+    "[data-testid=stException], [role=listbox] [role=option]";
   const fixElement = (element) => {
     for (const name of ATTRIBUTES) {
       const value = element.getAttribute(name);
@@ -861,6 +861,13 @@ PRINT_CSS = """
   [data-testid="stSelectbox"], [data-testid="stMultiSelect"], [data-testid="stCheckbox"],
   [data-testid="stSegmentedControl"], [data-testid="stToggle"], [data-testid="stToast"],
   [data-testid="stToastContainer"], [data-testid="stDialog"] { display: none !important; }
+  /* a closed expander prints as its title alone; a container keyed « screen_only_… » holds
+     controls that mean nothing on paper */
+  [data-testid="stExpander"]:has(> details:not([open])), div[class*="st-key-screen_only_"],
+  [data-testid="stLayoutWrapper"]:has(> div[class*="st-key-screen_only_"]) {
+    display: none !important; }
+  /* a container keyed « print_together_… » (a heading, its caption, its chart) is not split */
+  [class*="st-key-print_together_"] { break-inside: avoid; page-break-inside: avoid; }
   /* flex columns ignore break-inside: the page's blocks print as plain blocks */
   [data-testid="stVerticalBlock"], [data-testid="stMain"], [data-testid="stAppViewContainer"] {
     display: block !important; }
@@ -886,7 +893,10 @@ PRINT_CSS = """
   .coopscore-print-only table { width: 100%; border-collapse: collapse; font-size: 9pt; }
   .coopscore-print-only th { text-align: left; border-bottom: 1.5px solid #000091; }
   .coopscore-print-only td, .coopscore-print-only th { padding: 2px 4px; vertical-align: top;
-    border-bottom: 0.5px solid #ccc; white-space: normal; word-break: normal; }
+    border-bottom: 0.5px solid #ccc; white-space: normal; word-break: normal;
+    overflow-wrap: break-word; }
+  /* a table with set column widths keeps them (the browser would give the long texts less) */
+  .coopscore-print-only table.coopscore-print-fixed { table-layout: fixed; font-size: 8pt; }
   .coopscore-print-only thead { display: table-header-group; }
 }
 </style>
@@ -947,13 +957,16 @@ def dataframe(frame: pd.DataFrame, **options):
     return st.dataframe(frame.assign(**whole), **options)
 
 
-def printable_table_ui(frame: pd.DataFrame, columns: dict[str, str]) -> None:
+def printable_table_ui(frame: pd.DataFrame, columns: dict[str, str],
+                       widths: dict[str, float] | None = None) -> None:
     """A plain copy of a table that shows only when the page is printed: every row, every
     column, long texts wrapped (never cut).
 
     Args:
         frame: the rows, already formatted as text for a person (coopscore.format).
         columns: {column of frame: its heading}, in the order to print.
+        widths: {column: its share of the page's width} for a table of long texts, whose
+            columns the browser would otherwise size by their longest word; None: as it fits.
     """
     from html import escape
 
@@ -962,5 +975,26 @@ def printable_table_ui(frame: pd.DataFrame, columns: dict[str, str]) -> None:
         "<tr>" + "".join(f"<td>{escape('' if pd.isna(value) else str(value))}</td>"
                          for value in row) + "</tr>"
         for row in frame[list(columns)].itertuples(index=False, name=None))
-    st.html(f"<div class='coopscore-print-only'><table><thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table></div>")
+    layout = ""
+    if widths:
+        total = sum(widths[column] for column in columns)
+        layout = "<colgroup>" + "".join(
+            f"<col style='width: {round(100 * widths[column] / total, 2)}%'>"  # CSS, not a reading
+            for column in columns
+        ) + "</colgroup>"
+    table_class = " class='coopscore-print-fixed'" if widths else ""
+    st.html(f"<div class='coopscore-print-only'><table{table_class}>{layout}"
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+
+
+def print_only_ui(text: str) -> None:
+    """A paragraph for paper only (e.g. the filters a printed table was made with, in place
+    of the controls that are not printed). `text` is plain text."""
+    from html import escape
+
+    st.html(f"<div class='coopscore-print-only'><p>{escape(text)}</p></div>")
+
+
+def print_landscape_ui() -> None:
+    """Print the page on A4 landscape (a page whose table has many columns of long texts)."""
+    st.html("<style>@media print { @page { size: A4 landscape; margin: 12mm 12mm; } }</style>")

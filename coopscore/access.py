@@ -61,6 +61,7 @@ ACTIONS: dict[str, str] = {
     "export": "assessment",
     "backup": "global",                   # also: the database file and its path
     "grids.manage": "global",
+    "programme.profile": "programme",     # a funding programme's target profile (its call)
     "accounts.manage": "grant",           # a grant's scope: territory, project, programme, all
     "audit.view": "global",
 }
@@ -69,12 +70,15 @@ _EVERYTHING = frozenset(ACTIONS)
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "admin": _EVERYTHING,
     "local": _EVERYTHING - {"accounts.manage"},
-    "animateur": _EVERYTHING - {"territory.create", "backup", "grids.manage", "audit.view"},
+    "animateur": _EVERYTHING - {"territory.create", "backup", "grids.manage", "programme.profile",
+                                "audit.view"},
     # the team chooses what its funders see (« chaque projet choisit », issue 9)
     "equipe": frozenset({"project.view", "project.consent", "assessment.view",
                          "respondent.view", "answers.view", "answers.write", "results.view",
                          "plan.view", "plan.edit", "compare.view"}),
-    "financeur": frozenset({"project.view", "results.view", "portfolio.view", "compare.view"}),
+    # a funder of a programme sets the target profile of its call for that programme
+    "financeur": frozenset({"project.view", "results.view", "portfolio.view", "compare.view",
+                            "programme.profile"}),
     "respondent": frozenset({"assessment.view", "respondent.view", "answers.view",
                              "answers.write"}),
 }
@@ -1054,12 +1058,14 @@ class ScopedStore:
                         {"show_own_profile": old}, {"show_own_profile": bool(shown)})
 
     def set_programme_profile(self, programme: str, profile: str | None) -> None:
-        """A programme's target profile applies to all its projects: admin (and poste) only."""
-        require(self.actor, "grids.manage")
+        """A programme's target profile applies to all its projects: set by admin, poste, or
+        a funder granted that programme (the profile of its call), never by a funder of a
+        list of projects nor by the animation of a territory."""
+        self._require("programme.profile", "programme", programme)
         with self._store.transaction():
             old = self._store.programme_profiles().get(programme)
             self._store.set_programme_profile(programme, profile)
-            self._audit("grids.manage", f"programme:{programme}", old, profile)
+            self._audit("programme.profile", f"programme:{programme}", old, profile)
 
     def delete_project(self, project_id: int) -> None:
         self._require("project.delete", "project", project_id)

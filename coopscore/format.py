@@ -93,9 +93,10 @@ def score(value: object, language: str | None = None) -> str:
 def date(value: object, language: str | None = None) -> str:
     """« 2026-03-01 » (or a date) → « 01/03/2026 » in French, « 1 March 2026 » in English.
 
-    Text that is not an ISO date is returned unchanged.
+    Text that is not an ISO date is returned unchanged; no date (None, NaN, NaT: a project
+    not yet assessed) reads « — ».
     """
-    if value is None or value == "":
+    if missing(value) or value == "":
         return MISSING
     if isinstance(value, dt.datetime):
         day = value.date()

@@ -325,8 +325,9 @@ def risk_reason(*, scored: bool, n_flags: int, flag_texts: Sequence[str], mean_g
             key = "targets.risk_flags_one" if n_flags == 1 else "targets.risk_flags_many"
             parts.append(t(key + suffix, count=n_flags, items=quoted,
                            phase=phase or t("targets.no_phase")))
+    # the gap as the table and the exports write it (half away from zero: 2.5 reads 3)
     gap = None if mean_gap is None or (isinstance(mean_gap, float) and math.isnan(mean_gap)) \
-        else round(float(mean_gap))
+        else int(fmt.rounded(float(mean_gap)))
     if gap:
         parts.append(fmt.plural(gap, "targets.risk_gap_phase", phase=phase)
                      if phase and not profile and not n_flags
@@ -344,6 +345,13 @@ def risk_reason(*, scored: bool, n_flags: int, flag_texts: Sequence[str], mean_g
                      "targets.risk_upcoming_many", count=n_upcoming)
         sentence = f"{sentence[:-1]} ({upcoming})."
     return sentence
+
+
+def at_risk(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a portfolio table whose reading names a risk: a critical point in alert, or
+    a mean gap that reads at least 1 point once rounded as it is written (`risk_reason`)."""
+    gaps = pd.to_numeric(table["mean_gap"], errors="coerce").fillna(0.0)
+    return table[(table["n_flags"] > 0) | (gaps.map(fmt.rounded) > 0)]
 
 
 def risk_order(table: pd.DataFrame) -> pd.DataFrame:
@@ -668,6 +676,9 @@ def export_table(table: pd.DataFrame) -> pd.DataFrame:
         t("portfolio.col_n_flags"): table["n_flags"],
         # in full: a funder files this, a cut critical point says nothing
         t("portfolio.col_flags"): table["flags"],
+        # the gap and the targets it is read against, as the page and the report show them
+        t("targets.col_mean_gap"): pd.to_numeric(table["mean_gap"], errors="coerce").round(1),
+        t("targets.col_profile"): table["profile_label"],
         t("targets.col_risk"): table["risk"],
     })
 

@@ -486,7 +486,7 @@ def portfolio_document(table: pd.DataFrame, grid: Grid, *, scale: Scale | None =
         grid: the grid the table was read on.
         scope: one sentence saying which projects these are (programme, filters), or None.
     """
-    from .portfolio import band_ranges, portfolio_figures
+    from .portfolio import at_risk, band_ranges, portfolio_figures
 
     scale = scale or load_scale()
     figures = portfolio_figures(table)
@@ -519,10 +519,10 @@ def portfolio_document(table: pd.DataFrame, grid: Grid, *, scale: Scale | None =
             {"kind": "heading", "text": t("portfolio.distribution_heading")},
             {"kind": "figure", "name": "distribution", "alt": alt, "width": 80,
              "caption": t("report.distribution_caption", bands=band_ranges(scale))}]})
-    at_risk = table[(table["n_flags"] > 0) | (table["mean_gap"].fillna(0).round() > 0)]
-    blocks.append({"kind": "heading", "text": fmt.plural(len(at_risk), "report.heading_risk")})
+    risky = at_risk(table)
+    blocks.append({"kind": "heading", "text": fmt.plural(len(risky), "report.heading_risk")})
     blocks.append({"kind": "para", "muted": True, "text": t("targets.risk_order_caption")})
-    if at_risk.empty:
+    if risky.empty:
         blocks.append({"kind": "para", "text": t("report.no_risk")})
     else:
         blocks.append({"kind": "entries", "items": [
@@ -531,7 +531,7 @@ def portfolio_document(table: pd.DataFrame, grid: Grid, *, scale: Scale | None =
              "lines": [t("report.risk_where", territory=row.territory,
                          programme=row.programme_label, phase=row.phase_label or fmt.MISSING,
                          score=fmt.score(row.score)), row.risk]}
-            for row in at_risk.itertuples()]})
+            for row in risky.itertuples()]})
     rows = []
     for row in table.itertuples():
         rows.append([

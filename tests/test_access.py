@@ -29,12 +29,14 @@ EXPECTED: dict[str, set[str]] = {
     "equipe": {"project.view", "project.consent", "assessment.view", "respondent.view",
                "answers.view", "answers.write", "results.view", "plan.view", "plan.edit",
                "compare.view"},
-    "financeur": {"project.view", "results.view", "portfolio.view", "compare.view"},
+    "financeur": {"project.view", "results.view", "portfolio.view", "compare.view",
+                  "programme.profile"},
     "respondent": {"assessment.view", "respondent.view", "answers.view", "answers.write"},
 }
 UNSCOPED = {"admin", "local"}  # no scope: « out of scope » does not exist for them
 
 ITEM = "S01.V01"
+PROGRAMME = {"in": "leader", "out": "region"}  # the programmes of project 1 and project 2
 
 
 @dataclass
@@ -95,7 +97,8 @@ def actor_of(role: str) -> Actor:
         "local": Actor.local(),
         "animateur": Actor.animateur([1], email="anim@exemple.fr"),
         "equipe": Actor.equipe(1, respondents=[1], email="alice@exemple.fr"),
-        "financeur": Actor.financeur(projects=[1], email="fin@exemple.fr"),
+        # the funder of project 1, and of its programme (LEADER's call: project 2 is not in it)
+        "financeur": Actor.financeur(projects=[1], programmes=["leader"], email="fin@exemple.fr"),
         "respondent": Actor.respondent(1, 1),
     }[role]
 
@@ -111,7 +114,8 @@ def world_resource(world: World, action: str, side: str) -> access.Resource:
     if kind == "grant":
         return grant_resource(world.store, "territory", world.territory[side])
     ids = {"territory": world.territory, "project": world.project,
-           "assessment": world.assessment, "respondent": world.respondent}[kind]
+           "assessment": world.assessment, "respondent": world.respondent,
+           "programme": PROGRAMME}[kind]
     return resource_of(world.store, kind, ids[side])
 
 
@@ -188,12 +192,14 @@ def _op(action: str):
         "accounts.manage": ("write", lambda x, w, s: access.grant(
             w.store, "nouvelle@exemple.fr", "equipe", "project", project(w, s), by=x.actor)),
         "audit.view": ("read", lambda x, w, s: x.audit_entries()),
-        "grids.manage": ("write", lambda x, w, s: x.set_programme_profile("leader", None)),
+        "programme.profile": ("write", lambda x, w, s: x.set_programme_profile(
+            PROGRAMME[s], "appel_cooperation")),
     }.get(action)
 
 
-# Actions the scoped store has no method for (a page asks `allowed` / `may` directly).
-NO_STORE_METHOD = {"compare.view"}
+# Actions the scoped store has no method for (a page asks `allowed` / `may` directly;
+# grids.manage has no page yet: the grids are files of data/).
+NO_STORE_METHOD = {"compare.view", "grids.manage"}
 STORE_MATRIX = [(r, a, s) for r, a, s in MATRIX if a not in NO_STORE_METHOD]
 
 
@@ -698,12 +704,25 @@ def test_a_portfolio_row_at_synthese_keeps_its_summary_only(world):
     assert animation.shared_portfolio(table).equals(table)  # they work on both: whole
 
 
-def test_only_admin_and_poste_set_a_programmes_profile(world):
-    with pytest.raises(AccessDenied):
-        ScopedStore(world.store, Actor.animateur([1])).set_programme_profile("leader", None)
+def test_a_programmes_profile_is_set_by_its_funder_admin_and_poste_only(world):
+    """The profile of a call is the funder's: granted the programme, they set it (audited);
+    a funder of a list of projects, even one of that programme, and the animation do not."""
+    before = world.store.dump()
+    for actor in (Actor.animateur([1]), Actor.financeur(projects=[1]),
+                  Actor.financeur(programmes=["region"]), Actor.equipe(1)):
+        with pytest.raises(AccessDenied, match="fixer le profil de cibles de ce programme"):
+            ScopedStore(world.store, actor).set_programme_profile("leader", "appel_cooperation")
+    assert world.store.dump() == before
+    funder = Actor.financeur(programmes=["leader"], email="appel@region.fr")
+    ScopedStore(world.store, funder).set_programme_profile("leader", "appel_cooperation")
+    assert world.store.programme_profiles() == {"leader": "appel_cooperation"}
     ScopedStore(world.store, Actor.local()).set_programme_profile("leader", None)
-    assert audit.entries(world.store, action="grids.manage")["object"].iloc[0] == \
-        "programme:leader"
+    assert world.store.programme_profiles() == {}
+    logged = audit.entries(world.store, action="programme.profile").iloc[::-1]
+    assert list(zip(logged["actor"], logged["actor_kind"], logged["object"],
+                    logged["old"].fillna("—"), logged["new"].fillna("—"))) == [
+        ("appel@region.fr", "financeur", "programme:leader", "—", '"appel_cooperation"'),
+        ("poste|poste", "local", "programme:leader", '"appel_cooperation"', "—")]
 
 
 def test_portfolio_and_fiche_downloads_keep_to_the_portfolio_and_are_audited(demo_db):

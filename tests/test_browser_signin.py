@@ -3,7 +3,10 @@ signing in at a real OpenID Connect provider on localhost (oidc-provider-mock).
 
 An anonymous visitor gets the sign-in page at every address; a team member signs in, sees
 their project only, is refused a tampered ?projet=, signs out; a funder sees the portfolio of
-their programme only; an animateur creates a project and an assessment in their territory,
+their programme only; the funder of a call filters its portfolio, applies its call's target
+profile to its programme, reads why each project is at risk in words that match the row's
+numbers, and files the CSV (read back as French Excel reads it), the report and a fiche; an
+animateur creates a project and an assessment in their territory,
 adds a person and gets her personal link, ties a team member's row to his address and grants
 him the project (he then answers as himself), and is refused another territory's project. The
 database is checked too: users, sign-in and write audit rows.
@@ -21,11 +24,12 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from coopscore import access, audit, demo, links
-from coopscore.store import open_store
+from coopscore.store import open_store, programmes
 
 from .conftest import ROOT
 from .test_browser import (  # noqa: F401
@@ -37,6 +41,7 @@ pytestmark = pytest.mark.browser
 SECRET = "une-longue-chaine-aleatoire-pour-signer-le-cookie-de-connexion"
 PEOPLE = {"alice": ("alice@asso.fr", "Alice Martin"),
           "compta": ("compta@region.fr", "Service financeur"),
+          "appel": ("appel@region.fr", "Chargée de mission de l'appel"),
           "anne": ("anne@pays-test.fr", "Anne Lefèvre"),
           "bruno": ("bruno@mairie-tremouille.fr", "Bruno Caillaux")}
 
@@ -75,11 +80,20 @@ def world(tmp_path_factory) -> dict:
         access.grant(db, "anne@pays-test.fr", "animateur", "territory", territory)
         hers = projects[projects["territory"] == territory]
         elsewhere = projects[projects["territory"] != territory].iloc[0].to_dict()
+        # another funder runs a call: the largest programme but the first funder's; its projects
+        # share their stages with it, but the last one, which keeps to its summary (the default)
+        call = projects.loc[projects["programme"] != programme, "programme"].value_counts() \
+            .index[0]
+        access.grant(db, "appel@region.fr", "financeur", "programme", call)
+        called = sorted(int(p) for p in projects.loc[projects["programme"] == call, "id"])
+        for project in called[:-1]:
+            access.ScopedStore(db, access.Actor.admin()).set_consent(project, "etapes")
     return {"db": path, "mine": mine, "names": set(projects["name"]), "funded": funded,
             "other": projects.iloc[1].to_dict(), "token": link.token,
             "link_project": project_name, "territory": territory,
             "territory_name": mine["territory_name"], "hers": list(hers["name"]),
-            "elsewhere": elsewhere}
+            "elsewhere": elsewhere,
+            "call": {"programme": call, "projects": called, "summary_only": called[-1]}}
 
 
 @pytest.fixture(scope="module")
@@ -311,6 +325,259 @@ def test_a_funder_sees_the_portfolio_of_their_programme_only(
     assert [(m["document"], m["format"]) for m in made] == [
         ("portfolio", "csv"), ("portfolio_report", "pdf"), ("fiche", "pdf")]
     assert set(rows["actor_kind"]) == {"financeur"}
+    context.close()
+
+
+# --- the funder of a call: filters, its call's profile, why, and the files it keeps ------------
+
+CALL_PROFILE = "appel_cooperation"  # data/profiles.yaml: the call's « dépôt de candidature »
+GRID_ROWS = """() => {
+    const table = document.querySelector(
+        "[data-testid='stMain'] [data-testid='stDataFrame'] table");
+    if (!table) return null;
+    const rows = [...table.querySelectorAll('tr')];
+    const head = [...rows[0].children].map(cell => cell.textContent.trim());
+    return rows.slice(1).map(row => Object.fromEntries(
+        [...row.children].map((cell, i) => [head[i], cell.textContent.trim()])));
+}"""
+
+
+def _rows_shown(page, count: int) -> list[dict[str, str]]:
+    """The table's rows as the data grid gives them to a screen reader (its canvas draws the
+    same cells), once it holds `count` rows (it redraws a moment after the rerun)."""
+    page.wait_for_function(f"() => {{ const rows = ({GRID_ROWS})(); "
+                           f"return rows !== null && rows.length === {count}; }}")
+    wait_quiet(page)
+    return page.evaluate(GRID_ROWS)
+
+
+def _projects_metric(page) -> int:
+    found = re.search(r"\nProjets\s+(\d+)\s+Indice médian", _body(page))
+    assert found, _body(page)
+    return int(found.group(1))
+
+
+def _funder_view(world, email: str) -> pd.DataFrame:
+    """The portfolio as the page builds it for the call's funder, from the database: risk
+    order, each row cut to its project's share."""
+    from coopscore.portfolio import grid_results, phase_titles, portfolio_table, risk_order
+    from coopscore.results import score_assessments
+
+    funder = access.Actor.financeur(programmes=[world["call"]["programme"]], email=email)
+    with open_store(world["db"]) as db:
+        scoped = access.ScopedStore(db, funder)
+        return risk_order(scoped.shared_portfolio(portfolio_table(
+            scoped.portfolio_projects(), grid_results(score_assessments(db), "cooperation"),
+            phases=phase_titles())))
+
+
+def _choose(page, label: str, option: str) -> list[str]:
+    """Add `option` to the multiselect `label`, then close its list, as a person does; return
+    the list's lines."""
+    combobox = page.locator("[data-testid='stMain']").get_by_role("combobox", name=label,
+                                                                  exact=True)
+    offered = _pick(page, combobox, option)
+    if combobox.get_attribute("aria-expanded") == "true":
+        page.keyboard.press("Escape")
+    wait_quiet(page)
+    return offered
+
+
+def _unchoose(page, label: str, option: str) -> None:
+    """Take `option` out of the multiselect `label` with its tag's own cross."""
+    field = page.locator("[data-testid='stMultiSelect']").filter(
+        has=page.get_by_role("combobox", name=label, exact=True))
+    field.get_by_role("button", name=f"Retirer {option}").click()  # Streamlit's, in French
+    wait_quiet(page)
+
+
+def _pdf_words(path) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(Path(path).read_bytes()))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    return " ".join(text.replace("\u202f", " ").replace("\u00a0", " ").split()) \
+        .replace("- ", "-").replace("’", "'")
+
+
+def _said_as_in_pdf(text: str) -> str:
+    return " ".join(text.replace("’", "'").split())
+
+
+def _reading_matches_its_row(row: dict[str, str]) -> None:
+    """The « Pourquoi » cell says the row's own numbers: its critical points in alert and its
+    mean gap, rounded as the table writes it."""
+    from coopscore import format as fmt
+
+    sentence, flags, gap = row["Pourquoi"], int(row["Points critiques"]), row["Écart moyen"]
+    if sentence.startswith("détail non partagé"):  # a project at « synthèse »: no gap shown
+        assert gap == "", row
+        return
+    said = re.match(r"(\d+) points? critiques? (?:attendus?|visés?)", sentence)
+    assert (int(said.group(1)) if said else 0) == flags, row
+    written = int(fmt.rounded(float(gap))) if gap else 0
+    said_gap = re.search(r"[ée]cart moyen de (\d+) points?", sentence)
+    assert (int(said_gap.group(1)) if said_gap else 0) == written, row
+
+
+def test_a_funder_filters_applies_its_calls_profile_reads_why_and_files_what_it_read(
+        app, world, browser, screenshots):  # noqa: F811
+    from coopscore.scale import load_profiles
+
+    call = world["call"]
+    email = PEOPLE["appel"][0]
+    profile_title = load_profiles()[CALL_PROFILE].title
+    with open_store(world["db"]) as db:
+        programme_label = programmes()[call["programme"]]
+        assert db.programme_profiles() == {}
+    context = _context(browser)
+    page = context.new_page()
+    _sign_in(page, app, "appel")
+    page.locator("[data-testid='stSidebar']").get_by_role("link", name="Portefeuille").click()
+    page.wait_for_url("**/portefeuille**")
+    wait_quiet(page)
+    main = page.locator("[data-testid='stMain']")
+
+    # the whole portfolio of the call, most at risk first, as the database has it
+    whole = _funder_view(world, email)
+    assert sorted(whole["project"]) == call["projects"]
+    first = _rows_shown(page, len(whole))
+    assert [row["Projet"] for row in first] == list(whole["name"])
+    assert _projects_metric(page) == len(whole)
+    assert not main.get_by_text("applique le profil de cibles").count()  # none yet
+
+    # filtered by the most common phase, then by the most common reading among those
+    scored = whole[whole["score"].notna()]
+    phase = scored["phase_label"].value_counts().index[0]
+    in_phase = whole[whole["phase_label"] == phase]
+    band = in_phase["band_label"].value_counts().index[0]
+    expected = in_phase[in_phase["band_label"] == band]
+    assert 0 < len(expected) < len(in_phase) < len(whole), "each filter must leave some out"
+    offered = _choose(page, "Phase", phase)
+    assert offered[0] == "Tout sélectionner", offered  # Streamlit's own line, in French
+    assert [row["Projet"] for row in _rows_shown(page, len(in_phase))] == list(in_phase["name"])
+    _choose(page, "Lecture de l'indice", band)
+    rows = _rows_shown(page, len(expected))
+    assert [row["Projet"] for row in rows] == list(expected["name"])
+    assert {row["Lecture"] for row in rows} == {band}
+    assert _projects_metric(page) == len(expected)
+    page.screenshot(path=str(screenshots / "financeur-appel-filtre.png"))
+
+    # what it downloads holds exactly the projects shown, and the report says which filters
+    text = Path(download(page, "Télécharger (CSV)").path()).read_text(encoding="utf-8-sig")
+    left_out = whole[~whole["project"].isin(expected["project"])]
+    assert all(name in text for name in expected["name"])
+    assert not any(name in text for name in left_out["name"])
+    report = _pdf_words(download(page, "Rapport de portefeuille (PDF)", 30_000).path())
+    assert f"phases : {phase}" in report and f"lectures : {band}" in report
+    assert all(_said_as_in_pdf(name) in report for name in expected["name"])
+    assert not any(_said_as_in_pdf(name) in report for name in left_out["name"])
+
+    # its call's profile, applied to its programme in the page's own expander
+    expander = _open_expander(page, "Profil de cibles d'un programme (appel à projets)")
+    assert expander.get_by_role("combobox", name="Programme", exact=True).count() == 0
+    _pick(page, expander.get_by_role(
+        "combobox", name=f"Profil de cibles du programme « {programme_label} »", exact=True),
+        profile_title)
+    main.get_by_text(f"Le programme « {programme_label} » applique désormais : "
+                     f"{profile_title}.").wait_for()
+    in_force = (f"Le programme « {programme_label} » applique le profil de cibles "
+                f"« {profile_title} »")
+    main.get_by_text(in_force).wait_for()
+    with open_store(world["db"]) as db:
+        assert db.programme_profiles() == {call["programme"]: CALL_PROFILE}
+        (logged,) = audit.entries(db, action="programme.profile").itertuples()
+    assert (logged.actor, logged.actor_kind, logged.object) == (
+        email, "financeur", f"programme:{call['programme']}")
+    assert pd.isna(logged.old) and json.loads(logged.new) == CALL_PROFILE
+
+    # the readings follow the call's targets: new sentences, and the order follows them
+    profiled = _funder_view(world, email)
+    assert set(profiled.loc[profiled["score"].notna(), "profile"]) == {CALL_PROFILE}
+    rows = _rows_shown(page, len(expected))
+    now = profiled[profiled["project"].isin(expected["project"])]
+    assert [row["Projet"] for row in rows] == list(now["name"])
+    assert [row["Pourquoi"] for row in rows] == list(now["risk_short"])
+    before = {row["Projet"]: row["Pourquoi"] for row in first}
+    assert any(before[row["Projet"]] != row["Pourquoi"] for row in rows)
+    assert any("visé" in row["Pourquoi"] for row in rows)
+
+    # the filters taken off, « critical only » on: the call's alerts decide who stays
+    _unchoose(page, "Lecture de l'indice", band)
+    _unchoose(page, "Phase", phase)
+    _rows_shown(page, len(whole))
+    switch = main.get_by_role("switch", name="Seulement les projets avec un point critique")
+    main.get_by_text("Seulement les projets avec un point critique", exact=True).click()
+    wait_quiet(page)
+    assert switch.is_checked()
+    critical = profiled[profiled["n_flags"] > 0]
+    assert 0 < len(critical) < len(whole), "the call's targets must leave some out"
+    rows = _rows_shown(page, len(critical))
+    assert [row["Projet"] for row in rows] == list(critical["name"])
+    assert _projects_metric(page) == len(critical)
+    old_order = [row["Projet"] for row in first if row["Projet"] in set(critical["name"])]
+    assert [row["Projet"] for row in rows] != old_order, "the risk order follows the profile"
+    page.screenshot(path=str(screenshots / "financeur-appel-profil.png"))
+
+    # why, in words that match the numbers of each row, and in full below the table
+    for row in rows:
+        _reading_matches_its_row(row)
+    main.get_by_role("heading",
+                     name=f"Pourquoi ces {len(critical)} projets sont à risque").wait_for()
+    reasons = main.locator("li").all_inner_texts()
+    for row in critical.itertuples():
+        line = next(line for line in reasons if line.startswith(f"{row.name} — "))
+        assert line == f"{row.name} — {row.risk}"
+        if row.project != call["summary_only"]:
+            assert all(f"« {text} »" in line for text in row.flags.split(" ; ")), line
+
+    # the CSV, as French Excel reads it: one column per heading, no text cut
+    path = download(page, "Télécharger (CSV)").path()
+    back = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig")
+    assert list(back.columns) == [
+        "Projet", "Territoire", "Programme", "Phase", "Dernière évaluation", "Date",
+        "Indice (0–100)", "Lecture", "Complétude (%)", "Répondant·es", "Points critiques",
+        "Lesquels", "Écart moyen", "Cibles", "Pourquoi"]
+    assert back["Projet"].tolist() == list(critical["name"])
+    assert back["Pourquoi"].tolist() == list(critical["risk"])
+    # in full; a project that keeps to its summary names none (« non partagé »)
+    assert back["Lesquels"].fillna("").tolist() == list(critical["flags"].fillna(""))
+    assert back["Points critiques"].tolist() == list(critical["n_flags"])
+    assert back["Indice (0–100)"].round(1).tolist() == list(critical["score"].round(1))
+    assert set(back["Cibles"]) == {profile_title}
+    shared = critical["project"] != call["summary_only"]
+    assert back.loc[shared.to_numpy(), "Écart moyen"].round(1).tolist() == \
+        list(critical.loc[shared, "mean_gap"].round(1))
+    report = _pdf_words(download(page, "Rapport de portefeuille (PDF)", 30_000).path())
+    assert "seulement les projets avec une alerte critique" in report
+    assert _said_as_in_pdf(profile_title) in report
+    dropped = whole[~whole["project"].isin(critical["project"])]
+    assert not any(_said_as_in_pdf(name) in report for name in dropped["name"])
+
+    # the fiche of one project that shares its stages, read against the call's targets
+    chosen = critical[critical["project"] != call["summary_only"]].iloc[-1]
+    assert chosen["project"] != critical["project"].iloc[0], "not the list's first: a choice"
+    _pick(page, main.get_by_role("combobox", name="Projet", exact=True), chosen["name"])
+    main.get_by_text("Ce projet partage avec ses financeurs : étapes").wait_for()
+    fiche = _pdf_words(download(page, "Fiche de maturité (PDF)", 30_000).path())
+    assert "Fiche de maturité" in fiche and "Le détail par étape" in fiche
+    assert _said_as_in_pdf(chosen["name"].split(" — ")[0]) in fiche
+    assert _said_as_in_pdf(profile_title) in fiche
+    page.screenshot(path=str(screenshots / "financeur-appel-fiche.png"))
+
+    # each file has its line in the log, naming the projects it holds
+    with open_store(world["db"]) as db:
+        rows = audit.entries(db, action="export", actor=email).iloc[::-1]
+    made = [(obj, json.loads(new)) for obj, new in zip(rows["object"], rows["new"])]
+    filtered, flagged = sorted(expected["project"]), sorted(critical["project"])
+    assert made == [
+        ("portfolio", {"document": "portfolio", "format": "csv", "projects": filtered}),
+        ("portfolio", {"document": "portfolio_report", "format": "pdf", "projects": filtered}),
+        ("portfolio", {"document": "portfolio", "format": "csv", "projects": flagged}),
+        ("portfolio", {"document": "portfolio_report", "format": "pdf", "projects": flagged}),
+        (f"assessment:{int(chosen['assessment'])}", {"document": "fiche", "format": "pdf"})]
     context.close()
 
 

@@ -49,6 +49,10 @@ def test_dates_in_both_languages():
     assert fmt.date("2026-03-01T10:00:00", language="fr") == "01/03/2026"
     assert fmt.date("pas une date", language="fr") == "pas une date"
     assert fmt.date(None) == "—"
+    # a column of dates where some project has none (pandas gives NaN or NaT)
+    import pandas as pd
+
+    assert [fmt.date(v) for v in (float("nan"), pd.NaT, pd.NA)] == ["—", "—", "—"]
 
 
 @pytest.fixture

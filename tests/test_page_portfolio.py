@@ -11,6 +11,7 @@ from coopscore.store import open_store
 from .conftest import app_test, rendered
 
 PAGE = "views/portfolio.py"
+PROFILE_EXPANDER = "Profil de cibles d'un programme (appel à projets)"
 
 
 def _table(at) -> pd.DataFrame:
@@ -52,7 +53,7 @@ def test_every_project_is_listed_with_its_figures(demo_db):
     assessed = table["score"].dropna()
     assert metrics["Indice médian (0–100)"] == f"{assessed.median():.0f}"
     assert metrics["Projets avec un point critique"] == str(int((table["n_flags"] > 0).sum()))
-    at_risk = table[(table["n_flags"] > 0) | (table["mean_gap"].fillna(0).round() > 0)]
+    at_risk = table[(table["n_flags"] > 0) | (table["mean_gap"].fillna(0) >= 0.5)]
     assert [s.value for s in at.subheader] == [
         "Répartition des indices globaux", "Projets",
         "Pourquoi ce projet est à risque" if len(at_risk) == 1
@@ -89,6 +90,21 @@ def test_a_programme_filter_reduces_the_rows(demo_db):
     after = _table(at)
     assert 0 < len(after) < len(before)
     assert set(after["programme"]) == {"leader"}
+
+
+def test_the_printed_page_says_its_filters_in_words(demo_db):
+    """On paper the filters' controls are not printed: a sentence says which are in force."""
+    def printed(at) -> list[str]:
+        return [h.proto.body for h in at.get("html")
+                if "coopscore-print-only'><p>" in h.proto.body]
+
+    at = app_test(PAGE)
+    assert any("Filtres : aucun, tous les projets du portefeuille." in h for h in printed(at))
+    at.multiselect(key="portfolio_phases").set_value(["emergence"]).run()
+    at.toggle(key="portfolio_critical").set_value(True).run()
+    assert not at.exception
+    assert any("Filtres : phases : Émergence · seulement les projets avec une alerte critique."
+               in h for h in printed(at)), printed(at)
 
 
 def test_filters_that_match_nothing_say_so(demo_db):
@@ -170,6 +186,44 @@ def test_a_programme_profile_is_inherited_by_its_projects(demo_db):
     assert "Bilan de fin de projet" not in set(others["profile_label"])
     with open_store(demo_db) as db:
         assert db.programme_profiles() == {"leader": "bilan_fin_de_projet"}
+
+
+def test_a_funder_applies_its_calls_profile_to_its_programme_only(demo_db, monkeypatch):
+    """A funder granted LEADER is offered LEADER alone (no list to choose from), sets its call's
+    profile there, and the page then says which profile is in force; a funder of a list of
+    projects is offered nothing to set."""
+    from coopscore import access, audit
+
+    from .test_page_signin import comptes, person
+
+    with open_store(demo_db) as db:
+        access.grant(db, "appel@region.fr", "financeur", "programme", "leader")
+        access.grant(db, "liste@region.fr", "financeur", "project", int(db.projects()["id"][0]))
+    at = comptes(monkeypatch, person("s-l", "liste@region.fr"))
+    at.switch_page(PAGE).run()
+    assert not at.exception and at.dataframe
+    assert PROFILE_EXPANDER not in [e.label for e in at.expander]
+    at = comptes(monkeypatch, person("s-a", "appel@region.fr"))
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert PROFILE_EXPANDER in [e.label for e in at.expander]
+    assert "portfolio_profile_programme" not in [s.key for s in at.selectbox]
+    assert not any("applique le profil" in c.value for c in at.caption)
+    at.selectbox(key="portfolio_profile_leader").set_value("appel_cooperation").run()
+    assert not at.exception
+    assert any("applique désormais : Appel à projets de coopération" in s.value
+               for s in at.success)
+    assert any(c.value.startswith("Le programme « LEADER » applique le profil de cibles "
+                                  "« Appel à projets de coopération") for c in at.caption)
+    scored = _table(at)
+    scored = scored[scored["score"].notna()]
+    assert set(scored["profile_label"]) == {
+        "Appel à projets de coopération — dépôt de candidature"}
+    with open_store(demo_db) as db:
+        assert db.programme_profiles() == {"leader": "appel_cooperation"}
+        (row,) = audit.entries(db, action="programme.profile").itertuples()
+    assert (row.actor, row.actor_kind, row.object) == ("appel@region.fr", "financeur",
+                                                       "programme:leader")
 
 
 def test_the_portfolio_report_button_gives_the_projects_shown(demo_db, deferred_downloads):

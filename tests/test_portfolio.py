@@ -416,10 +416,25 @@ def test_a_gap_of_one_point_reads_in_the_singular_in_french_and_english():
     assert reason(1.2) == "Écart moyen de 1 point à la cible de sa phase (Émergence)."
     assert reason(0.6, phase=None) == "Écart moyen de 1 point à la cible."
     assert reason(1.5, phase=None) == "Écart moyen de 2 points à la cible."
+    # half away from zero, as the table's « %.0f » and the exports write it (Python: 2)
+    assert reason(2.5, phase=None) == "Écart moyen de 3 points à la cible."
+    assert reason(0.5, phase=None) == "Écart moyen de 1 point à la cible."
     assert reason(0.4) == "Atteint ses cibles : aucun point critique en alerte, aucun écart."
     assert reason(1, n_flags=1).endswith("« a » ; écart moyen de 1 point à la cible.")
     assert reason(1.0, phase=None, language="en") == "Average gap of 1 point to the target."
     assert reason(2.0, phase=None, language="en") == "Average gap of 2 points to the target."
+
+
+def test_a_project_is_at_risk_when_its_sentence_names_a_risk():
+    table = pd.DataFrame({"name": list("abcde"), "n_flags": [0, 1, 0, 0, 0],
+                          "mean_gap": [0.4, 0.0, 0.5, float("nan"), 2.5]})
+    assert portfolio.at_risk(table)["name"].tolist() == ["b", "c", "e"]
+    for row in table.itertuples():  # the same rule as the sentence
+        sentence = portfolio.risk_reason(scored=True, n_flags=row.n_flags,
+                                         flag_texts=["x"] * row.n_flags, mean_gap=row.mean_gap,
+                                         phase=None, profile=None)
+        calm = sentence.startswith(("Atteint ses cibles", "Aucune cible"))
+        assert (row.name in set(portfolio.at_risk(table)["name"])) is not calm, sentence
 
 
 def test_left_out_projects_say_why(tmp_path):
@@ -467,6 +482,11 @@ def test_csv_export_is_for_french_excel_and_keeps_critical_points_whole(demo_db)
     cell = back.loc[back["Projet"] == flagged["name"], "Lesquels"].iloc[0]
     assert "…" not in cell and cell == flagged["flags"]
     assert back["Indice (0–100)"].dropna().map(lambda v: isinstance(v, float)).all()
+    # the gap and the targets it is read against, as on the page and in the report
+    assert list(back.columns)[-3:] == ["Écart moyen", "Cibles", "Pourquoi"]
+    gaps = table["mean_gap"].round(1)
+    assert back["Écart moyen"].round(1).equals(gaps.rename("Écart moyen"))
+    assert back["Cibles"].tolist() == table["profile_label"].tolist()
 
 
 # --- territories: the comparison grouped (golden case tests/cases/territory_groups) ------

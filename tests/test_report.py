@@ -179,7 +179,7 @@ def test_the_portfolio_report_names_every_project_in_full_and_why_it_is_at_risk(
     for name in table["name"]:
         assert loose(name.replace("'", "’")) in flat, name
     at_risk = table[table["n_flags"] > 0]
-    assert f"{len(table[(table['n_flags'] > 0) | (table['mean_gap'].fillna(0).round() > 0)])} " \
+    assert f"{len(table[(table['n_flags'] > 0) | (table['mean_gap'].fillna(0) >= 0.5)])} " \
            "projets à risque, et pourquoi" in text
     for reason in at_risk["risk"]:
         assert loose(reason.replace("'", "’")) in flat

@@ -15,20 +15,26 @@ from coopscore.grid import Grid
 from coopscore.i18n import t
 from coopscore.labels import table_row_height
 from coopscore.portfolio import (
-    NOT_ASSESSED, band_ranges, filter_portfolio, flag_threshold, grid_results, phase_titles,
-    portfolio_figures, portfolio_table, risk_order,
+    NOT_ASSESSED, at_risk, band_ranges, filter_portfolio, flag_threshold, grid_results,
+    phase_titles, portfolio_figures, portfolio_table, risk_order,
 )
 from coopscore.scale import Scale, load_profiles
 from coopscore.store import programmes
 from ui import (
     can_open, chart_ui, dataframe, flash, grid_choice_ui, load_scale, md, page_link,
-    portfolio_results, printable_table_ui, select, show_flashes, store,
+    portfolio_results, print_landscape_ui, print_only_ui, printable_table_ui, select,
+    show_flashes, store,
 )
 
 ASSESS_PAGE = "views/assess.py"
 RESULTS_PAGE = "views/results.py"
 TABLE_KEY = "portfolio_table"
 NAME_PX, RISK_PX = 280, 310  # widths of the columns whose texts wrap whole
+# shares of the printed table's width: the name and the reading get the room, each heading
+# and value of the other columns fits its longest word
+PRINT_WIDTHS = {"name": 16, "territory": 10, "programme_label": 7.5, "phase_label": 8,
+                "date": 6, "score": 5, "band_label": 6.5, "completeness": 7, "n_flags": 5.5,
+                "mean_gap": 5, "profile_label": 8, "risk_short": 17}
 
 
 def filters_ui(table: pd.DataFrame, scale: Scale) -> pd.DataFrame:
@@ -38,7 +44,7 @@ def filters_ui(table: pd.DataFrame, scale: Scale) -> pd.DataFrame:
     phase_labels = {p: label for p, label in phase_titles().items() if p in set(table["phase"])}
     band_labels = {band.id: band.label for band in scale.bands}
     band_labels[NOT_ASSESSED] = t("portfolio.not_assessed")
-    with st.container(border=True):
+    with st.container(border=True, key="screen_only_portfolio_filters"):
         st.markdown(f"**{t('portfolio.filters')}**")
         programme, phase, band = st.columns(3)
         chosen_programmes = programme.multiselect(
@@ -53,6 +59,9 @@ def filters_ui(table: pd.DataFrame, scale: Scale) -> pd.DataFrame:
             placeholder=t("portfolio.filter_all"), key="portfolio_bands",
             help=t("portfolio.col_band_help", bands=band_ranges(scale)))
         critical_only = st.toggle(t("portfolio.filter_critical"), key="portfolio_critical")
+    said = filters_said()  # on paper, the filters in words in place of their controls
+    print_only_ui(t("portfolio.print_filters", filters=" · ".join(said)) if said
+                  else t("portfolio.print_no_filter"))
     return filter_portfolio(table, programmes=chosen_programmes, phases=chosen_phases,
                             bands=chosen_bands, critical_only=critical_only)
 
@@ -71,6 +80,11 @@ def metrics_ui(shown: pd.DataFrame, scale: Scale) -> None:
 
 
 def distribution_ui(shown: pd.DataFrame, scale: Scale) -> None:
+    with st.container(key="print_together_portfolio_distribution"):
+        _distribution(shown, scale)
+
+
+def _distribution(shown: pd.DataFrame, scale: Scale) -> None:
     st.subheader(t("portfolio.distribution_heading"))
     scored = shown[shown["score"].notna()].sort_values("score", ascending=False)
     if scored.empty:
@@ -132,14 +146,20 @@ def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
             "date": st.column_config.DateColumn(t("portfolio.col_date"), format=fmt.date_pattern()),
         },
     )
+    # on paper: every row and column at once, landscape, each reading as its cell says it
+    # (the sentences naming the critical points follow the table, as on screen)
+    print_landscape_ui()
     printable_table_ui(shown.assign(
         score=shown["score"].map(fmt.number), completeness=shown["completeness"].map(fmt.percent),
-        date=shown["date"].map(fmt.date), n_flags=shown["n_flags"].map(fmt.integer)),
+        date=shown["date"].map(fmt.date), n_flags=shown["n_flags"].map(fmt.integer),
+        mean_gap=shown["mean_gap"].map(fmt.number)),
         {"name": t("portfolio.col_project"), "territory": t("portfolio.col_territory"),
          "programme_label": t("portfolio.col_programme"), "phase_label": t("portfolio.col_phase"),
          "date": t("portfolio.col_date"), "score": t("portfolio.col_score"),
          "band_label": t("portfolio.col_band"), "completeness": t("portfolio.col_completeness"),
-         "n_flags": t("portfolio.col_n_flags"), "risk": t("targets.col_risk")})
+         "n_flags": t("portfolio.col_n_flags"), "mean_gap": t("targets.col_mean_gap"),
+         "profile_label": t("targets.col_profile"), "risk_short": t("targets.col_risk")},
+        widths=PRINT_WIDTHS)
     if opens and event.selection.rows:
         open_project(shown.iloc[event.selection.rows[0]])
 
@@ -147,12 +167,12 @@ def table_ui(shown: pd.DataFrame, scale: Scale) -> None:
 def reasons_ui(shown: pd.DataFrame) -> None:
     """Why each project at risk is, in full sentences naming its critical points (the table
     cell says how many, not which)."""
-    at_risk = shown[(shown["n_flags"] > 0) | (shown["mean_gap"].fillna(0).round() > 0)]
-    if at_risk.empty:
+    risky = at_risk(shown)
+    if risky.empty:
         return
-    st.subheader(fmt.plural(len(at_risk), "targets.reasons_heading"))
+    st.subheader(fmt.plural(len(risky), "targets.reasons_heading"))
     st.markdown("\n".join(md("targets.reason_line", name=row.name, reason=row.risk)
-                           for row in at_risk.itertuples()))
+                           for row in risky.itertuples()))
 
 
 def open_project(row: pd.Series) -> None:
@@ -169,16 +189,27 @@ def open_project(row: pd.Series) -> None:
     st.switch_page(RESULTS_PAGE)
 
 
-def programme_profile_ui(grid_id: str) -> None:
-    """A funder applies its call's target profile to a programme; its projects inherit it."""
+def programme_profile_ui(grid_id: str, shown_programmes: set[str]) -> None:
+    """The target profile in force for each programme of the portfolio, and, for those who may
+    set it (a funder of the programme: its call's profile; admin), the choice of it."""
     profiles = {pid: p.title for pid, p in load_profiles().items() if p.grid == grid_id}
     if not profiles:
         return
-    labels = programmes()
-    current = store().programme_profiles()
+    db = store()
+    names = programmes()
+    current = db.programme_profiles()
+    for programme in (p for p in names if p in shown_programmes and current.get(p) in profiles):
+        st.caption(t("targets.programme_profile_in_force", programme=names[programme],
+                     title=profiles[current[programme]]))
+    labels = {p: label for p, label in names.items() if db.may("programme.profile", "programme", p)}
+    if not labels:
+        return
     with st.expander(t("targets.programme_profile_heading")):
-        programme = st.selectbox(t("targets.programme_label"), list(labels),
-                                 format_func=labels.get, key="portfolio_profile_programme")
+        if len(labels) > 1:
+            programme = st.selectbox(t("targets.programme_label"), list(labels),
+                                     format_func=labels.get, key="portfolio_profile_programme")
+        else:  # a funder of one programme: nothing to choose
+            (programme,) = labels
         options = [None, *profiles]
         chosen = current.get(programme)
         st.selectbox(
@@ -242,7 +273,12 @@ def downloads_ui(shown: pd.DataFrame, grid: Grid) -> None:
 
 def fiche_ui(shown: pd.DataFrame) -> None:
     """The « fiche de maturité » of one project shown, as this reader may read it (a funder:
-    only what the project shares with its funders)."""
+    only what the project shares with its funders); a choice and a button, not printed."""
+    with st.container(key="screen_only_portfolio_fiche"):
+        _fiche(shown)
+
+
+def _fiche(shown: pd.DataFrame) -> None:
     scored = shown[shown["score"].notna()]
     if scored.empty:
         return
@@ -280,8 +316,7 @@ if projects.empty:
 
 scale = load_scale()
 grid = grid_choice_ui(key="portfolio_grid")
-if db.may("grids.manage"):
-    programme_profile_ui(grid.id)
+programme_profile_ui(grid.id, set(projects["programme"].dropna()))
 table = risk_order(db.shared_portfolio(portfolio_table(
     projects, grid_results(portfolio_results(projects), grid.id), phases=phase_titles())))
 shown = filters_ui(table, scale)
