@@ -345,11 +345,11 @@ def links_table(links: Sequence[IssuedLink]) -> pd.DataFrame:
 
 
 def links_csv(links: Sequence[IssuedLink]) -> bytes:
-    """The links as `;`-separated CSV, UTF-8 with BOM (what French spreadsheets open)."""
-    from .exchange import neutralise
+    """The links as `;`-separated CSV, UTF-8 with BOM (what French spreadsheets open), formulas
+    neutralised: exchange.csv_bytes, as every CSV the app writes."""
+    from .exchange import csv_bytes
 
-    frame = links_table(links).map(neutralise)
-    return frame.to_csv(index=False, sep=";", lineterminator="\n").encode("utf-8-sig")
+    return csv_bytes(links_table(links))
 
 
 def links_xlsx(links: Sequence[IssuedLink]) -> bytes:
