@@ -264,14 +264,14 @@ def questionnaire_ui(db: Store, project: Project | None, assessment: Assessment 
     cte = project.cte if project is not None else None
     options = dict(project=project_name.strip() or None, assessment=label.strip() or None,
                    cte=cte)
-    xlsx, pdf, _ = st.columns([1.2, 1.2, 2])
-    xlsx.download_button(
+    buttons = st.container(horizontal=True)  # each button as wide as its label, never cut
+    buttons.download_button(
         t("data_page.questionnaire_download"),
         data=functools.partial(exchange.questionnaire_bytes, grid, load_scale(), **options),
         file_name=f"{t('data_page.file_questionnaire', grid=grid.id)}.xlsx",
         mime=transfers.MIME_TYPES["xlsx"], on_click="ignore", icon=":material/download:",
         type="primary", key="data_questionnaire_download")
-    pdf.download_button(
+    buttons.download_button(
         t("data_page.questionnaire_download_pdf"),
         data=functools.partial(exchange.questionnaire_pdf, grid, load_scale(), **options),
         file_name=f"{t('data_page.file_questionnaire', grid=grid.id)}.pdf",

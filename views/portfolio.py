@@ -251,8 +251,17 @@ def filters_said() -> list[str]:
 def downloads_ui(shown: pd.DataFrame, grid: Grid) -> None:
     name = t("portfolio.export_file")
     db = store()  # the files are made (and audited) when their button is clicked
-    csv, xlsx, pdf, _ = st.columns([1, 1, 1.4, 1.6])
-    pdf.download_button(
+    buttons = st.container(horizontal=True)  # each button as wide as its label, never cut
+    buttons.download_button(t("portfolio.download_csv"),
+                            data=functools.partial(db.portfolio_export, shown, "csv"),
+                            file_name=f"{name}.csv", mime="text/csv", on_click="ignore",
+                            icon=":material/download:")
+    buttons.download_button(
+        t("portfolio.download_xlsx"),
+        data=functools.partial(db.portfolio_export, shown, "xlsx"), file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        on_click="ignore", icon=":material/table_view:")
+    buttons.download_button(
         t("report.download_portfolio"),
         # built by the scoped store: each row cut again to what this reader may see
         data=functools.partial(db.portfolio_pdf, shown, grid,
@@ -260,15 +269,6 @@ def downloads_ui(shown: pd.DataFrame, grid: Grid) -> None:
         file_name=t("report.portfolio_file") + ".pdf", mime="application/pdf",
         on_click="ignore", icon=":material/picture_as_pdf:",
         help=t("report.download_portfolio_help"), key="portfolio_report_download")
-    csv.download_button(t("portfolio.download_csv"),
-                        data=functools.partial(db.portfolio_export, shown, "csv"),
-                        file_name=f"{name}.csv", mime="text/csv", on_click="ignore",
-                        icon=":material/download:")
-    xlsx.download_button(
-        t("portfolio.download_xlsx"),
-        data=functools.partial(db.portfolio_export, shown, "xlsx"), file_name=f"{name}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        on_click="ignore", icon=":material/table_view:")
 
 
 def fiche_ui(shown: pd.DataFrame) -> None:
@@ -286,13 +286,13 @@ def _fiche(shown: pd.DataFrame) -> None:
     assessments = dict(zip(scored["project"].astype(int), scored["assessment"].astype(int),
                            strict=True))
     st.subheader(t("report.fiche_of_project_heading"))
-    choice, button = st.columns([3, 1.2], vertical_alignment="bottom")
-    project = choice.selectbox(t("report.fiche_of_project"), list(names),
-                               format_func=names.get, help=t("report.fiche_of_project_help"),
-                               key="portfolio_fiche_project")
+    row = st.container(horizontal=True, vertical_alignment="bottom")  # the button never cut
+    project = row.selectbox(t("report.fiche_of_project"), list(names),
+                            format_func=names.get, help=t("report.fiche_of_project_help"),
+                            key="portfolio_fiche_project")
     assessment = assessments[project]
     db = store()
-    button.download_button(
+    row.download_button(
         t("report.download_fiche"), data=functools.partial(db.fiche_pdf, assessment),
         file_name=t("report.fiche_file", project=project, assessment=assessment) + ".pdf",
         mime="application/pdf", on_click="ignore", icon=":material/picture_as_pdf:",

@@ -78,10 +78,10 @@ shown = [s for s in grid.sections
          if any(i.id in keep for i in (*s.criteria, *s.methods)) or (not query and include_cte)]
 
 rows = [row for row in grid.rows() if row["id"] in keep]
-counts, download = st.columns([3, 1], vertical_alignment="center")
+counts = st.container(horizontal=True, vertical_alignment="center")  # the button never cut
 counts.markdown(t("app.reference_count", items=len(rows), sections=len(shown),
                   label=grid.label("sections").lower()))
-download.download_button(
+counts.download_button(
     t("app.reference_download"), csv_bytes(pd.DataFrame(rows)),
     file_name=f"coopscore-{grid.id}-v{grid.version}.csv", mime="text/csv",
     icon=":material/download:", disabled=not rows,
