@@ -720,7 +720,9 @@ def account_ui(who: Actor | None) -> None:
 # --- figures ---------------------------------------------------------------------------------
 
 
-NARROW_SCREEN = 640  # px: below, a chart's `narrow` variant is shown instead (reflow at 320 px)
+# px of the page's main column: below, a chart's `narrow` variant is shown (a radar's side
+# labels need about 800 px; the main column has 564 on a 1024 px laptop with the sidebar open)
+NARROW_SCREEN = 800
 _CHART_CONFIG = {"displaylogo": False, "displayModeBar": False}
 
 
@@ -731,9 +733,10 @@ def chart_ui(figure, *, key: str, category: str | None = None, narrow=None) -> N
     read out, or read, without seeing it). Plotly's toolbar, in English, is not shown.
 
     Args:
-        narrow: the same figure drawn for a narrow screen (e.g. a radar labelled with stage
-            numbers), shown instead of `figure` below NARROW_SCREEN pixels: plotly cannot
-            make room for a radar's side labels at 320 px.
+        narrow: the same figure drawn for a narrow page (e.g. a radar labelled with stage
+            numbers), shown instead of `figure` when the page's main column is narrower than
+            NARROW_SCREEN pixels (a phone, or a small laptop with the sidebar open): plotly
+            cannot make room for a radar's side labels there.
     """
     from coopscore import charts
 
@@ -743,8 +746,10 @@ def chart_ui(figure, *, key: str, category: str | None = None, narrow=None) -> N
         # on paper, the wide figure (scaled to the page): the print stylesheet shows every
         # block, so the narrow one is hidden there with a more specific rule
         st.html(f"""<style>
-          @media (max-width: {NARROW_SCREEN}px) {{ .st-key-{key}_wide {{ display: none; }} }}
-          @media (min-width: {NARROW_SCREEN + 1}px) {{ .st-key-{key}_narrow {{ display: none; }} }}
+          @container coopscore-main (max-width: {NARROW_SCREEN}px) {{
+            .st-key-{key}_wide {{ display: none; }} }}
+          @container coopscore-main (min-width: {NARROW_SCREEN + 1}px) {{
+            .st-key-{key}_narrow {{ display: none; }} }}
           @media print {{
             [data-testid="stVerticalBlock"].st-key-{key}_narrow {{ display: none !important; }}
             [data-testid="stVerticalBlock"].st-key-{key}_wide {{ display: block !important; }} }}
@@ -816,10 +821,23 @@ _STRINGS_SCRIPT = """
 # whatever the keyboard reaches; Streamlit's own marks it with a pale band or a half-transparent
 # shadow (1.1:1 to 2.9:1). A radio button's input is hidden: its label carries the ring.
 FOCUS_COLOUR = "#000091"
-_FOCUS_STYLE = f"""
+_SCREEN_STYLE = f"""
 :focus-visible {{ outline: 3px solid {FOCUS_COLOUR} !important; outline-offset: 1px; }}
 label:has(input[type=radio]:focus-visible), label:has(input[type=checkbox]:focus-visible) {{
   outline: 3px solid {FOCUS_COLOUR}; outline-offset: 1px; border-radius: 4px; }}
+/* a label or a figure in a narrow column wraps between words: Streamlit would cut it with
+   « … »; a row of figures goes onto two lines rather than squeeze them */
+[data-testid="stMain"] :is([data-testid="stMetricLabel"], [data-testid="stMetricValue"],
+  [data-testid="stWidgetLabel"], [data-testid="stPageLink-NavLink"], .stMarkdownBadge)
+  :is(div, p, span), [data-testid="stMain"] .stMarkdownBadge {{
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  word-break: normal !important; overflow-wrap: break-word !important; }}
+[data-testid="stMain"] [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"]
+  [data-testid="stMetric"]) {{ flex-wrap: wrap; }}
+[data-testid="stMain"] [data-testid="stColumn"]:has([data-testid="stMetric"]) {{
+  min-width: 10.5rem; }}
+/* charts with a narrow variant follow the main column's width, not the window's (chart_ui) */
+[data-testid="stMainBlockContainer"] {{ container: coopscore-main / inline-size; }}
 """
 
 
@@ -836,7 +854,7 @@ def page_setup_ui(language: str) -> None:
     rules = i18n.replacement_rules("streamlit", language)
     if rules:
         script += _STRINGS_SCRIPT % json.dumps(rules)
-    st.html(f"<style>{_FOCUS_STYLE}</style><script>{script}</script>",
+    st.html(f"<style>{_SCREEN_STYLE}</style><script>{script}</script>",
             unsafe_allow_javascript=True)
 
 
