@@ -69,7 +69,8 @@ def test_crossview_shows_each_view_the_hotspots_and_the_consensus_form(db):
     considered = criteria[criteria["n"] >= 3]
     share = 1 - len(spots) / len(considered)
     assert _metric(at, "Points en accord") == f"{int(share * 100 + 1e-9)}\u202f%"
-    assert len(at.get("plotly_chart")) == 3  # heatmap, radar by role, spread of answers
+    # heatmap, radar by role (wide, and numbered for a narrow page), spread of answers
+    assert len(at.get("plotly_chart")) == 4
     table = at.dataframe[0].value
     assert len(table) == len(spots)
     assert table["item"].iloc[0].startswith(spots["item"].iloc[0] + " · ")
@@ -151,7 +152,7 @@ def test_a_closed_assessment_shows_agreed_values_read_only(db):
     assert not any(str(k).startswith("clear_agreed_") for k in keys)
     item = db.agreed(assessment_id)["item"].iloc[0]
     assert any(item in m.value and "Valeur retenue" in m.value for m in at.markdown)
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 4  # the radar by role drawn wide and numbered
 
 
 def _small_assessment(respondents: list[tuple[str, str]], answered: int) -> dict:
@@ -213,7 +214,7 @@ def test_a_dialogue_assessment_speaks_of_axes_and_levers(db):
     assert not at.exception
     assert at.subheader[0].value == "Qui voit quoi, axe par axe"
     assert at.selectbox(key=f"spread_stage_{dialogue['id']}").label == "Axe"
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 4  # the radar by role drawn wide and numbered
 
 
 def _anonymous_campaign(path) -> dict:

@@ -152,9 +152,14 @@ def roles_ui(results: Results, assessment_id: int, scale: Scale) -> None:
     series.append(charts.Series(t("facilitation.team_series"),
                                 [team.get(s) for s in section_ids], kind="target",
                                 colour="#000000"))
-    figure = charts.radar(list(stage_labels(results.grid).values()), series,
-                          hover=list(stage_labels(results.grid, width=None).values()), height=600)
-    chart_ui(figure, key="crossview_roles", category=results.grid.label("section"))
+    full = list(stage_labels(results.grid, width=None).values())
+    figure = charts.radar(list(stage_labels(results.grid).values()), series, hover=full,
+                          height=600)
+    # on a narrow page, the axes are numbered (their titles are in the table below the chart)
+    narrow = charts.radar([str(s.number) for s in results.grid.sections], series, hover=full,
+                          height=420)
+    chart_ui(figure, key="crossview_roles", category=results.grid.label("section"),
+             narrow=narrow)
 
 
 def spread_ui(results: Results, assessment_id: int, hotspots: pd.DataFrame, answers: pd.DataFrame,
