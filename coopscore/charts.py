@@ -336,8 +336,13 @@ def small_multiple_radars(axes: Sequence[str], profiles: Mapping[str, Sequence[f
     names = list(profiles)
     rows = max(1, math.ceil(len(names) / columns))
     cols = min(columns, max(1, len(names)))
+    height = 330 * rows + 60
+    # about 120 px between rows for the next titles, whatever the number of rows (plotly's
+    # spacing is a share of the height: a fixed share leaves a long chart mostly empty)
+    spacing = min(0.12, 120 / height)
     figure = make_subplots(rows=rows, cols=cols, specs=[[{"type": "polar"}] * cols] * rows,
-                           subplot_titles=names, horizontal_spacing=0.08, vertical_spacing=0.12)
+                           subplot_titles=names, horizontal_spacing=0.08,
+                           vertical_spacing=spacing)
     for index, name in enumerate(names):
         row, col = index // cols + 1, index % cols + 1
         figure.add_trace(_polar_trace(axes, Series(name, profiles[name]), 0, show_legend=False,
@@ -348,11 +353,12 @@ def small_multiple_radars(axes: Sequence[str], profiles: Mapping[str, Sequence[f
     figure.update_polars(radialaxis=dict(range=[0, 100], tickvals=[50, 100], showticklabels=False),
                          angularaxis=dict(direction="clockwise", rotation=90, type="category",
                                           tickfont=dict(size=10)))
-    figure.update_annotations(font=dict(size=13), yshift=14)
+    figure.update_annotations(font=dict(size=13), yshift=22)  # clear of the axis « 1 »
     if full_names is not None:
         for annotation, whole in zip(figure.layout.annotations, full_names, strict=True):
             annotation.hovertext = whole
-    figure = _layout(figure, title, height=330 * rows + 60)
+    figure = _layout(figure, title, height=height)
+    figure.update_layout(legend=dict(y=-55 / height))  # under the last row, not far below
     # room above the first row for its subplot titles, however many lines they take
     title_lines = max((str(name).count("<br>") + 1 for name in names), default=1)
     figure.update_layout(margin=dict(t=figure.layout.margin.t + 20 * title_lines))

@@ -61,8 +61,11 @@ def test_the_default_comparison_shows_four_projects_in_every_view(demo_db):
     assert heatmap["customdata"][0][0] == [
         _compared_names(at)[0], "Étape 1 — Identifier un besoin, un problème, une attente, "
         "l'expliciter"]
-    _, radars, _, position = _figures(at)
+    _, radars, narrow, _, position = _figures(at)  # the radars wide, then one a row
     assert sum(1 for trace in radars["data"] if trace["type"] == "scatterpolar") == 8
+    # the same profiles, laid out for a narrow page
+    assert [trace["r"] for trace in narrow["data"]] == [trace["r"] for trace in radars["data"]]
+    assert len(narrow["layout"]["annotations"]) == 4
     assert [trace["name"] for trace in position["data"]][:2] == [
         "Portefeuille : 1er–3e quartile", "Médiane du portefeuille"]
     table = _table(at, "name")

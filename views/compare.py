@@ -59,7 +59,12 @@ def radars_ui(results: Results, scored: pd.DataFrame, matrix: pd.DataFrame,
                                           hover=list(full.values()),
                                           full_names=list(scored["name"]),
                                           columns=min(3, len(profiles)))
-    chart_ui(figure, key="compare_radars", category=grid.label("section"))
+    # on a narrow page, one radar a row: three titles side by side would run into each other
+    narrow_labels = unique_labels(list(scored["name"]), width=30, lines=3)
+    narrow = charts.small_multiple_radars(
+        numbers, dict(zip(narrow_labels, profiles.values(), strict=True)), reference=median,
+        hover=list(full.values()), full_names=list(scored["name"]), columns=1)
+    chart_ui(figure, key="compare_radars", category=grid.label("section"), narrow=narrow)
     if any(label.replace("<br>", " ") != name for label, name in zip(labels, scored["name"])):
         st.caption(t("readings.radar_names", names=" ; ".join(
             f"{k}\\. {escape_markdown(name)}" for k, name in enumerate(scored["name"], start=1))))
