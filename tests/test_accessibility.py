@@ -147,3 +147,35 @@ def test_reflow_at_320_px_cuts_no_chart_label_and_scrolls_no_page_sideways(
         context.close()
     assert found["cut"] == [], found["cut"]
     assert found["overflow"] <= 0, f"the page scrolls {found['overflow']} px sideways"
+
+
+# A word cut with « … » by Streamlit's styles (a metric's label or value, a widget's label, a
+# button, a page link), or a chart label beyond its chart: what a person cannot read in full.
+# A cut text with its whole self on hover (a multiselect's chosen names) is not counted.
+CUT_TEXTS = """() => [...document.querySelectorAll("[data-testid=stMain] *")]
+  .filter(e => e.offsetParent && e.textContent.trim() && e.scrollWidth > e.clientWidth + 1
+          && e.getAttribute("title") !== e.textContent
+          && (getComputedStyle(e).textOverflow === "ellipsis"
+              || (e.children.length === 0 && getComputedStyle(e).overflowX !== "visible")))
+  .map(e => e.textContent.trim())"""
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_a_small_laptop_with_the_sidebar_open_reads_every_label_whole(
+        warm_server, server_db, browser, path):
+    # 1024 px wide: the main column keeps 564 px; four metrics side by side, a radar's side
+    # labels or a button in a narrow column would be cut there
+    context = browser.new_context(viewport={"width": 1024, "height": 1400}, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(f"{warm_server}/{path}?{_selected(server_db)}")
+        wait_idle(page)
+        page.get_by_role("heading", level=1).wait_for()
+        page.wait_for_timeout(1000)  # plotly lays its labels out after drawing
+        texts = page.evaluate(CUT_TEXTS)
+        charts = page.evaluate(CUT_LABELS)["cut"]
+    finally:
+        context.close()
+    assert texts == [], texts
+    assert charts == [], charts
