@@ -420,22 +420,31 @@ def test_a_second_project_created_in_the_same_session_gets_the_next_assessment(
         assert db.assessments(int(projects["Projet des Monts"])).empty
 
 
+def person_url(server: str, campaign: dict[str, int], person: int) -> str:
+    return (f"{server}/auto-evaluation?projet={campaign['project']}"
+            f"&evaluation={campaign['assessment']}&repondant={person}")
+
+
+def open_in_compact_mode(page, url: str, name: str) -> None:
+    """Open the person's questionnaire and switch it to the compact table, by its toggle."""
+    page.goto(url)
+    wait_idle(page)
+    page.get_by_text(f"Vous répondez en tant que {name}").wait_for()
+    page.get_by_text("Mode compact").click()
+    settle(page)
+    page.get_by_text("Votre réponse").first.wait_for()
+
+
 def test_compact_mode_answers_a_stage_as_a_table_moves_on_and_resumes(
         browser, server, server_db, campaign, screenshots):
     grid = load_grid("cooperation")
     with open_store(server_db) as db:
         person = db.add_respondent(campaign["assessment"], "Gaspard", "partenaire")
     before = stored(server_db, campaign["assessment"])
-    url = (f"{server}/auto-evaluation?projet={campaign['project']}"
-           f"&evaluation={campaign['assessment']}&repondant={person}")
+    url = person_url(server, campaign, person)
     context, page = new_person_page(browser, server)
     try:
-        page.goto(url)
-        wait_idle(page)
-        page.get_by_text("Vous répondez en tant que Gaspard").wait_for()
-        page.get_by_text("Mode compact").click()
-        settle(page)
-        page.get_by_text("Votre réponse").first.wait_for()
+        open_in_compact_mode(page, url, "Gaspard")
         assert page.locator("[class*='st-key-crit_']").count() == 0, "no cards in compact mode"
         items = answerable(grid.section("S01"), cte=False)
         for item in items:
@@ -488,17 +497,11 @@ def test_a_quick_person_goes_through_every_compact_stage_and_no_list_closes_unde
     with open_store(server_db) as db:
         person = db.add_respondent(campaign["assessment"], "Hélène", "technicien")
     before = stored(server_db, campaign["assessment"])
-    url = (f"{server}/auto-evaluation?projet={campaign['project']}"
-           f"&evaluation={campaign['assessment']}&repondant={person}")
+    url = person_url(server, campaign, person)
     expected, closed, unfocused = {}, [], []
     context, page = new_person_page(browser, server)
     try:
-        page.goto(url)
-        wait_idle(page)
-        page.get_by_text("Vous répondez en tant que Hélène").wait_for()
-        page.get_by_text("Mode compact").click()
-        settle(page)
-        page.get_by_text("Votre réponse").first.wait_for()
+        open_in_compact_mode(page, url, "Hélène")
         for number, section in enumerate(grid.sections, start=1):
             wait_stage(page, number)
             items = answerable(section, cte=False)
