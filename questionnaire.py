@@ -72,6 +72,11 @@ def finish_ui(left: int, finish_key: str, stage_key: str, resume_key: str) -> No
                   args=(finish_key, stage_key, resume_key))
 
 
+def _nav_keys(assessment_id: int, respondent_id: int) -> tuple[str, str]:
+    """The keys of the « Étape précédente » and « Étape suivante » buttons."""
+    return (f"previous_{assessment_id}_{respondent_id}", f"next_{assessment_id}_{respondent_id}")
+
+
 def _go_to(stage_key: str, section_id: str) -> None:
     """Button callback: move to another stage (runs before the stage widget is created)."""
     st.session_state[stage_key] = section_id
@@ -321,12 +326,23 @@ def own_profile_ui(assessment_id: int, respondent_id: int) -> None:
     }), hide_index=True)
 
 
-def _scroll_to_top() -> None:
-    """After a stage change, bring the top of the stage into view and focus for the keyboard."""
-    st.html("""<script>setTimeout(() => {
+def _scroll_to_top(section_id: str, nav_keys: tuple[str, ...]) -> None:
+    """After a stage change, bring the top of the stage into view and focus for the keyboard.
+
+    At once, as the new stage starts to draw (a delay let it land on a list a quick person
+    had just opened: the list closes when the page scrolls or the focus leaves it), and
+    only while the focus is still where the change left it (the « Étape suivante » or
+    « Étape précédente » button, or nowhere). The stage id makes each change's script differ
+    from the last one: st.html runs a script again only when its text changes.
+    """
+    buttons = ", ".join(f".st-key-{key}" for key in nav_keys)
+    st.html(f"""<script>/* stage {section_id} */ (() => {{
       const top = document.getElementById('questionnaire-top');
-      if (top) { top.scrollIntoView({block: 'start'}); top.focus({preventScroll: true}); }
-    }, 150);</script>""", unsafe_allow_javascript=True)
+      const focus = document.activeElement;
+      const left = !focus || focus === document.body || focus === top
+        || focus.closest("{buttons}");
+      if (top && left) {{ top.scrollIntoView({{block: 'start'}}); top.focus({{preventScroll: true}}); }}
+    }})();</script>""", unsafe_allow_javascript=True)
 
 
 def questionnaire_ui(assessment_id: int, respondent_id: int,
@@ -362,7 +378,7 @@ def questionnaire_ui(assessment_id: int, respondent_id: int,
         st.html(_NON_LEVEL_STYLE)
         st.markdown('<div id="questionnaire-top" tabindex="-1"></div>', unsafe_allow_html=True)
         if st.session_state.pop("_questionnaire_scroll", False):
-            _scroll_to_top()
+            _scroll_to_top(st.session_state[stage_key], _nav_keys(assessment_id, respondent_id))
         estimate = (t("questionnaire.time_left", minutes=minutes_left(total - done))
                     if done < total else t("questionnaire.all_done"))
         st.progress(done / total if total else 0.0,
@@ -418,14 +434,15 @@ def questionnaire_ui(assessment_id: int, respondent_id: int,
 
         position = ids.index(section_id)
         previous, _, following = st.columns([1, 2, 1])
+        previous_key, next_key = _nav_keys(assessment_id, respondent_id)
         if position > 0:
             previous.button(t("app.assess_previous"), icon=":material/arrow_back:",
-                            key=f"previous_{assessment_id}_{respondent_id}",
-                            on_click=_go_to, args=(stage_key, ids[position - 1]))
+                            key=previous_key, on_click=_go_to,
+                            args=(stage_key, ids[position - 1]))
         if position < len(ids) - 1:
             following.button(t("app.assess_next"), icon=":material/arrow_forward:",
-                             type="primary", key=f"next_{assessment_id}_{respondent_id}",
-                             on_click=_go_to, args=(stage_key, ids[position + 1]))
+                             type="primary", key=next_key, on_click=_go_to,
+                             args=(stage_key, ids[position + 1]))
         if finish_key is not None and not read_only:
             finish_ui(total - done, finish_key, stage_key,
                       _resume_key(assessment_id, respondent_id))

@@ -420,22 +420,31 @@ def test_a_second_project_created_in_the_same_session_gets_the_next_assessment(
         assert db.assessments(int(projects["Projet des Monts"])).empty
 
 
+def person_url(server: str, campaign: dict[str, int], person: int) -> str:
+    return (f"{server}/auto-evaluation?projet={campaign['project']}"
+            f"&evaluation={campaign['assessment']}&repondant={person}")
+
+
+def open_in_compact_mode(page, url: str, name: str) -> None:
+    """Open the person's questionnaire and switch it to the compact table, by its toggle."""
+    page.goto(url)
+    wait_idle(page)
+    page.get_by_text(f"Vous répondez en tant que {name}").wait_for()
+    page.get_by_text("Mode compact").click()
+    settle(page)
+    page.get_by_text("Votre réponse").first.wait_for()
+
+
 def test_compact_mode_answers_a_stage_as_a_table_moves_on_and_resumes(
         browser, server, server_db, campaign, screenshots):
     grid = load_grid("cooperation")
     with open_store(server_db) as db:
         person = db.add_respondent(campaign["assessment"], "Gaspard", "partenaire")
     before = stored(server_db, campaign["assessment"])
-    url = (f"{server}/auto-evaluation?projet={campaign['project']}"
-           f"&evaluation={campaign['assessment']}&repondant={person}")
+    url = person_url(server, campaign, person)
     context, page = new_person_page(browser, server)
     try:
-        page.goto(url)
-        wait_idle(page)
-        page.get_by_text("Vous répondez en tant que Gaspard").wait_for()
-        page.get_by_text("Mode compact").click()
-        settle(page)
-        page.get_by_text("Votre réponse").first.wait_for()
+        open_in_compact_mode(page, url, "Gaspard")
         assert page.locator("[class*='st-key-crit_']").count() == 0, "no cards in compact mode"
         items = answerable(grid.section("S01"), cte=False)
         for item in items:
@@ -472,3 +481,68 @@ def test_compact_mode_answers_a_stage_as_a_table_moves_on_and_resumes(
     assert after.pop(person) == expected
     assert after == before, "nobody else's answers changed"
     assert comments.set_index("item").loc[items[0].id, "comment"] == "vu en atelier"
+
+
+def test_a_quick_person_goes_through_every_compact_stage_and_no_list_closes_under_a_click(
+        browser, server, server_db, campaign, screenshots):
+    """« Étape suivante », then at once the new stage's first list: it stays open until picked.
+
+    After a stage change the page brings the stage's top into view and gives it the keyboard
+    focus. Done a moment later, that closed a list a quick person had just opened (the list
+    lost the focus and the page scrolled), and the benchmark's driver waited for it forever;
+    and two changes in a row left the focus on the button.
+    """
+    grid = load_grid("cooperation")
+    full = ["S01", "S02"]  # answered whole; then the first point of every further stage
+    with open_store(server_db) as db:
+        person = db.add_respondent(campaign["assessment"], "Hélène", "technicien")
+    before = stored(server_db, campaign["assessment"])
+    url = person_url(server, campaign, person)
+    expected, closed, unfocused = {}, [], []
+    context, page = new_person_page(browser, server)
+    try:
+        open_in_compact_mode(page, url, "Hélène")
+        for number, section in enumerate(grid.sections, start=1):
+            wait_stage(page, number)
+            items = answerable(section, cte=False)
+            for index, item in enumerate(items if section.id in full else items[:1]):
+                box = page.get_by_role("combobox", name=f"Réponse pour {item.id}", exact=True)
+                if index:  # further down: the person scrolls to it, then clicks
+                    wait_idle(page)
+                    box.scroll_into_view_if_needed()
+                    page.wait_for_timeout(100)
+                box.click()  # the stage's first list as soon as the stage is there
+                label = LEVELS[2] if item.kind == "criterion" else METHODS[0][0]
+                option = page.get_by_role("option", name=label, exact=True)
+                try:
+                    option.wait_for(timeout=5_000)
+                    wait_quiet(page)  # reads the options while the page settles
+                    shut = not option.is_visible()
+                except PlaywrightTimeout:  # shut before it showed its options
+                    shut = True
+                if shut:  # the list closed by itself: the person opens it again
+                    closed.append(item.id)
+                    page.keyboard.press("Escape")
+                    box.click()
+                option.click()
+                expected[item.id] = "2" if item.kind == "criterion" else "in_place"
+            wait_idle(page)
+            if number < len(grid.sections):
+                page.get_by_role("button", name="Étape suivante").click()
+        no_error_on(page)
+        # nobody in a list: each new stage's top gets the keyboard focus, two changes in a row too
+        last = len(grid.sections)
+        for number in (last - 1, last - 2):
+            page.get_by_role("button", name="Étape précédente").click()
+            wait_stage(page, number)
+            wait_quiet(page)
+            if page.evaluate("document.activeElement.id") != "questionnaire-top":
+                unfocused.append(number)
+        page.screenshot(path=str(screenshots / "compact-rapide.png"))
+    finally:
+        context.close()
+    assert closed == [], f"lists that closed under the person's click: {closed}"
+    assert unfocused == [], f"stages whose top did not get the focus: {unfocused}"
+    after = stored(server_db, campaign["assessment"])
+    assert after.pop(person) == expected
+    assert after == before, "nobody else's answers changed"
