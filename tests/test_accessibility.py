@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -126,16 +127,25 @@ CUT_LABELS = """() => {
   return {cut, overflow: document.documentElement.scrollWidth - window.innerWidth}; }"""
 
 
-@pytest.mark.parametrize("path", ["resultats", "auto-evaluation"])
-def test_reflow_at_320_px_cuts_no_chart_label_and_scrolls_no_page_sideways(
-        warm_server, server_db, browser, path, tmp_path_factory):
-    context = browser.new_context(viewport={"width": 320, "height": 4000}, locale="fr-FR")
+@contextmanager
+def _page_at(browser, url: str, width: int, height: int):
+    """A French page at `url` in a fresh context of that viewport, its heading drawn."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
     page = context.new_page()
     page.set_default_timeout(30_000)
     try:
-        page.goto(f"{warm_server}/{path}?{_selected(server_db)}")
+        page.goto(url)
         wait_idle(page)
         page.get_by_role("heading", level=1).wait_for()
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", ["resultats", "auto-evaluation"])
+def test_reflow_at_320_px_cuts_no_chart_label_and_scrolls_no_page_sideways(
+        warm_server, server_db, browser, path, tmp_path_factory):
+    with _page_at(browser, f"{warm_server}/{path}?{_selected(server_db)}", 320, 4000) as page:
         if path == "resultats":  # the radar, drawn for this width, and the phase chart
             page.locator("[data-testid=stPlotlyChart] svg text >> visible=true").first.wait_for()
         page.wait_for_timeout(800)  # plotly lays its labels out after drawing
@@ -143,8 +153,6 @@ def test_reflow_at_320_px_cuts_no_chart_label_and_scrolls_no_page_sideways(
         shots = tmp_path_factory.getbasetemp() / "reflow"
         shots.mkdir(exist_ok=True)
         page.screenshot(path=str(shots / f"{path or 'accueil'}-320.png"))
-    finally:
-        context.close()
     assert found["cut"] == [], found["cut"]
     assert found["overflow"] <= 0, f"the page scrolls {found['overflow']} px sideways"
 
@@ -165,17 +173,9 @@ def test_a_small_laptop_with_the_sidebar_open_reads_every_label_whole(
         warm_server, server_db, browser, path):
     # 1024 px wide: the main column keeps 564 px; four metrics side by side, a radar's side
     # labels or a button in a narrow column would be cut there
-    context = browser.new_context(viewport={"width": 1024, "height": 1400}, locale="fr-FR")
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    try:
-        page.goto(f"{warm_server}/{path}?{_selected(server_db)}")
-        wait_idle(page)
-        page.get_by_role("heading", level=1).wait_for()
+    with _page_at(browser, f"{warm_server}/{path}?{_selected(server_db)}", 1024, 1400) as page:
         page.wait_for_timeout(1000)  # plotly lays its labels out after drawing
         texts = page.evaluate(CUT_TEXTS)
         charts = page.evaluate(CUT_LABELS)["cut"]
-    finally:
-        context.close()
     assert texts == [], texts
     assert charts == [], charts
