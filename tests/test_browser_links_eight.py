@@ -1,5 +1,6 @@
 """Eight people answer at once, each through their own personal link in their own browser:
-no answer lost, none filed under another person (checked in the database)."""
+no answer lost, none filed under another person (checked in the database), each finds their
+own answers after a reload, and the facilitator's follow-up shows all eight still to remind."""
 
 from __future__ import annotations
 
@@ -57,7 +58,39 @@ def test_eight_people_by_personal_link_at_once_lose_nothing(server, server_db, b
     pages[0].screenshot(path=str(screenshots / "lien-personnel-questionnaire.png"))
     for page in pages:
         assert page.locator("[data-testid='stException']").count() == 0
+    # each one comes back through the link: their own answers are there, as they gave them
+    for n, (page, link) in enumerate(zip(pages, issued)):
+        page.reload()
+        wait_idle(page)
+        page.get_by_text(f"Vous répondez en tant que {link.name}").wait_for()
+        criteria_shown = page.locator("[class*='st-key-crit_'] [data-testid='stRadio']")
+        for index in range(CRITERIA):
+            checked = criteria_shown.nth(index).locator("label:has(input:checked)")
+            assert checked.inner_text().startswith(LEVELS[(n + index) % 4]), (link.name, index)
     for context in contexts:
+        context.close()
+
+    # the facilitator, from the menu: eight people, none complete, all eight to remind
+    context = browser.new_context(viewport={"width": 1400, "height": 2000}, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(f"{server}/?projet={project}&evaluation={assessment}")
+        wait_idle(page)
+        page.get_by_role("link", name="Suivi des réponses").first.click()
+        page.wait_for_url("**/suivi-reponses**")
+        page.get_by_role("heading", name="La campagne").wait_for()
+        wait_idle(page)
+        metrics = {m.locator("[data-testid='stMetricLabel']").inner_text().strip():
+                   m.locator("[data-testid='stMetricValue']").inner_text().strip()
+                   for m in page.locator("[data-testid='stMetric']").all()}
+        assert metrics == {"Personnes": "8", "Questionnaires complets": "0",
+                           "À relancer": "8"}, metrics
+        page.get_by_role("button",
+                         name="Nouveaux liens pour les personnes à relancer (8)").wait_for()
+        assert page.locator("[data-testid='stException']").count() == 0
+        page.screenshot(path=str(screenshots / "lien-personnel-suivi-huit.png"))
+    finally:
         context.close()
 
     with open_store(server_db) as db:
