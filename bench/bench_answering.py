@@ -8,14 +8,17 @@ Starts the app on a fresh SQLite file and drives Debian's Chromium with Playwrig
 2. twenty people open their personal links at once and answer the first stage side by side;
    the bench prints the median and 95th percentile of the save latency (from the click to
    the page idle again with the answer saved), and checks in the database that every answer
-   is there, under the right person.
+   is there, under the right person;
+3. eight people (`--whole-people`) answer the whole grid at once, each by their personal link
+   in their own browser; the bench prints how long the slowest took and checks that every one
+   of them has every point answered, under their own name, and nothing more.
 
 No pause is added: the figures are the app's, not a human's pace. The driver does what a
 quick person does when a click does not take (a list that closes by itself is opened again,
 a radio that does not show checked is clicked again) and prints how many times: a page
 that redraws under the person shows there.
 
-    python bench/bench_answering.py [--stages 16] [--people 20]
+    python bench/bench_answering.py [--stages 16] [--people 20] [--whole-people 8]
 """
 
 from __future__ import annotations
@@ -168,7 +171,7 @@ async def _one_by_link(browser, url: str, items, latencies: list[float]) -> int:
     return retries
 
 
-async def main(stages: int, people: int) -> None:
+async def main(stages: int, people: int, whole_people: int) -> None:
     from playwright.async_api import async_playwright
 
     grid = load_grid("cooperation")
@@ -181,12 +184,16 @@ async def main(stages: int, people: int) -> None:
         cards_person = db.add_respondent(assessment, "Carte", "technicien")
         compact_person = db.add_respondent(assessment, "Tableau", "technicien")
         campaign = db.create_assessment(project, "cooperation", "Vingt personnes")
+        whole = db.create_assessment(project, "cooperation", "Huit grilles entières")
     process, base = _server(db_path)
     try:
         with open_store(db_path) as db:
             issued = [links.add_respondent_with_link(db, campaign, f"Personne {n + 1}",
                                                      "partenaire", None, base)
                       for n in range(people)]
+            whole_links = [links.add_respondent_with_link(db, whole, f"Grille {n + 1}",
+                                                          "elu", None, base)
+                           for n in range(whole_people)]
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             warm = await browser.new_page()
@@ -209,6 +216,11 @@ async def main(stages: int, people: int) -> None:
             retries = sum(await asyncio.gather(*(_one_by_link(browser, link.url, items, latencies)
                                                  for link in issued)))
             wall = time.perf_counter() - start
+
+            start = time.perf_counter()
+            runs = await asyncio.gather(*(_whole_grid(browser, link.url, grid, stages, False)
+                                          for link in whole_links))
+            whole_wall = time.perf_counter() - start
             await browser.close()
     finally:
         process.terminate()
@@ -232,11 +244,31 @@ async def main(stages: int, people: int) -> None:
         raise SystemExit(f"answers lost or misattributed: {saved} for {expected}")
     print(f"base : {len(answers)} réponses, chacune sous la bonne personne "
           f"({len(names)} personnes), aucune perdue")
+    if not whole_links:
+        return
+    slowest = max(seconds for seconds, _, _ in runs)
+    print(f"{len(whole_links)} personnes, chacune la grille entière par son lien, en même "
+          f"temps : {whole_wall:.1f} s en tout, la plus lente {slowest:.1f} s "
+          f"({slowest / runs[0][1]:.2f} s par réponse), relances : "
+          f"{sum(r for _, _, r in runs)}")
+    asked = {item.id for section in grid.sections[:stages]
+             for item in answerable(section, cte=False)}
+    with open_store(db_path) as db:
+        given = db.answers(whole)
+    for link in whole_links:
+        mine = set(given.loc[given["respondent"] == link.respondent_id, "item"])
+        if mine != asked:
+            raise SystemExit(f"{link.name}: {len(mine & asked)} of {len(asked)} points saved, "
+                             f"{len(mine - asked)} unexpected")
+    if len(given) != len(asked) * len(whole_links):
+        raise SystemExit(f"{len(given)} answers for {len(asked) * len(whole_links)} given")
+    print(f"base : {len(given)} réponses, {len(asked)} par personne, chacune sous son nom")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stages", type=int, default=16)
     parser.add_argument("--people", type=int, default=20)
+    parser.add_argument("--whole-people", type=int, default=8)
     options = parser.parse_args()
-    asyncio.run(main(options.stages, options.people))
+    asyncio.run(main(options.stages, options.people, options.whole_people))
