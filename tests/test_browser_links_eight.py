@@ -10,6 +10,7 @@ from coopscore import links
 from coopscore.store import open_store
 
 from .test_browser import browser, screenshots, server, server_db, wait_idle  # noqa: F401
+from .test_journey_campaign import followup_page
 
 pytestmark = pytest.mark.browser
 
@@ -71,16 +72,8 @@ def test_eight_people_by_personal_link_at_once_lose_nothing(server, server_db, b
         context.close()
 
     # the facilitator, from the menu: eight people, none complete, all eight to remind
-    context = browser.new_context(viewport={"width": 1400, "height": 2000}, locale="fr-FR")
-    page = context.new_page()
-    page.set_default_timeout(60_000)
+    context, page = followup_page(browser, server, {"project": project, "assessment": assessment})
     try:
-        page.goto(f"{server}/?projet={project}&evaluation={assessment}")
-        wait_idle(page)
-        page.get_by_role("link", name="Suivi des réponses").first.click()
-        page.wait_for_url("**/suivi-reponses**")
-        page.get_by_role("heading", name="La campagne").wait_for()
-        wait_idle(page)
         metrics = {m.locator("[data-testid='stMetricLabel']").inner_text().strip():
                    m.locator("[data-testid='stMetricValue']").inner_text().strip()
                    for m in page.locator("[data-testid='stMetric']").all()}

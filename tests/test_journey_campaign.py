@@ -64,7 +64,7 @@ def campaign(server, server_db) -> dict:
             "project_name": f"{PROJECT} {number}", "people": people, "urls": urls}
 
 
-def _followup(browser, server, campaign):
+def followup_page(browser, server, campaign):
     """The facilitator's browser, on « Suivi des réponses » reached from the menu."""
     context, page = new_person_page(browser, server)  # a first visit registers pages
     page.goto(f"{server}/?projet={campaign['project']}&evaluation={campaign['assessment']}")
@@ -125,7 +125,7 @@ def test_a_removed_persons_link_shows_only_that_it_is_no_longer_valid(
     before = _table(server_db, campaign["assessment"])
     ana = campaign["people"]["Ana Lebrun"]
     visitor_context, visitor = new_person_page(browser, campaign["urls"]["Ana Lebrun"])
-    context, page = _followup(browser, server, campaign)
+    context, page = followup_page(browser, server, campaign)
     try:
         _questionnaire_of(visitor, "Ana Lebrun")
         choose(page, "Retirer une personne de cette évaluation", "Ana Lebrun")
@@ -164,7 +164,7 @@ def test_closing_from_the_page_stops_a_link_and_reopening_brings_it_back(
         browser, server, server_db, campaign, screenshots):
     before = _table(server_db, campaign["assessment"])
     visitor_context, visitor = new_person_page(browser, campaign["urls"]["Basile Roy"])
-    context, page = _followup(browser, server, campaign)
+    context, page = followup_page(browser, server, campaign)
     try:
         _questionnaire_of(visitor, "Basile Roy")
         assert _link_column(page) == ["actif"] * 3
