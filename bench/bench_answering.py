@@ -49,6 +49,7 @@ IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 RUNNING = "[data-testid='stApp'][data-test-script-state='running']"
 LEVEL = "2 · En partie traité"
 METHOD = "En place"
+THANKS = "vous avez répondu à tous les points"
 ATTEMPTS = 5  # a person tries a few times; more would hide a page that keeps redrawing
 NEXT_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
@@ -95,6 +96,8 @@ async def _answer_cards(page, item) -> int:
     for retries in range(ATTEMPTS):
         await group.get_by_text(label, exact=True).click()
         await _settled(page)
+        if await page.get_by_text(THANKS).count():  # a link's last answer: « Merci, … »
+            return retries
         checked = group.locator("label:has(input:checked)")
         if await checked.count() and (await checked.inner_text()).startswith(label):
             return retries
