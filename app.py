@@ -10,6 +10,7 @@ import streamlit as st
 from coopscore import access, signin
 from coopscore.i18n import t
 from coopscore.links import LINK_PARAMETER
+from questionnaire import save_pending
 from ui import (
     LINK_TOKEN_KEY, account_ui, auth_settings, denied_ui, language_ui, navigation_ui,
     open_pages, page_setup_ui, print_styles_ui, resolve_actor, sidebar_selection_ui,
@@ -52,12 +53,14 @@ if personal_link:
     st.session_state[LINK_TOKEN_KEY] = (st.session_state.get(LINK_TOKEN_KEY)
                                         or st.query_params.get(LINK_PARAMETER))
     st.query_params[LINK_PARAMETER] = st.session_state[LINK_TOKEN_KEY]
-    resolve_actor()
+    if resolve_actor() is not None:
+        save_pending()  # what the person's last clicks changed, before the page reads the base
     only_page("views/respond.py", t("respond.title"), ":material/edit_note:", "repondre")
 
 actor = resolve_actor()
 if actor is None:  # comptes mode: not signed in, or signed in without any grant
     only_page("views/signin.py", t("signin.page_title"), ":material/login:", "connexion")
+save_pending()  # what the person's last clicks changed, before any page reads the base
 language = language_ui()  # now the sidebar's language choice: not on a link nor on sign-in
 
 # (group, file, title, icon, url path, the action a person needs somewhere to get the page)

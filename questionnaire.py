@@ -2,11 +2,23 @@
 
 Shared by the Auto-évaluation page and the personal-link page. Every answer is written the
 moment it is given, under the respondent whose questionnaire is drawn (the respondent id is
-in each widget's key and callback arguments). Widget values change only in callbacks or
-before the widget is created (see docs: Streamlit widget state).
+in each widget's key). Widget values change only in callbacks or before the widget is
+created (see docs: Streamlit widget state).
+
+Answers are not saved by on_change callbacks: Streamlit (1.67) runs the callbacks of all the
+widgets changed since the last run one after the other, and a click arriving meanwhile stops
+the next callback at its first `st.session_state` access, silently (it takes the click's
+rerun for the callback's own `st.rerun()`); the widget's change is then taken as seen and
+its callback never runs again. A quick person on a busy server lost most of a stage's
+answers that way, with every radio shown checked. So `save_pending`, run by app.py at the
+start of every run before any page reads the base, writes what the page shows and the base
+has not got; a callback only records a person's intent in one session-state write, which
+happens whole or not at all.
 """
 
 from __future__ import annotations
+
+import re
 
 import pandas as pd
 import streamlit as st
@@ -43,6 +55,10 @@ _NON_LEVEL_STYLE = """<style>
 
 COMPACT_KEY = "questionnaire_compact"  # the layout chosen, kept for the session
 CLEAR_KEY = "_questionnaire_clear"  # (assessment, respondent, item) whose answer may be cleared
+DELETE_KEY = "_questionnaire_delete"  # (assessment, respondent, item): clearing confirmed
+SEEN_KEY = "_questionnaire_seen"  # "<prefix><a>_<r>_<item>" → (value, comment) drawn or saved
+WARNED_KEY = "_questionnaire_warned"  # same keys → the comment told it needs an answer first
+_VALUE_KEY = re.compile(r"^(c?)value_(\d+)_(\d+)_(.+)$")  # a point's answer widget, either layout
 
 
 def _stage_key(assessment_id: int, respondent_id: int) -> str:
@@ -83,26 +99,90 @@ def _go_to(stage_key: str, section_id: str) -> None:
     st.session_state["_questionnaire_scroll"] = True
 
 
-def _save(assessment_id: int, respondent_id: int, item_id: str, prefix: str = "") -> None:
-    """Widget callback: write this respondent's answer (and comment) to this item at once.
+def _remember(prefix: str, key: str, stored: tuple[str | None, str | None]) -> None:
+    """Before a point's widgets are drawn: when they start from the base (they do not exist
+    yet in this session), note what they start from; `save_pending` saves what differs."""
+    if f"{prefix}value_{key}" not in st.session_state:
+        st.session_state.setdefault(SEEN_KEY, {})[prefix + key] = (stored[0], stored[1] or "")
 
-    `prefix` tells which layout's widgets hold them ("" for one card per point, "c" compact).
-    """
-    value = st.session_state.get(f"{prefix}value_{assessment_id}_{respondent_id}_{item_id}")
-    comment = st.session_state.get(f"{prefix}comment_{assessment_id}_{respondent_id}_{item_id}")
-    if value is None:
-        if comment:
-            st.toast(t("app.assess_comment_needs_answer"), icon=":material/warning:")
-        return
-    hidden = control_characters(comment) if comment else []
-    if hidden:  # stored without them (coopscore.text): say so, next to the answer
-        st.toast(t("questionnaire.control_removed", characters=", ".join(hidden)),
-                 icon=":material/cleaning_services:")
+
+def _stored_value(assessment_id: int, respondent_id: int, item_id: str) -> str | None:
+    answers = store().answers(assessment_id)
+    mine = answers[(answers["respondent"] == respondent_id) & (answers["item"] == item_id)]
+    return None if mine.empty else str(mine["value"].iloc[0])
+
+
+def _delete_pending() -> None:
+    """A clearing confirmed by « Oui, effacer »: withdraw the answer and its comment; both
+    layouts show the point empty."""
+    # Each step may be stopped by a click arriving; the request is dropped only at the end,
+    # so a stopped run leaves the rest to the next one (deleting twice deletes nothing more).
+    assessment_id, respondent_id, item_id = st.session_state[DELETE_KEY]
     try:
-        store().save_answer(assessment_id, respondent_id, item_id, value,
-                            comment if comment is not None else None)
-    except CoopscoreError as error:  # a French message next to the answer, not at the top
+        store().delete_answer(assessment_id, respondent_id, item_id)
+    except CoopscoreError as error:
         st.toast(str(error), icon=":material/error:")
+    else:
+        key = f"{assessment_id}_{respondent_id}_{item_id}"
+        seen = st.session_state.setdefault(SEEN_KEY, {})
+        for prefix in ("", "c"):  # the layouts drawn in this session show it empty
+            for name, empty in ((f"{prefix}value_{key}", None), (f"{prefix}comment_{key}", "")):
+                if name in st.session_state:  # not made up for a layout never drawn
+                    st.session_state[name] = empty
+            seen[prefix + key] = (None, "")
+        st.toast(t("questionnaire.cleared", id=item_id), icon=":material/backspace:")
+    st.session_state.pop(CLEAR_KEY, None)
+    st.session_state.pop(DELETE_KEY, None)
+
+
+def save_pending() -> None:
+    """Write what this session's questionnaire shows and the base has not got yet.
+
+    Run at the start of every run, before a page reads the base (and before any widget is
+    drawn, so widget values may still be set). A point's widget whose value differs from
+    what it was drawn with (or last saved) holds a change the person made in this browser,
+    and only that change is written: an unchanged comment stays as stored, an unchanged
+    answer beside a new comment is the stored one, so what another browser of the same
+    person saved meanwhile is never overwritten by an old screen.
+    """
+    if st.session_state.get(DELETE_KEY):
+        _delete_pending()
+    seen = st.session_state.setdefault(SEEN_KEY, {})
+    warned = st.session_state.setdefault(WARNED_KEY, {})  # comment text told it needs an answer
+    for name in [k for k in st.session_state.keys() if isinstance(k, str)]:
+        match = _VALUE_KEY.match(name)
+        if not match:
+            continue
+        prefix, assessment, respondent, item_id = match.groups()
+        assessment_id, respondent_id = int(assessment), int(respondent)
+        key = f"{assessment_id}_{respondent_id}_{item_id}"
+        value = st.session_state.get(name)
+        comment = st.session_state.get(f"{prefix}comment_{key}")
+        was_value, was_comment = seen.get(prefix + key, (None, ""))
+        new_value = value is not None and value != was_value
+        new_comment = comment is not None and comment != was_comment
+        if not (new_value or new_comment):
+            continue
+        if value is None:  # a comment with no answer: kept on the page, saved with the answer
+            if comment and warned.get(prefix + key) != comment:
+                st.toast(t("app.assess_comment_needs_answer"), icon=":material/warning:")
+                warned[prefix + key] = comment
+            continue
+        # Any st.* call may stop this run (a click arriving) before it sends anything: the
+        # change is marked seen only once written and said, so a stopped run leaves it to the
+        # next one (written twice at worst).
+        hidden = control_characters(comment) if new_comment and comment else []
+        if hidden:  # stored without them (coopscore.text): say so
+            st.toast(t("questionnaire.control_removed", characters=", ".join(hidden)),
+                     icon=":material/cleaning_services:")
+        try:
+            saved = value if new_value else _stored_value(assessment_id, respondent_id,
+                                                          item_id) or value
+            store().save_answer(assessment_id, respondent_id, item_id, saved,
+                                comment if new_comment else None)
+        except CoopscoreError as error:  # a French message, never Streamlit's box
+            st.toast(str(error), icon=":material/error:")
+        seen[prefix + key] = (value, comment if comment is not None else was_comment)
 
 
 def _ask_clear(assessment_id: int, respondent_id: int, item_id: str) -> None:
@@ -114,18 +194,8 @@ def _cancel_clear() -> None:
 
 
 def _clear(assessment_id: int, respondent_id: int, item_id: str) -> None:
-    """Confirmed: withdraw this respondent's answer and comment; both layouts show it empty."""
-    st.session_state.pop(CLEAR_KEY, None)
-    try:
-        store().delete_answer(assessment_id, respondent_id, item_id)
-    except CoopscoreError as error:
-        st.toast(str(error), icon=":material/error:")
-        return
-    key = f"{assessment_id}_{respondent_id}_{item_id}"
-    for prefix in ("", "c"):
-        st.session_state[f"{prefix}value_{key}"] = None
-        st.session_state[f"{prefix}comment_{key}"] = ""
-    st.toast(t("questionnaire.cleared", id=item_id), icon=":material/backspace:")
+    """Confirmed: one write, done by `save_pending` at the start of the run."""
+    st.session_state[DELETE_KEY] = (assessment_id, respondent_id, item_id)
 
 
 def _clear_confirm_ui(item: Item, key: str, assessment_id: int, respondent_id: int,
@@ -169,6 +239,7 @@ def item_ui(item: Item, scale: Scale, assessment_id: int, respondent_id: int,
     stored_value, stored_comment = answers.get(item.id, (None, None))
     criterion = item.kind == "criterion"
     options, values, labels = _options(item, scale)
+    _remember("", key, (stored_value, stored_comment))
     with st.container(border=True, key=f"{'crit' if criterion else 'meth'}_{key}"):
         st.markdown(f"**{escape_markdown(item.text)}**{_badges(item)}")
         if item.children:
@@ -177,11 +248,9 @@ def item_ui(item: Item, scale: Scale, assessment_id: int, respondent_id: int,
             t("app.assess_answer_label", id=item.id), values, format_func=labels.get,
             captions=[a.description for a in options], horizontal=True,
             index=values.index(stored_value) if stored_value in values else None,
-            key=f"value_{key}", on_change=_save, args=(assessment_id, respondent_id, item.id),
-            disabled=read_only, label_visibility="collapsed",
+            key=f"value_{key}", disabled=read_only, label_visibility="collapsed",
         )
         st.text_input(t("app.assess_comment"), value=stored_comment or "", key=f"comment_{key}",
-                      on_change=_save, args=(assessment_id, respondent_id, item.id),
                       disabled=read_only, placeholder=t("app.assess_comment_placeholder"))
         if stored_value is not None and not read_only:
             st.button(t("questionnaire.clear"), key=f"clear_{key}", type="tertiary",
@@ -207,6 +276,7 @@ def compact_ui(items: list[Item], heading: str, scale: Scale, assessment_id: int
         key = f"{assessment_id}_{respondent_id}_{item.id}"
         stored_value, stored_comment = answers.get(item.id, (None, None))
         _, values, labels = _options(item, scale)
+        _remember("c", key, (stored_value, stored_comment))
         with st.container(key=f"row_{key}"):
             text, answer, comment, clear = st.columns(widths, vertical_alignment="center")
             lines = [f"**{escape_markdown(item.id)}** {escape_markdown(item.text)}{_badges(item)}"]
@@ -216,12 +286,10 @@ def compact_ui(items: list[Item], heading: str, scale: Scale, assessment_id: int
                 t("app.assess_answer_label", id=item.id), values, format_func=labels.get,
                 index=values.index(stored_value) if stored_value in values else None,
                 placeholder=t("questionnaire.compact_placeholder"), key=f"cvalue_{key}",
-                on_change=_save, disabled=read_only, label_visibility="collapsed",
-                args=(assessment_id, respondent_id, item.id, "c"))
+                disabled=read_only, label_visibility="collapsed")
             comment.text_input(
                 t("questionnaire.compact_comment_label", id=item.id), value=stored_comment or "",
-                key=f"ccomment_{key}", on_change=_save,
-                args=(assessment_id, respondent_id, item.id, "c"), disabled=read_only,
+                key=f"ccomment_{key}", disabled=read_only,
                 placeholder=t("app.assess_comment_placeholder"), label_visibility="collapsed")
             if stored_value is not None and not read_only:
                 clear.button(t("questionnaire.clear_short"), key=f"clear_{key}", type="tertiary",

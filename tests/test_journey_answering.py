@@ -8,10 +8,14 @@ here sets session state.
 from __future__ import annotations
 
 import re
+import sqlite3
+import threading
+import time
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from coopscore import links
 from coopscore.answering import answerable
 from coopscore.grid import load_grid
 from coopscore.store import open_store
@@ -546,3 +550,90 @@ def test_a_quick_person_goes_through_every_compact_stage_and_no_list_closes_unde
     after = stored(server_db, campaign["assessment"])
     assert after.pop(person) == expected
     assert after == before, "nobody else's answers changed"
+
+
+class BusyBase:
+    """Others' saves keep the base busy: a writer holds SQLite's write lock for `hold`
+    seconds, lets go for `gap`, again and again, until stopped (as twenty people saving at
+    once do). Each save of the app waits its turn (busy timeout), so its reruns pile up."""
+
+    def __init__(self, path, hold: float = 0.7, gap: float = 0.03) -> None:
+        self.path, self.hold, self.gap = path, hold, gap
+        self.stop = threading.Event()
+        self.cycles = 0
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=30)
+        try:
+            while not self.stop.is_set():
+                conn.execute("BEGIN IMMEDIATE")
+                time.sleep(self.hold)
+                conn.execute("COMMIT")
+                self.cycles += 1
+                time.sleep(self.gap)
+        finally:
+            conn.close()
+
+    def __enter__(self) -> BusyBase:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+@pytest.mark.timeout(300)
+def test_a_quick_person_clicks_on_while_the_base_is_busy_and_every_click_is_saved(
+        browser, server, server_db, screenshots):
+    """A person who clicks the next point before the page has caught up loses nothing.
+
+    While the base is busy with others' saves, each save waits and the person's clicks pile
+    up behind it. Streamlit then ran several saves in one rerun, and a click arriving during
+    the first stopped the next one before it wrote: the radio showed the answer, the base
+    never got it (the 20-person benchmark lost up to 6 answers in 300 this way).
+    """
+    grid = load_grid("cooperation")
+    with open_store(server_db) as db:
+        territory = db.create_territory("Pays pressé", kind="pays")
+        project = db.create_project("Projet pressé", territory, phase="emergence")
+        assessment = db.create_assessment(project, "cooperation", "Réponses rapides")
+        link = links.add_respondent_with_link(db, assessment, "Rapide", "elu", base=server)
+    items = answerable(grid.section("S01"), cte=False)
+    criteria = [item for item in items if item.kind == "criterion"]
+    methods = [item for item in items if item.kind != "criterion"]
+    expected = {item.id: str(n % 4) for n, item in enumerate(criteria)}
+    expected |= {item.id: METHODS[n % 3][1] for n, item in enumerate(methods)}
+    context, page = new_person_page(browser, link.url)
+    try:
+        page.get_by_text("Vous répondez en tant que Rapide").wait_for()
+        wait_quiet(page)
+        cards = page.locator("[class*='st-key-crit_'] [data-testid='stRadio']")
+        method_cards = page.locator("[class*='st-key-meth_'] [data-testid='stRadio']")
+        with BusyBase(server_db) as busy:
+            for n in range(len(criteria)):  # one click after the other, never waiting
+                cards.nth(n).get_by_text(LEVELS[n % 4], exact=True).click()
+                page.wait_for_timeout(250)
+            for n in range(len(methods)):
+                method_cards.nth(n).get_by_text(METHODS[n % 3][0], exact=True).click()
+                page.wait_for_timeout(250)
+            page.wait_for_timeout(1_000)
+        assert busy.cycles >= 3, "the base was not kept busy"
+        wait_quiet(page, 1_500)
+        no_error_on(page)
+        shown = [cards.nth(n).locator("label:has(input:checked)").inner_text().split("\n")[0]
+                 for n in range(len(criteria))]
+        assert shown == [LEVELS[n % 4] for n in range(len(criteria))]
+        assert stored(server_db, assessment) == {link.respondent_id: expected}
+        page.reload()  # stage 1 is complete: the link resumes at stage 2; back to stage 1
+        wait_stage(page, 2)
+        page.get_by_role("button", name="Étape précédente").click()
+        wait_stage(page, 1)
+        shown = [cards.nth(n).locator("label:has(input:checked)").inner_text().split("\n")[0]
+                 for n in range(len(criteria))]
+        assert shown == [LEVELS[n % 4] for n in range(len(criteria))]
+        page.screenshot(path=str(screenshots / "reponses-rapides-base-occupee.png"))
+        assert stored(server_db, assessment) == {link.respondent_id: expected}
+    finally:
+        context.close()

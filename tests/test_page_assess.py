@@ -282,6 +282,34 @@ def test_compact_mode_keeps_a_comment_without_answer_unsaved_and_says_why(demo_d
     assert saved.loc[criterion.split("_")[-1], "comment"] == "à voir"
 
 
+def test_a_second_browser_of_the_same_person_keeps_what_the_first_saved_meanwhile(demo_db):
+    """Two screens of one person: the older screen writes only what is changed on it.
+
+    Its new comment goes with the answer the base holds now (given on the other screen),
+    and its other answers, drawn before, are not written back over the newer ones.
+    """
+    project, assessment_id, respondent = _fresh(demo_db)
+    first = app_test(PAGE, project_id=project, assessment_id=assessment_id,
+                     respondent_id=respondent)
+    key = f"{assessment_id}_{respondent}"
+    first.radio(key=f"value_{key}_S01.V01").set_value("1").run()
+    first.radio(key=f"value_{key}_S01.V02").set_value("1").run()
+    second = app_test(PAGE, project_id=project, assessment_id=assessment_id,
+                      respondent_id=respondent)  # opened now: both at 1, drawn from the base
+    assert second.radio(key=f"value_{key}_S01.V01").value == "1"
+    first.radio(key=f"value_{key}_S01.V01").set_value("3").run()  # changed on the first
+    first.radio(key=f"value_{key}_S01.V02").set_value("2").run()
+    second.text_input(key=f"comment_{key}_S01.V01").input("vu en bureau").run()
+    second.radio(key=f"value_{key}_S01.V03").set_value("0").run()
+    assert not second.exception
+    with open_store(demo_db) as db:
+        saved = db.answers(assessment_id).set_index("item")
+    assert saved.loc["S01.V01", "value"] == "3" and saved.loc["S01.V01", "comment"] == "vu en bureau"
+    assert saved.loc["S01.V02", "value"] == "2"
+    assert saved.loc["S01.V03", "value"] == "0"
+    assert set(saved["respondent"]) == {respondent}
+
+
 def test_compact_mode_moves_between_stages_and_stays_compact(demo_db):
     project, assessment_id, respondent = _fresh(demo_db)
     at = app_test(PAGE, project_id=project, assessment_id=assessment_id, respondent_id=respondent)
@@ -349,6 +377,23 @@ def test_clearing_an_answer_says_what_is_lost_and_waits_for_yes(demo_db):
     assert at.text_input(key=f"comment_{key}").value == ""
     with open_store(demo_db) as db:
         assert list(db.answers(assessment_id)["item"]) == ["S01.V03"], "only that answer went"
+
+
+def test_an_answer_cleared_then_given_again_shows_in_the_other_layout_too(demo_db):
+    project, assessment_id, respondent = _fresh(demo_db)
+    with open_store(demo_db) as db:
+        db.save_answer(assessment_id, respondent, "S01.V02", "2")
+    key = f"{assessment_id}_{respondent}_S01.V02"
+    at = app_test(PAGE, project_id=project, assessment_id=assessment_id, respondent_id=respondent)
+    at.button(key=f"clear_{key}").click().run()
+    at.button(key=f"clear_yes_{key}").click().run()
+    at.radio(key=f"value_{key}").set_value("1").run()  # answered again, on the cards
+    at.toggle(key="questionnaire_compact").set_value(True).run()
+    assert not at.exception
+    assert at.selectbox(key=f"cvalue_{key}").value == "1", "the table shows the base's answer"
+    with open_store(demo_db) as db:
+        saved = db.answers(assessment_id).set_index("item")
+    assert list(saved.index) == ["S01.V02"] and saved.loc["S01.V02", "value"] == "1"
 
 
 def test_clearing_in_compact_mode_asks_first_and_empties_the_row(demo_db):
