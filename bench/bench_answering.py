@@ -7,7 +7,7 @@ Starts the app on a fresh SQLite file and drives Debian's Chromium with Playwrig
    the time per mode, per answer, and their ratio;
 2. twenty people open their personal links at once and answer the first stage side by side;
    the bench prints the median and 95th percentile of the save latency (from the click to
-   the page idle again with the answer saved), and checks in the database that every answer
+   the page showing the answer counted in its progress line, idle again), and checks in the database that every answer
    is there, under the right person;
 3. eight people (`--whole-people`) answer the whole grid at once, each by their personal link
    in their own browser; the bench prints how long the slowest took and checks that every one
@@ -50,6 +50,7 @@ RUNNING = "[data-testid='stApp'][data-test-script-state='running']"
 LEVEL = "2 · En partie traité"
 METHOD = "En place"
 THANKS = "vous avez répondu à tous les points"
+PROGRESS = "[data-testid='stProgress']"
 ATTEMPTS = 5  # a person tries a few times; more would hide a page that keeps redrawing
 NEXT_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
@@ -88,19 +89,43 @@ async def _settled(page) -> None:
     await page.wait_for_selector(IDLE, timeout=120_000)
 
 
+async def _progress(page) -> str:
+    """The progress line the person reads (« 12 réponses sur 116 · … »)."""
+    bar = page.locator(PROGRESS).first
+    return await bar.inner_text() if await bar.count() else ""
+
+
+async def _counted(page, before: str) -> None:
+    """After an answer shows on the page: wait until the page says it counted it, as a person
+    sees it (the progress line moves on, or a link's last answer brings « Merci »), then idle.
+
+    Waiting only for the page to go idle is not enough on a busy server: the rerun can start
+    seconds after the click, and a person (or a driver) who moves on or closes the page
+    then has not seen the answer saved.
+    """
+    await page.wait_for_function(
+        """([selector, before, thanks]) => {
+            const bar = document.querySelector(selector);
+            return (bar !== null && bar.innerText !== before)
+                || document.body.innerText.includes(thanks);
+        }""", arg=[PROGRESS, before, THANKS], timeout=180_000)
+    await page.wait_for_selector(IDLE, timeout=120_000)
+
+
 async def _answer_cards(page, item) -> int:
-    """Click the answer's radio, as a person does, until it shows checked; return the retries."""
+    """Click the answer's radio, as a person does, until it shows checked and counted; return
+    the retries."""
     label = LEVEL if item.kind == "criterion" else METHOD
     group = page.locator(f"[class*='st-key-{'crit' if item.kind == 'criterion' else 'meth'}_']"
                          f"[class*='_{item.id.replace('.', '-')}'] [data-testid='stRadio']")
     for retries in range(ATTEMPTS):
+        before = await _progress(page)
         await group.get_by_text(label, exact=True).click()
-        await _settled(page)
-        if await page.get_by_text(THANKS).count():  # a link's last answer: « Merci, … »
-            return retries
         checked = group.locator("label:has(input:checked)")
         if await checked.count() and (await checked.inner_text()).startswith(label):
+            await _counted(page, before)
             return retries
+        await _settled(page)
     raise SystemExit(f"{item.id}: « {label} » still not checked after {ATTEMPTS} clicks")
 
 
@@ -117,6 +142,7 @@ async def _answer_compact(page, item) -> int:
     for retries in range(ATTEMPTS):
         await box.scroll_into_view_if_needed()
         await page.evaluate(NEXT_FRAMES)
+        before = await _progress(page)
         await box.click()
         try:
             await option.wait_for(timeout=3_000)
@@ -124,9 +150,10 @@ async def _answer_compact(page, item) -> int:
         except Exception:  # noqa: BLE001 - the list closed (or never opened): again
             await page.keyboard.press("Escape")
             continue
-        await _settled(page)
         if await box.input_value() == label:
+            await _counted(page, before)
             return retries
+        await _settled(page)
     raise SystemExit(f"{item.id}: « {label} » still not chosen after {ATTEMPTS} tries")
 
 
