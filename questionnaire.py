@@ -18,6 +18,7 @@ happens whole or not at all.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pandas as pd
@@ -413,6 +414,53 @@ def _scroll_to_top(section_id: str, nav_keys: tuple[str, ...]) -> None:
     }})();</script>""", unsafe_allow_javascript=True)
 
 
+def _widget_class(key: str) -> str:
+    """The CSS class Streamlit gives a keyed widget's element (its frontend's rule)."""
+    return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
+
+
+# Closing or reloading the tab while the page shows an answer or a comment the server has not
+# written yet (a busy server starts the save seconds after the click; a comment counts once
+# Enter is pressed or the field is left): the browser asks first. The page compares what its
+# fields show with what this session last drew or saved (`coopscoreSaved`, sent each run).
+_UNSAVED_GUARD = """<script>window.coopscoreSaved = %s; (() => {
+  if (window.coopscoreGuard) return;
+  window.coopscoreGuard = true;
+  const shown = (kind, box) => {
+    if (kind === "radio") {
+      const label = box.querySelector("label:has(input:checked)");
+      return label ? label.innerText.split("\\n")[0].trim() : "";
+    }
+    const input = box.querySelector("input");
+    return input ? input.value.trim() : null;
+  };
+  window.addEventListener("beforeunload", event => {
+    for (const [name, kind, saved] of window.coopscoreSaved || []) {
+      const box = document.querySelector("." + name);
+      const now = box ? shown(kind, box) : null;
+      if (now !== null && now !== saved) { event.preventDefault(); event.returnValue = ""; return; }
+    }
+  });
+})();</script>"""
+
+
+def _unsaved_guard_ui(items: list[Item], scale: Scale, assessment_id: int, respondent_id: int,
+                      compact: bool) -> None:
+    """After the stage's points are drawn: what their fields show once all is saved."""
+    seen = st.session_state.get(SEEN_KEY, {})
+    prefix = "c" if compact else ""
+    fields = []
+    for item in items:
+        key = f"{assessment_id}_{respondent_id}_{item.id}"
+        value, comment = seen.get(prefix + key, (None, ""))
+        _, _, labels = _options(item, scale)
+        fields.append([_widget_class(f"{prefix}value_{key}"), "select" if compact else "radio",
+                       labels.get(value, "") if value is not None else ""])
+        fields.append([_widget_class(f"{prefix}comment_{key}"), "text", (comment or "").strip()])
+    payload = json.dumps(fields, ensure_ascii=False).replace("<", "\\u003c")
+    st.html(_UNSAVED_GUARD % payload, unsafe_allow_javascript=True)
+
+
 def questionnaire_ui(assessment_id: int, respondent_id: int,
                      finish_key: str | None = None) -> None:
     """Draw one respondent's questionnaire: stage choice, items, prev/next, progress, feedback.
@@ -514,3 +562,5 @@ def questionnaire_ui(assessment_id: int, respondent_id: int,
         if finish_key is not None and not read_only:
             finish_ui(total - done, finish_key, stage_key,
                       _resume_key(assessment_id, respondent_id))
+        if not read_only:
+            _unsaved_guard_ui(criteria + methods, scale, assessment_id, respondent_id, compact)

@@ -637,3 +637,52 @@ def test_a_quick_person_clicks_on_while_the_base_is_busy_and_every_click_is_save
         assert stored(server_db, assessment) == {link.respondent_id: expected}
     finally:
         context.close()
+
+
+@pytest.mark.timeout(300)
+def test_closing_the_tab_before_the_answer_is_saved_makes_the_browser_ask_first(
+        browser, server, server_db, screenshots):
+    """On a busy server a save starts seconds after the click: a person who closes the tab
+    meanwhile (or leaves a typed comment unsent) is asked first; once the page has saved
+    everything, a reload goes through without a word."""
+    with open_store(server_db) as db:
+        territory = db.create_territory("Pays des partants", kind="pays")
+        project = db.create_project("Projet des partants", territory, phase="emergence")
+        assessment = db.create_assessment(project, "cooperation", "Départs rapides")
+        link = links.add_respondent_with_link(db, assessment, "Pressée", "elu", base=server)
+    dialogs: list[str] = []
+    context, page = new_person_page(browser, link.url)
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    try:
+        page.get_by_text("Vous répondez en tant que Pressée").wait_for()
+        wait_quiet(page)
+        cards = page.locator("[class*='st-key-crit_'] [data-testid='stRadio']")
+        with BusyBase(server_db, hold=3.0):
+            cards.nth(0).get_by_text(LEVELS[3], exact=True).click()
+            page.close(run_before_unload=True)  # at once: the server has not saved it yet
+            page.wait_for_timeout(1_000)
+            assert dialogs == ["beforeunload"] and not page.is_closed(), dialogs
+        wait_quiet(page, 1_000)  # the person stayed: the save goes through
+        assert stored(server_db, assessment) == {link.respondent_id: {"S01.V01": "3"}}
+
+        comment = page.get_by_role("textbox", name="Commentaire").first
+        comment.fill("à revoir en comité")  # typed, not sent (neither Enter nor leaving it)
+        page.close(run_before_unload=True)
+        page.wait_for_timeout(1_000)
+        assert dialogs == ["beforeunload", "beforeunload"] and not page.is_closed(), dialogs
+        comment.press("Enter")
+        settle(page)
+        with open_store(server_db) as db:
+            saved = db.answers(assessment).set_index("item")
+        assert saved.loc["S01.V01", "comment"] == "à revoir en comité"
+        page.screenshot(path=str(screenshots / "depart-apres-enregistrement.png"))
+
+        page.reload()  # all saved: nothing to ask, and the person finds it all again
+        wait_idle(page)
+        page.get_by_text("Vous répondez en tant que Pressée").wait_for()
+        assert len(dialogs) == 2, dialogs
+        checked = cards.nth(0).locator("label:has(input:checked)")
+        assert checked.inner_text().startswith(LEVELS[3])
+        assert comment.input_value() == "à revoir en comité"
+    finally:
+        context.close()
