@@ -379,12 +379,17 @@ def test_clearing_an_answer_says_what_is_lost_and_waits_for_yes(demo_db):
         assert list(db.answers(assessment_id)["item"]) == ["S01.V03"], "only that answer went"
 
 
-def test_an_answer_cleared_then_given_again_shows_in_the_other_layout_too(demo_db):
+def _one_answer(demo_db, value: str):
+    """A new assessment whose person answered S01.V02, opened on their questionnaire."""
     project, assessment_id, respondent = _fresh(demo_db)
     with open_store(demo_db) as db:
-        db.save_answer(assessment_id, respondent, "S01.V02", "2")
-    key = f"{assessment_id}_{respondent}_S01.V02"
+        db.save_answer(assessment_id, respondent, "S01.V02", value)
     at = app_test(PAGE, project_id=project, assessment_id=assessment_id, respondent_id=respondent)
+    return at, assessment_id, f"{assessment_id}_{respondent}_S01.V02"
+
+
+def test_an_answer_cleared_then_given_again_shows_in_the_other_layout_too(demo_db):
+    at, assessment_id, key = _one_answer(demo_db, "2")
     at.button(key=f"clear_{key}").click().run()
     at.button(key=f"clear_yes_{key}").click().run()
     at.radio(key=f"value_{key}").set_value("1").run()  # answered again, on the cards
@@ -397,11 +402,7 @@ def test_an_answer_cleared_then_given_again_shows_in_the_other_layout_too(demo_d
 
 
 def test_clearing_in_compact_mode_asks_first_and_empties_the_row(demo_db):
-    project, assessment_id, respondent = _fresh(demo_db)
-    with open_store(demo_db) as db:
-        db.save_answer(assessment_id, respondent, "S01.V02", "3")
-    key = f"{assessment_id}_{respondent}_S01.V02"
-    at = app_test(PAGE, project_id=project, assessment_id=assessment_id, respondent_id=respondent)
+    at, assessment_id, key = _one_answer(demo_db, "3")
     at.toggle(key="questionnaire_compact").set_value(True).run()
     at.button(key=f"clear_{key}").click().run()
     assert not at.exception
