@@ -95,37 +95,63 @@ async def _progress(page) -> str:
     return await bar.inner_text() if await bar.count() else ""
 
 
-async def _counted(page, before: str) -> None:
+async def _counted(page, before: str, item) -> None:
     """After an answer shows on the page: wait until the page says it counted it, as a person
     sees it (the progress line moves on, or a link's last answer brings « Merci »), then idle.
 
     Waiting only for the page to go idle is not enough on a busy server: the rerun can start
     seconds after the click, and a person (or a driver) who moves on or closes the page
-    then has not seen the answer saved.
+    then has not seen the answer saved. When the page never counts it, say what it shows.
     """
-    await page.wait_for_function(
-        """([selector, before, thanks]) => {
-            const bar = document.querySelector(selector);
-            return (bar !== null && bar.innerText !== before)
-                || document.body.innerText.includes(thanks);
-        }""", arg=[PROGRESS, before, THANKS], timeout=180_000)
+    try:
+        await page.wait_for_function(
+            """([selector, before, thanks]) => {
+                const bar = document.querySelector(selector);
+                return (bar !== null && bar.innerText !== before)
+                    || document.body.innerText.includes(thanks);
+            }""", arg=[PROGRESS, before, THANKS], timeout=180_000)
+    except Exception as error:  # noqa: BLE001 - report what the person sees, then stop
+        state = await page.locator("[data-testid='stApp']").get_attribute("data-test-script-state")
+        raise SystemExit(f"{page.url}: {item.id} shown answered but never counted in 180 s; "
+                         f"progress before « {before} », now « {await _progress(page)} », "
+                         f"script {state}") from error
     await page.wait_for_selector(IDLE, timeout=120_000)
+
+
+async def _shows(page, group, label: str) -> bool:
+    """Whether the point shows the answer checked, or the page already thanks the person (a
+    link's last answer replaces the questionnaire with « Merci » at any moment)."""
+    if await page.get_by_text(THANKS).count():
+        return True
+    checked = group.locator("label:has(input:checked)")
+    try:
+        return bool(await checked.count()) and (
+            await checked.inner_text(timeout=2_000)).startswith(label)
+    except Exception:  # noqa: BLE001 - the radio was redrawn or replaced as we read it
+        return False
 
 
 async def _answer_cards(page, item) -> int:
     """Click the answer's radio, as a person does, until it shows checked and counted; return
-    the retries."""
+    the retries.
+
+    The progress line is read once, before the first click: a click that took while the
+    page still showed it unchecked is counted by then, and a later look must not wait for a
+    second change that will never come.
+    """
     label = LEVEL if item.kind == "criterion" else METHOD
     group = page.locator(f"[class*='st-key-{'crit' if item.kind == 'criterion' else 'meth'}_']"
                          f"[class*='_{item.id.replace('.', '-')}'] [data-testid='stRadio']")
+    before = await _progress(page)
     for retries in range(ATTEMPTS):
-        before = await _progress(page)
         await group.get_by_text(label, exact=True).click()
-        checked = group.locator("label:has(input:checked)")
-        if await checked.count() and (await checked.inner_text()).startswith(label):
-            await _counted(page, before)
+        if await _shows(page, group, label):
+            await _counted(page, before, item)
             return retries
         await _settled(page)
+        if await _shows(page, group, label):  # it took, the page only showed it late
+            await _counted(page, before, item)
+            return retries
     raise SystemExit(f"{item.id}: « {label} » still not checked after {ATTEMPTS} clicks")
 
 
@@ -139,10 +165,13 @@ async def _answer_compact(page, item) -> int:
     label = LEVEL if item.kind == "criterion" else METHOD
     box = page.get_by_role("combobox", name=f"Réponse pour {item.id}", exact=True)
     option = page.get_by_role("option", name=label, exact=True)
+    before = await _progress(page)  # once: see _answer_cards
     for retries in range(ATTEMPTS):
+        if await box.input_value() == label:  # the last pick took, the page showed it late
+            await _counted(page, before, item)
+            return retries
         await box.scroll_into_view_if_needed()
         await page.evaluate(NEXT_FRAMES)
-        before = await _progress(page)
         await box.click()
         try:
             await option.wait_for(timeout=3_000)
@@ -151,7 +180,7 @@ async def _answer_compact(page, item) -> int:
             await page.keyboard.press("Escape")
             continue
         if await box.input_value() == label:
-            await _counted(page, before)
+            await _counted(page, before, item)
             return retries
         await _settled(page)
     raise SystemExit(f"{item.id}: « {label} » still not chosen after {ATTEMPTS} tries")
@@ -243,8 +272,15 @@ async def main(stages: int, people: int, whole_people: int) -> None:
             items = answerable(grid.sections[0], cte=False)
             latencies: list[float] = []
             start = time.perf_counter()
-            retries = sum(await asyncio.gather(*(_one_by_link(browser, link.url, items, latencies)
-                                                 for link in issued)))
+            try:
+                retries = sum(await asyncio.gather(*(_one_by_link(browser, link.url, items,
+                                                                  latencies)
+                                                     for link in issued)))
+            except SystemExit:
+                with open_store(db_path) as db:  # what the base holds, to tell lost from slow
+                    print(db.answers(campaign).groupby("respondent").size().to_dict(),
+                          file=sys.stderr)
+                raise
             wall = time.perf_counter() - start
 
             start = time.perf_counter()
