@@ -64,8 +64,10 @@ node_modules/.stamp: package.json
 test: $(VENV)/.stamp-test chromium poppler node_modules/.stamp
 	COOPSCORE_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
-bench: $(VENV)/.stamp-test
-	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+bench: $(VENV)/.stamp-test chromium
+	@failed=""; for script in bench/bench_*.py; do echo "== $$script"; \
+		COOPSCORE_CHROMIUM=$(CHROMIUM) $(PY) $$script || failed="$$failed $$script"; done; \
+	if [ -n "$$failed" ]; then echo "== target missed or check failed:$$failed"; exit 1; fi
 
 screenshots: $(VENV)/.stamp-test chromium
 	$(PY) scripts/screenshots.py http://127.0.0.1:$(PORT) screenshots
