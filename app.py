@@ -13,7 +13,8 @@ from coopscore.links import LINK_PARAMETER
 from questionnaire import save_pending
 from ui import (
     LINK_TOKEN_KEY, account_ui, auth_settings, denied_ui, language_ui, navigation_ui,
-    open_pages, page_setup_ui, print_styles_ui, resolve_actor, sidebar_selection_ui,
+    open_pages, page_setup_ui, print_styles_ui, resolve_actor, save_settings,
+    sidebar_selection_ui,
 )
 
 st.set_page_config(page_icon=":material/hub:", layout="wide")
@@ -61,6 +62,7 @@ actor = resolve_actor()
 if actor is None:  # comptes mode: not signed in, or signed in without any grant
     only_page("views/signin.py", t("signin.page_title"), ":material/login:", "connexion")
 save_pending()  # what the person's last clicks changed, before any page reads the base
+save_settings()  # the same for a switch or a list that sets something (ui.setting)
 language = language_ui()  # now the sidebar's language choice: not on a link nor on sign-in
 
 # (group, file, title, icon, url path, the action a person needs somewhere to get the page)

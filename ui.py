@@ -463,6 +463,72 @@ def show_flashes(slot: str = "") -> None:
          "info": st.info}[kind](message)
 
 
+# --- a setting changed with one widget (a switch, a list) ------------------------------------
+# Saved by `save_settings` at the start of the next run (app.py), never by on_change:
+# Streamlit can stop a callback before it writes, when a click arrives while the callbacks
+# run, and still take the change as seen (questionnaire.py tells how answers were lost that
+# way). A run stopped before the write here leaves the change to the next run.
+
+SETTINGS_KEY = "_settings_drawn"  # widget key -> (setting, args, slot, value drawn or saved)
+
+
+def _save_own_profile(value, assessment_id: int) -> str:
+    store().set_show_own_profile(assessment_id, bool(value))
+    return t("followup.own_profile_on" if value else "followup.own_profile_off")
+
+
+def _save_programme_profile(value, programme: str, programme_label: str,
+                            titles: dict[str, str]) -> str:
+    store().set_programme_profile(programme, value)
+    return t("targets.programme_profile_saved", programme=programme_label,
+             title=t("targets.profile_none") if value is None else titles[value])
+
+
+def _save_assessment_profile(value, assessment_id: int, none_label: str) -> str:
+    store().set_assessment_profile(assessment_id, value)
+    return t("targets.profile_saved", title=none_label if value is None
+             else scale_module.load_profiles()[value].title)
+
+
+SETTINGS: dict[str, Callable[..., str]] = {
+    "own_profile": _save_own_profile,
+    "programme_profile": _save_programme_profile,
+    "assessment_profile": _save_assessment_profile,
+}
+
+
+def setting(name: str, key: str, shown, *args, slot: str = "") -> None:
+    """Just before the widget `key` of setting `name` is drawn: note the value it starts
+    from (`shown`: the stored value as the widget shows it) when it does not exist yet in
+    this session, for `save_settings`; `args` and `slot` go to the saver and its message."""
+    drawn = st.session_state.setdefault(SETTINGS_KEY, {})
+    was = drawn[key][3] if key in drawn and key in st.session_state else shown
+    drawn[key] = (name, args, slot, was)
+
+
+def save_settings() -> None:
+    """Save each setting whose widget the person changed since this session drew or last
+    saved it, and say so next to it (`slot`).
+
+    Compared with what this session drew, not with the base: an old screen never overwrites
+    what another browser saved meanwhile. A refusal is said in French and the widget shows
+    the stored value again.
+    """
+    drawn = st.session_state.get(SETTINGS_KEY, {})
+    for key, (name, args, slot, was) in list(drawn.items()):
+        if key not in st.session_state or st.session_state[key] == was:
+            continue
+        value = st.session_state[key]
+        try:
+            message = SETTINGS[name](value, *args)
+        except CoopscoreError as error:
+            st.session_state[key] = was  # allowed: no widget is drawn yet in this run
+            flash(str(error), "error", slot)
+            continue
+        drawn[key] = (name, args, slot, value)  # only once written: see above
+        flash(message, slot=slot)
+
+
 def notice_removed_characters(*values: object, slot: str = "") -> None:
     """Say, next to what caused it, that invisible characters were taken out of what was
     typed (the store removes them: no export could carry them, coopscore.text)."""
@@ -601,18 +667,11 @@ def targets_in_force_ui(assessment_id: int, results: results_module.Results, *,
                   else t("targets.profile_none"))
     options = [None, *profiles]
     key = f"profile_of_{assessment_id}"
-    st.selectbox(t("targets.choose_profile"), options,
-                 index=options.index(own) if own in options else 0,
+    own = own if own in options else None
+    setting("assessment_profile", key, own, assessment_id, none_label)
+    st.selectbox(t("targets.choose_profile"), options, index=options.index(own),
                  format_func=lambda p: none_label if p is None else profiles[p].title,
-                 help=t("targets.choose_profile_help"), key=key,
-                 on_change=_save_assessment_profile, args=(assessment_id, key, none_label))
-
-
-def _save_assessment_profile(assessment_id: int, key: str, none_label: str) -> None:
-    profile = st.session_state[key]
-    store().set_assessment_profile(assessment_id, profile)
-    title = none_label if profile is None else scale_module.load_profiles()[profile].title
-    flash(t("targets.profile_saved", title=title))
+                 help=t("targets.choose_profile_help"), key=key)
 
 
 # --- who uses this session (docs/access.md) -------------------------------------------------

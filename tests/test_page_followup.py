@@ -197,6 +197,83 @@ def test_the_own_profile_switch_is_saved_audited_and_said_next_to_it(tmp_path, m
     assert "ne verront plus leur profil" in _texts(at)
 
 
+def test_a_switch_whose_save_is_stopped_by_a_click_arriving_is_saved_by_the_next_run(
+        tmp_path, monkeypatch):
+    """Streamlit stops a run at any session-state access when a click arrives (it raises
+    RerunException there). An on_change save stopped that way was taken as done and never
+    made; ui.save_settings leaves it to the next run."""
+    from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
+    from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    from coopscore.access import ScopedStore
+
+    db_path = tmp_path / "s.db"
+    at, assessment = _page(db_path, monkeypatch)
+    save, stops = ScopedStore.set_show_own_profile, []
+
+    def stopped_once(self, assessment_id, shown):
+        if not stops:  # as a click arriving does: the same page runs again
+            stops.append(shown)
+            ctx = get_script_run_ctx()
+            raise RerunException(RerunData(page_script_hash=ctx.page_script_hash,
+                                           query_string=ctx.query_string))
+        return save(self, assessment_id, shown)
+
+    monkeypatch.setattr(ScopedStore, "set_show_own_profile", stopped_once)
+    at.toggle(key=f"followup_own_profile_{assessment}").set_value(True).run()
+    assert stops == [True] and not at.exception
+    with open_store(db_path) as db:
+        assert db.assessment(assessment).show_own_profile is True
+    assert "Chaque personne verra son propre profil" in _texts(at)
+    at.run()  # whatever the person does next: the switch stays as they set it
+    assert at.toggle(key=f"followup_own_profile_{assessment}").value is True
+    with open_store(db_path) as db:
+        assert db.assessment(assessment).show_own_profile is True
+
+
+def test_a_refused_switch_says_why_next_to_it_and_shows_the_stored_value_again(
+        tmp_path, monkeypatch):
+    from coopscore.access import ScopedStore
+    from coopscore.errors import StoreError
+
+    def refused(self, assessment_id, shown):
+        raise StoreError("La base est en cours de maintenance : réessayez dans un instant.")
+
+    db_path = tmp_path / "r.db"
+    at, assessment = _page(db_path, monkeypatch)
+    monkeypatch.setattr(ScopedStore, "set_show_own_profile", refused)
+    at.toggle(key=f"followup_own_profile_{assessment}").set_value(True).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "La base est en cours de maintenance : réessayez dans un instant."]
+    assert at.toggle(key=f"followup_own_profile_{assessment}").value is False
+    with open_store(db_path) as db:
+        assert db.assessment(assessment).show_own_profile is False
+    at.run()
+    assert not at.error  # said once, not at every run
+
+
+def test_an_old_screen_never_undoes_the_switch_another_browser_turned(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    db_path = tmp_path / "o.db"
+    first, assessment = _page(db_path, monkeypatch)
+    second = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    second.query_params.update(first.query_params)
+    second.run()
+    second.switch_page(PAGE).run()
+    first.toggle(key=f"followup_own_profile_{assessment}").set_value(True).run()
+    second.run()  # the other browser still draws the switch off, and goes on
+    second.run()
+    assert not second.exception
+    with open_store(db_path) as db:
+        assert db.assessment(assessment).show_own_profile is True
+    audited = "SELECT COUNT(*) FROM audit WHERE object = ? AND new LIKE '%show_own_profile%'"
+    with open_store(db_path) as db:
+        assert db.conn.execute(audited, [f"assessment:{assessment}"]).fetchone()[0] == 1
+
+
 def test_in_comptes_mode_a_team_members_address_is_attached_to_their_line(demo_db, monkeypatch):
     from coopscore import access, audit
 

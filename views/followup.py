@@ -21,6 +21,7 @@ from ui import (
     md,
     mode,
     notice_removed_characters,
+    setting,
     show_flashes,
     store,
 )
@@ -215,22 +216,13 @@ def _remove(respondent_id: int, name: str) -> None:
     st.session_state.pop(REMOVE_KEY, None)
 
 
-def _set_own_profile() -> None:
-    shown = bool(st.session_state.get(OWN_PROFILE_KEY))
-    try:
-        db.set_show_own_profile(assessment_id, shown)
-    except CoopscoreError as error:
-        flash(str(error), "error", CAMPAIGN)
-    else:
-        flash(t("followup.own_profile_on" if shown else "followup.own_profile_off"), slot=CAMPAIGN)
-
-
 CLOSE_KEY = f"_confirm_close_{assessment_id}"
 REMOVE_KEY = f"_confirm_remove_{assessment_id}"
 OWN_PROFILE_KEY = f"followup_own_profile_{assessment_id}"
 st.subheader(t("followup.campaign_heading"))
+setting("own_profile", OWN_PROFILE_KEY, assessment.show_own_profile, assessment_id, slot=CAMPAIGN)
 st.toggle(t("app.assess_own_profile"), value=assessment.show_own_profile, key=OWN_PROFILE_KEY,
-          help=t("followup.own_profile_help"), on_change=_set_own_profile)
+          help=t("followup.own_profile_help"))
 if assessment.is_closed:
     st.button(t("followup.reopen"), key="followup_reopen", icon=":material/lock_open:",
               on_click=_reopen)

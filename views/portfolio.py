@@ -23,7 +23,7 @@ from coopscore.store import programmes
 from ui import (
     can_open, chart_ui, dataframe, flash, grid_choice_ui, load_scale, md, page_link,
     portfolio_results, print_landscape_ui, print_only_ui, printable_table_ui, select,
-    show_flashes, store,
+    setting, show_flashes, store,
 )
 
 ASSESS_PAGE = "views/assess.py"
@@ -212,19 +212,14 @@ def programme_profile_ui(grid_id: str, shown_programmes: set[str]) -> None:
             (programme,) = labels
         options = [None, *profiles]
         chosen = current.get(programme)
+        chosen = chosen if chosen in options else None
+        key = f"portfolio_profile_{programme}"
+        setting("programme_profile", key, chosen, programme, labels[programme], profiles)
         st.selectbox(
             t("targets.programme_profile", programme=labels[programme]), options,
-            index=options.index(chosen) if chosen in options else 0,
+            index=options.index(chosen),
             format_func=lambda p: t("targets.profile_none") if p is None else profiles[p],
-            help=t("targets.programme_profile_help"), key=f"portfolio_profile_{programme}",
-            on_change=_save_programme_profile, args=(programme, labels, profiles))
-
-
-def _save_programme_profile(programme: str, labels: dict, profiles: dict) -> None:
-    profile = st.session_state[f"portfolio_profile_{programme}"]
-    store().set_programme_profile(programme, profile)
-    flash(t("targets.programme_profile_saved", programme=labels[programme],
-            title=t("targets.profile_none") if profile is None else profiles[profile]))
+            help=t("targets.programme_profile_help"), key=key)
 
 
 def filters_said() -> list[str]:
