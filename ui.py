@@ -463,6 +463,18 @@ def show_flashes(slot: str = "") -> None:
          "info": st.info}[kind](message)
 
 
+# What a library call may fail with, said in French: a refusal (CoopscoreError, its own
+# message) or the base or the disk failing (coopscore.failures says what happened).
+FAILURES = (CoopscoreError, sqlite3.Error, OSError, OverflowError, MemoryError)
+
+
+def said(error: Exception) -> str:
+    """The French message for one of FAILURES."""
+    if isinstance(error, CoopscoreError):
+        return str(error)
+    return failures.describe(error, store_module.default_db_path())
+
+
 # --- a setting changed with one widget (a switch, a list) ------------------------------------
 # Saved by `save_settings` at the start of the next run (app.py), never by on_change:
 # Streamlit can stop a callback before it writes, when a click arrives while the callbacks
@@ -521,9 +533,9 @@ def save_settings() -> None:
         value = st.session_state[key]
         try:
             message = SETTINGS[name](value, *args)
-        except CoopscoreError as error:
+        except FAILURES as error:
             st.session_state[key] = was  # allowed: no widget is drawn yet in this run
-            flash(str(error), "error", slot)
+            flash(said(error), "error", slot)
             continue
         drawn[key] = (name, args, slot, value)  # only once written: see above
         flash(message, slot=slot)
@@ -544,11 +556,8 @@ def guarded(action, *args, success: str | None = None, **kwargs):
     Text given to it that held invisible characters gets a notice once it is stored."""
     try:
         result = action(*args, **kwargs)
-    except CoopscoreError as error:
-        flash(str(error), "error")
-        return None
-    except (sqlite3.Error, OSError, OverflowError, MemoryError) as error:
-        flash(failures.describe(error, store_module.default_db_path()), "error")
+    except FAILURES as error:
+        flash(said(error), "error")
         return None
     if success:
         flash(success)
