@@ -302,3 +302,57 @@ def test_the_last_answer_opens_a_thank_you_page_with_the_persons_own_profile(
     assert shown["3. Identifier les acteurs concernés ou à associer sur le territoire"] == \
         f"{round(stage_three)} / 100"
     assert len(shown) == 16
+
+
+def test_the_own_profile_switch_turned_in_one_browser_holds_and_an_old_screen_never_undoes_it(
+        browser, server, server_db, campaign, screenshots):
+    """Two facilitators on « Suivi des réponses », each in their own browser. One turns the
+    own-profile switch on: the message comes, the base has it, a reload keeps it. The other,
+    whose screen still shows it off, goes on using the page: the base keeps it on. Turned
+    off again, it is off in the base."""
+    assessment = campaign["assessment"]
+    switch_label = "Montrer à chaque personne son propre profil à la fin du questionnaire"
+
+    def shown_in_base() -> bool:
+        with open_store(server_db) as db:
+            return db.assessment(assessment).show_own_profile
+
+    other_context, other = followup_page(browser, server, campaign)
+    context, page = followup_page(browser, server, campaign)
+    try:
+        switch = page.get_by_role("switch", name=switch_label)
+        assert not switch.is_checked() and not shown_in_base()
+        page.get_by_text(switch_label, exact=True).click()
+        page.get_by_text("Chaque personne verra son propre profil").wait_for()
+        settle(page)
+        no_error_on(page)
+        assert switch.is_checked() and shown_in_base()
+        page.screenshot(path=str(screenshots / "suivi-profil-propre.png"), full_page=True)
+
+        # the old screen: the switch still drawn off, the person picks someone in the list
+        assert not other.get_by_role("switch", name=switch_label).is_checked()
+        choose(other, "Une personne", "Basile Roy")
+        other.get_by_role("button", name="Nouveau lien pour Basile Roy").wait_for()
+        settle(other)
+        no_error_on(other)
+        assert shown_in_base(), "an old screen undid the other browser's switch"
+        other.reload()
+        wait_idle(other)
+        assert other.get_by_role("switch", name=switch_label).is_checked()
+
+        page.reload()
+        wait_idle(page)
+        switch = page.get_by_role("switch", name=switch_label)
+        assert switch.is_checked()
+        page.get_by_text(switch_label, exact=True).click()
+        page.get_by_text("ne verront plus leur profil").wait_for()
+        settle(page)
+        assert not switch.is_checked() and not shown_in_base()
+    finally:
+        context.close()
+        other_context.close()
+    with open_store(server_db) as db:
+        turned = db.conn.execute(
+            "SELECT COUNT(*) FROM audit WHERE object = ? AND new LIKE '%show_own_profile%'",
+            [f"assessment:{assessment}"]).fetchone()[0]
+    assert turned == 2  # on, then off: nothing written by the old screen
