@@ -491,76 +491,87 @@ def questionnaire_ui(assessment_id: int, respondent_id: int,
         st.session_state[stage_key] = resume if resume in sections else first_unfinished(progress)
 
     with st.container(key="questionnaire"):
-        st.html(_NON_LEVEL_STYLE)
-        st.markdown('<div id="questionnaire-top" tabindex="-1"></div>', unsafe_allow_html=True)
-        if st.session_state.pop("_questionnaire_scroll", False):
-            _scroll_to_top(st.session_state[stage_key], _nav_keys(assessment_id, respondent_id))
-        estimate = (t("questionnaire.time_left", minutes=minutes_left(total - done))
-                    if done < total else t("questionnaire.all_done"))
-        st.progress(done / total if total else 0.0,
-                    text=fmt.plural(done, "questionnaire.progress", total=fmt.integer(total))
-                    + " · " + estimate)
-        _overview_ui(grid, progress)
-        # fixed options and labels: the widget stays the same widget while answers come in
-        section_id = st.selectbox(
-            t("questionnaire.stage_nav"), ids, key=stage_key,
-            format_func=lambda s: t("questionnaire.stage_option", label=label,
-                                    number=sections[s].number, title=sections[s].title))
-        section = sections[section_id]
-        read_only = assessment.status == "closed"
-        if read_only:
-            st.info(t("app.assess_closed"))
+        # Four slots at fixed places: a run that draws more or fewer points, a stage's
+        # feedback or the scroll script still puts the « Étape » buttons at the same place in
+        # the page, so a redraw replaces them instead of showing the old pair beside the new
+        # one until the run ends (seen: two « Étape suivante » buttons under a quick click).
+        head, body, nav, end = (st.container() for _ in range(4))
+        with head:
+            st.html(_NON_LEVEL_STYLE)
+            st.markdown('<div id="questionnaire-top" tabindex="-1"></div>', unsafe_allow_html=True)
+            scroll = st.container()  # its own slot: present or not, nothing after it moves
+            if st.session_state.pop("_questionnaire_scroll", False):
+                with scroll:
+                    _scroll_to_top(st.session_state[stage_key],
+                                   _nav_keys(assessment_id, respondent_id))
+            estimate = (t("questionnaire.time_left", minutes=minutes_left(total - done))
+                        if done < total else t("questionnaire.all_done"))
+            st.progress(done / total if total else 0.0,
+                        text=fmt.plural(done, "questionnaire.progress", total=fmt.integer(total))
+                        + " · " + estimate)
+            _overview_ui(grid, progress)
+            # fixed options and labels: the widget stays the same widget while answers come in
+            section_id = st.selectbox(
+                t("questionnaire.stage_nav"), ids, key=stage_key,
+                format_func=lambda s: t("questionnaire.stage_option", label=label,
+                                        number=sections[s].number, title=sections[s].title))
+        with body:
+            section = sections[section_id]
+            read_only = assessment.status == "closed"
+            if read_only:
+                st.info(t("app.assess_closed"))
 
-        st.subheader(f"{label} {section.number} — {section.title}")
-        phase = grid.phase_of(section.id)
-        if phase:
-            st.caption(t("app.reference_phase", phase=phase.title))
-        compact = st.toggle(t("questionnaire.compact_toggle"), key=COMPACT_KEY,
-                            help=t("questionnaire.compact_help"))
-        st.markdown(f"*{scale.question}*")
-        criteria = [c for c in section.criteria if project.cte or not c.cte]
-        methods = [m for m in section.methods if project.cte or not m.cte]
-        if not criteria:
-            st.info(t("app.assess_no_criteria"))
-        elif compact:
-            _legend_ui(scale)
-            compact_ui(criteria, grid.label("criteria"), scale, assessment_id, respondent_id,
-                       answers, read_only)
-        else:
-            st.caption(t("questionnaire.non_levels_hint"))
-            for item in criteria:
-                item_ui(item, scale, assessment_id, respondent_id, answers, read_only)
-        if methods:
-            st.markdown(f"#### {grid.label('methods')}")
-            st.markdown(f"*{scale.method_question}*")
-            if compact:
-                compact_ui(methods, grid.label("methods"), scale, assessment_id, respondent_id,
+            st.subheader(f"{label} {section.number} — {section.title}")
+            phase = grid.phase_of(section.id)
+            if phase:
+                st.caption(t("app.reference_phase", phase=phase.title))
+            compact = st.toggle(t("questionnaire.compact_toggle"), key=COMPACT_KEY,
+                                help=t("questionnaire.compact_help"))
+            st.markdown(f"*{scale.question}*")
+            criteria = [c for c in section.criteria if project.cte or not c.cte]
+            methods = [m for m in section.methods if project.cte or not m.cte]
+            if not criteria:
+                st.info(t("app.assess_no_criteria"))
+            elif compact:
+                _legend_ui(scale)
+                compact_ui(criteria, grid.label("criteria"), scale, assessment_id, respondent_id,
                            answers, read_only)
             else:
-                for item in methods:
+                st.caption(t("questionnaire.non_levels_hint"))
+                for item in criteria:
                     item_ui(item, scale, assessment_id, respondent_id, answers, read_only)
+            if methods:
+                st.markdown(f"#### {grid.label('methods')}")
+                st.markdown(f"*{scale.method_question}*")
+                if compact:
+                    compact_ui(methods, grid.label("methods"), scale, assessment_id, respondent_id,
+                               answers, read_only)
+                else:
+                    for item in methods:
+                        item_ui(item, scale, assessment_id, respondent_id, answers, read_only)
 
-        row = progress[progress["section"] == section_id].iloc[0]
-        if row["complete"]:
-            st.caption(":material/check_circle: " + t("questionnaire.stage_done"))
-            feedback_ui(grid, scale, assessment_id, respondent_id, section_id)
-        else:
-            st.caption(fmt.plural(int(row["total"] - row["done"]), "questionnaire.stage_left"))
-            st.caption(t("questionnaire.feedback_pending"))
-
-        position = ids.index(section_id)
-        previous, _, following = st.columns([1, 2, 1])
-        previous_key, next_key = _nav_keys(assessment_id, respondent_id)
-        if position > 0:
-            previous.button(t("app.assess_previous"), icon=":material/arrow_back:",
-                            key=previous_key, on_click=_go_to,
-                            args=(stage_key, ids[position - 1]))
-        if position < len(ids) - 1:
-            following.button(t("app.assess_next"), icon=":material/arrow_forward:",
-                             type="primary", key=next_key, on_click=_go_to,
-                             args=(stage_key, ids[position + 1]))
-        if finish_key is not None and not read_only:
-            finish_ui(total - done, finish_key, stage_key,
-                      _resume_key(assessment_id, respondent_id))
-        if not read_only:
-            _unsaved_guard_ui(criteria + methods, scale, assessment_id, respondent_id, compact)
+            row = progress[progress["section"] == section_id].iloc[0]
+            if row["complete"]:
+                st.caption(":material/check_circle: " + t("questionnaire.stage_done"))
+                feedback_ui(grid, scale, assessment_id, respondent_id, section_id)
+            else:
+                st.caption(fmt.plural(int(row["total"] - row["done"]), "questionnaire.stage_left"))
+                st.caption(t("questionnaire.feedback_pending"))
+        with nav:
+            position = ids.index(section_id)
+            previous, _, following = st.columns([1, 2, 1])
+            previous_key, next_key = _nav_keys(assessment_id, respondent_id)
+            if position > 0:
+                previous.button(t("app.assess_previous"), icon=":material/arrow_back:",
+                                key=previous_key, on_click=_go_to,
+                                args=(stage_key, ids[position - 1]))
+            if position < len(ids) - 1:
+                following.button(t("app.assess_next"), icon=":material/arrow_forward:",
+                                 type="primary", key=next_key, on_click=_go_to,
+                                 args=(stage_key, ids[position + 1]))
+        with end:
+            if finish_key is not None and not read_only:
+                finish_ui(total - done, finish_key, stage_key,
+                          _resume_key(assessment_id, respondent_id))
+            if not read_only:
+                _unsaved_guard_ui(criteria + methods, scale, assessment_id, respondent_id, compact)

@@ -198,3 +198,59 @@ def test_the_team_questionnaire_has_no_finish_button(demo_db):
     assert not at.exception
     assert at.button(key=f"next_{assessment}_{respondent}")
     assert "J'ai terminé" not in _labels(at)
+
+
+def _place(node, key: str, path: tuple[int, ...] = ()) -> tuple[int, ...] | None:
+    """Where the widget `key` sits in the page drawn (its indices from the page's root)."""
+    for index, child in getattr(node, "children", {}).items():
+        if getattr(child, "key", None) == key:
+            return (*path, index)
+        found = _place(child, key, (*path, index))
+        if found:
+            return found
+    return None
+
+
+def test_the_stage_buttons_stay_at_one_place_whatever_the_stage_draws(tmp_path, monkeypatch):
+    """« Étape suivante » sits at the same place in the page before a stage is complete, once
+    it is (its feedback shows), and just after a stage change (the scroll script is drawn).
+
+    Streamlit replaces an element only at its own place: a button drawn elsewhere by the next
+    run showed beside the old one until that run ended (a quick person, and the journey's
+    click, found two « Étape suivante » buttons).
+    """
+    path = tmp_path / "db.sqlite"
+    monkeypatch.setenv("COOPSCORE_DB", str(path))
+    assessment, issued = _campaign(path)
+    anne = issued.respondent_id
+    with open_store(path) as db:
+        stage = [item for item in links._asked_items(db, assessment) if item.startswith("S01.")]
+        left = next(item for item in stage if ".V" in item)  # the one point left: a criterion
+        db.save_answers([{"assessment_id": assessment, "respondent_id": anne, "item": item,
+                          "value": "2" if ".V" in item else "in_place"}
+                         for item in stage if item != left])
+    previous, following = f"previous_{assessment}_{anne}", f"next_{assessment}_{anne}"
+    at = _open(issued.token)
+    assert not at.exception
+    assert "1 point sans réponse dans cette étape" in _everything_shown(at)
+    places = {"stage 1, one point left": (_place(at._tree, following), None)}
+    at.radio(key=f"value_{assessment}_{anne}_{left}").set_value("1").run()
+    assert not at.exception
+    assert any("Étape complète" in c.value for c in at.caption), "the stage's feedback shows"
+    places["stage 1, complete"] = (_place(at._tree, following), None)
+    at.button(key=following).click().run()
+    assert any(h.value.startswith("Étape 2 — ") for h in at.subheader)
+    places["stage 2, just arrived"] = (_place(at._tree, following), _place(at._tree, previous))
+    at.radio(key=f"value_{assessment}_{anne}_S02.V01").set_value("3").run()
+    places["stage 2, one answer"] = (_place(at._tree, following), _place(at._tree, previous))
+    with open_store(path) as db:
+        mine = db.answers(assessment)
+        mine = dict(zip(mine[mine["respondent"] == anne]["item"],
+                        mine[mine["respondent"] == anne]["value"]))
+    assert mine[left] == "1" and mine["S02.V01"] == "3"
+    nexts = {state: place[0] for state, place in places.items()}
+    assert None not in nexts.values()
+    assert len(set(nexts.values())) == 1, f"« Étape suivante » moved: {nexts}"
+    befores = [place[1] for place in places.values() if place[1] is not None]
+    assert len(set(befores)) == 1 and befores[0][:-2] == nexts["stage 1, complete"][:-2], \
+        "« Étape précédente » sits in the same row, at one place too"
