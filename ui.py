@@ -458,9 +458,16 @@ def flash(message: str, kind: str = "success", slot: str = "") -> None:
 
 
 def show_flashes(slot: str = "") -> None:
-    for kind, message in st.session_state.pop(f"_flash{slot}", []):
-        {"success": st.success, "error": st.error, "warning": st.warning,
-         "info": st.info}[kind](message)
+    """The messages left for this run, in a slot of their own whether there are any or not.
+
+    Streamlit replaces an element only at its own place in the page, and shows the last run's
+    elements until the run ends: a message that moved everything after it down left the page
+    below drawn twice meanwhile (buttons included). An empty slot shows nothing.
+    """
+    with st.container():
+        for kind, message in st.session_state.pop(f"_flash{slot}", []):
+            {"success": st.success, "error": st.error, "warning": st.warning,
+             "info": st.info}[kind](message)
 
 
 # What a library call may fail with, said in French: a refusal (CoopscoreError, its own

@@ -185,3 +185,14 @@ def rendered(text: str) -> str:
     import re
 
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text).replace("  \n", "\n").replace("\u00a0", " ")
+
+
+def place_of(node, key: str, path: tuple[int, ...] = ()) -> tuple[int, ...] | None:
+    """Where the widget `key` sits in the page drawn (its indices from the page's root)."""
+    for index, child in getattr(node, "children", {}).items():
+        if getattr(child, "key", None) == key:
+            return (*path, index)
+        found = place_of(child, key, (*path, index))
+        if found:
+            return found
+    return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from coopscore.store import open_store
 
-from .conftest import app_test
+from .conftest import app_test, place_of
 
 PAGE = "views/assess.py"
 
@@ -189,6 +189,29 @@ def test_an_added_person_becomes_the_one_answering_and_gets_the_next_answer(demo
     assert mine == {"S01.V01": "3", "S01.V02": "2"}
     theirs = after[after["respondent"] == first]
     assert theirs[["item", "value"]].to_dict("records") == before[["item", "value"]].to_dict("records")
+
+
+def test_the_message_after_adding_a_person_moves_nothing_below_it(demo_db):
+    """« Dominique est ajouté·e » shows once; the questionnaire below stays at its place in
+    the page then and after, so the next run replaces it instead of drawing it twice."""
+    project, assessment_id, first = _fresh(demo_db)
+    at = app_test(PAGE, project_id=project, assessment_id=assessment_id, respondent_id=first)
+    form = f"new_respondent_{assessment_id}"
+    at.text_input(key=f"{form}_name").input("Dominique")
+    at.selectbox(key=f"{form}_role").set_value("elu")
+    at.button(key=f"FormSubmitter:{form}-Ajouter").click().run()
+    assert not at.exception and at.success, "the addition is said"
+    added = at.session_state["respondent_id"]
+    following = f"next_{assessment_id}_{added}"
+    with_message = place_of(at._tree, following)
+    at.radio(key=f"value_{assessment_id}_{added}_S01.V01").set_value("3").run()
+    assert not at.exception and not at.success, "said once"
+    assert with_message is not None
+    assert place_of(at._tree, following) == with_message
+    with open_store(demo_db) as db:
+        saved = db.answers(assessment_id)
+    assert saved[saved["respondent"] == added].set_index("item")["value"].to_dict() == \
+        {"S01.V01": "3"}
 
 
 def test_a_second_project_created_in_the_session_is_selected(demo_db):

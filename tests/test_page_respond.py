@@ -7,7 +7,7 @@ import pytest
 from coopscore import links
 from coopscore.store import open_store
 
-from .conftest import ROOT
+from .conftest import ROOT, place_of
 
 
 def _campaign(path):
@@ -200,17 +200,6 @@ def test_the_team_questionnaire_has_no_finish_button(demo_db):
     assert "J'ai terminé" not in _labels(at)
 
 
-def _place(node, key: str, path: tuple[int, ...] = ()) -> tuple[int, ...] | None:
-    """Where the widget `key` sits in the page drawn (its indices from the page's root)."""
-    for index, child in getattr(node, "children", {}).items():
-        if getattr(child, "key", None) == key:
-            return (*path, index)
-        found = _place(child, key, (*path, index))
-        if found:
-            return found
-    return None
-
-
 def test_the_stage_buttons_stay_at_one_place_whatever_the_stage_draws(tmp_path, monkeypatch):
     """« Étape suivante » sits at the same place in the page before a stage is complete, once
     it is (its feedback shows), and just after a stage change (the scroll script is drawn).
@@ -233,16 +222,16 @@ def test_the_stage_buttons_stay_at_one_place_whatever_the_stage_draws(tmp_path, 
     at = _open(issued.token)
     assert not at.exception
     assert "1 point sans réponse dans cette étape" in _everything_shown(at)
-    places = {"stage 1, one point left": (_place(at._tree, following), None)}
+    places = {"stage 1, one point left": (place_of(at._tree, following), None)}
     at.radio(key=f"value_{assessment}_{anne}_{left}").set_value("1").run()
     assert not at.exception
     assert any("Étape complète" in c.value for c in at.caption), "the stage's feedback shows"
-    places["stage 1, complete"] = (_place(at._tree, following), None)
+    places["stage 1, complete"] = (place_of(at._tree, following), None)
     at.button(key=following).click().run()
     assert any(h.value.startswith("Étape 2 — ") for h in at.subheader)
-    places["stage 2, just arrived"] = (_place(at._tree, following), _place(at._tree, previous))
+    places["stage 2, just arrived"] = (place_of(at._tree, following), place_of(at._tree, previous))
     at.radio(key=f"value_{assessment}_{anne}_S02.V01").set_value("3").run()
-    places["stage 2, one answer"] = (_place(at._tree, following), _place(at._tree, previous))
+    places["stage 2, one answer"] = (place_of(at._tree, following), place_of(at._tree, previous))
     with open_store(path) as db:
         mine = db.answers(assessment)
         mine = dict(zip(mine[mine["respondent"] == anne]["item"],

@@ -194,11 +194,12 @@ def respondent_ui(assessment_id: int, scale: Scale) -> int | None:
             st.text_input(t("app.assess_organisation"), key=f"{form}_organisation")
             st.form_submit_button(t("app.assess_add_respondent"), type="primary",
                                   on_click=_add_respondent, args=(assessment_id,))
-    message = st.session_state.pop(f"{form}_message", None)
-    if message is not None:
-        kind, text = message
-        (st.success if kind == "success" else st.error)(text)
-    show_flashes(form)
+    with st.container():  # the form's message, shown or not: the questionnaire keeps its place
+        message = st.session_state.pop(f"{form}_message", None)
+        if message is not None:
+            kind, text = message
+            (st.success if kind == "success" else st.error)(text)
+        show_flashes(form)
     return current if current in people else None
 
 
