@@ -196,3 +196,20 @@ def place_of(node, key: str, path: tuple[int, ...] = ()) -> tuple[int, ...] | No
         if found:
             return found
     return None
+
+
+def page_order(node, path: tuple[int, ...] = ()):
+    """The elements drawn, in the order a person reads them (blocks opened, depth first)."""
+    children = getattr(node, "children", None)
+    if children is None:
+        yield node
+        return
+    for index in sorted(children):
+        yield from page_order(children[index], (*path, index))
+
+
+def shown_after(at, key: str):
+    """The element a person sees right after the widget `key` (a message next to it)."""
+    order = list(page_order(at._tree))
+    index = next(i for i, node in enumerate(order) if getattr(node, "key", None) == key)
+    return order[index + 1]

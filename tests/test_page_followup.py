@@ -8,7 +8,7 @@ from coopscore import links
 from coopscore.errors import RevokedLinkError
 from coopscore.store import open_store
 
-from .conftest import ROOT
+from .conftest import ROOT, page_order, shown_after
 
 PAGE = "views/followup.py"
 
@@ -136,10 +136,15 @@ def test_closing_now_asks_first_says_what_happens_and_can_be_cancelled(tmp_path,
     with open_store(db_path) as db:
         assert db.assessment(assessment).is_closed
     assert "L'évaluation est close" in _texts(at)
+    assert shown_after(at, "followup_reopen").value.startswith("L'évaluation est close"), \
+        "said under the button that reopens it"
     at.button(key="followup_reopen").click().run()
     with open_store(db_path) as db:
         assert not db.assessment(assessment).is_closed
     assert "L'évaluation est rouverte" in _texts(at)
+    submit = "FormSubmitter:followup_close_{}-Clore l'évaluation".format(assessment)
+    assert shown_after(at, submit).value.startswith("L'évaluation est rouverte"), \
+        "said under the closing form it brings back"
 
 
 def test_a_closing_date_is_planned_without_closing_now(tmp_path, monkeypatch):
@@ -176,6 +181,11 @@ def test_removing_a_person_says_what_will_be_lost_and_removes_only_them(tmp_path
         assert list(db.respondents(assessment)["name"]) == ["Bruno"]
         assert db.answers(assessment).empty
     assert "Anne a été retiré·e de l'évaluation" in _texts(at)
+    order = [str(getattr(node, "value", "")) for node in page_order(at._tree)]
+    said = next(i for i, v in enumerate(order) if "Anne a été retiré" in v)
+    chooser = next(i for i, node in enumerate(page_order(at._tree))
+                   if getattr(node, "key", None) == f"followup_remove_{assessment}")
+    assert chooser < said < order.index("Ajouter des personnes"), "under the removal part"
 
 
 def test_the_own_profile_switch_is_saved_audited_and_said_next_to_it(tmp_path, monkeypatch):
@@ -191,10 +201,13 @@ def test_the_own_profile_switch_is_saved_audited_and_said_next_to_it(tmp_path, m
                                  [f"assessment:{assessment}"]).fetchone()[0]
     assert "show_own_profile" in logged
     assert "Chaque personne verra son propre profil" in _texts(at)
-    at.toggle(key=f"followup_own_profile_{assessment}").set_value(False).run()
+    key = f"followup_own_profile_{assessment}"
+    assert shown_after(at, key).value.startswith("Chaque personne verra"), "right under it"
+    at.toggle(key=key).set_value(False).run()
     with open_store(db_path) as db:
         assert db.assessment(assessment).show_own_profile is False
     assert "ne verront plus leur profil" in _texts(at)
+    assert "ne verront plus leur profil" in shown_after(at, key).value
 
 
 def test_a_switch_whose_save_is_stopped_by_a_click_arriving_is_saved_by_the_next_run(

@@ -181,7 +181,8 @@ if not frame.empty and not assessment.is_closed:
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 # --- the life of the campaign: close, plan a closing date, reopen, remove a person --------
-CAMPAIGN = "campaign"  # the flash slot of this section
+# each message shows next to what it answers: the switch, the closing, the removal
+CAMPAIGN, PROFILE, REMOVAL = "campaign", "campaign_profile", "campaign_removal"
 
 
 def _close(on: dt.date | None) -> None:
@@ -208,11 +209,11 @@ def _remove(respondent_id: int, name: str) -> None:
     try:
         db.delete_respondent(respondent_id)
     except CoopscoreError as error:
-        flash(str(error), "error", CAMPAIGN)
+        flash(str(error), "error", REMOVAL)
     else:
         st.session_state[ISSUED_KEY] = [link for link in st.session_state.get(ISSUED_KEY, [])
                                         if link.respondent_id != respondent_id]
-        flash(md("followup.removed", name=name), slot=CAMPAIGN)
+        flash(md("followup.removed", name=name), slot=REMOVAL)
     st.session_state.pop(REMOVE_KEY, None)
 
 
@@ -220,9 +221,10 @@ CLOSE_KEY = f"_confirm_close_{assessment_id}"
 REMOVE_KEY = f"_confirm_remove_{assessment_id}"
 OWN_PROFILE_KEY = f"followup_own_profile_{assessment_id}"
 st.subheader(t("followup.campaign_heading"))
-setting("own_profile", OWN_PROFILE_KEY, assessment.show_own_profile, assessment_id, slot=CAMPAIGN)
+setting("own_profile", OWN_PROFILE_KEY, assessment.show_own_profile, assessment_id, slot=PROFILE)
 st.toggle(t("app.assess_own_profile"), value=assessment.show_own_profile, key=OWN_PROFILE_KEY,
           help=t("followup.own_profile_help"))
+show_flashes(PROFILE)
 if assessment.is_closed:
     st.button(t("followup.reopen"), key="followup_reopen", icon=":material/lock_open:",
               on_click=_reopen)
@@ -244,6 +246,8 @@ else:
                    on_click=_close, args=(None,))
         no.button(t("followup.cancel"), key="followup_close_no",
                   on_click=lambda: st.session_state.pop(CLOSE_KEY, None))
+show_flashes(CAMPAIGN)  # the closing's (or reopening's) message, under it
+if not assessment.is_closed:
     if not frame.empty:
         people = dict(zip(frame["respondent"], frame["name"]))
         answered = dict(zip(frame["respondent"], frame["answered"]))
@@ -265,7 +269,7 @@ else:
                        args=(int(pending), people[pending]))
             no.button(t("followup.cancel"), key="followup_remove_no",
                       on_click=lambda: st.session_state.pop(REMOVE_KEY, None))
-show_flashes(CAMPAIGN)
+show_flashes(REMOVAL)
 
 # --- adding people ----------------------------------------------------------------------
 if not assessment.is_closed:
