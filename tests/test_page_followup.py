@@ -59,6 +59,8 @@ def test_missing_links_are_created_shown_once_and_work(tmp_path, monkeypatch):
     assert not at.exception
     urls = [c.value for c in at.code]
     assert len(urls) == 2 and all("/?lien=" in u for u in urls)
+    said = shown_after(at, f"followup_person_{assessment}")  # under the link buttons
+    assert said.value.startswith("2 liens créés : copiez-les"), "above the links it created"
     with open_store(path) as db:
         assert links.resolve(db, urls[0].split("lien=")[1]).respondent.name == "Anne"
 
@@ -98,6 +100,8 @@ def test_a_good_list_adds_people_with_their_links(tmp_path, monkeypatch):
     _button(at, "Ajouter la liste").click().run()
     assert not at.exception
     assert any("2 personnes ajoutées" in s.value for s in at.success)
+    assert shown_after(at, _button(at, "Ajouter la liste").key).value.startswith(
+        "2 personnes ajoutées"), "right under the list that added them"
     assert len(at.code) == 2
     with open_store(path) as db:
         assert list(db.respondents(assessment)["name"]) == ["Anne", "Bruno", "Chloé", "Denis"]
@@ -110,6 +114,9 @@ def test_one_person_added_by_the_form(tmp_path, monkeypatch):
     _button(at, "Ajouter et créer").click().run()
     assert not at.exception
     assert any("Emma a été ajouté·e" in s.value for s in at.success)
+    under_the_tabs = shown_after(at, _button(at, "Ajouter la liste").key)
+    assert under_the_tabs.value.startswith("Emma a été ajouté·e, avec son lien personnel")
+    assert at.code[0].value.startswith("http"), "the link itself, above (« ci-dessus »)"
     with open_store(path) as db:
         assert "Emma" in set(db.respondents(assessment)["name"])
 

@@ -48,6 +48,8 @@ def app_base() -> str | None:
 
 BASE = app_base()
 ISSUED_KEY = f"_issued_links_{assessment_id}"
+# where each message shows: next to the buttons, the form or the list that caused it
+LINKS, ADDING, EMAIL = "links", "adding", "email"
 CONFIRM_KEY = f"_confirm_new_links_{assessment_id}"
 
 
@@ -62,10 +64,10 @@ def run(action, *args, success: str | None = None) -> object:
     try:
         result = action(*args)
     except CoopscoreError as error:
-        flash(str(error), "error")
+        flash(str(error), "error", LINKS)
         return None
     if success:
-        flash(success)
+        flash(success, slot=LINKS)
     return result
 
 
@@ -73,7 +75,7 @@ def new_links(respondent_ids: list[int]) -> None:
     issued = run(lambda: [db.issue_link(rid, BASE) for rid in respondent_ids])
     if issued is not None:
         keep_issued(issued)
-        flash(t("followup.links_issued", count=len(issued)))
+        flash(t("followup.links_issued", count=len(issued)), slot=LINKS)
     st.session_state.pop(CONFIRM_KEY, None)
 
 
@@ -81,7 +83,7 @@ def revoke(respondent_id: int, name: str) -> None:
     if run(db.revoke_link, respondent_id) is not None:
         st.session_state[ISSUED_KEY] = [link for link in st.session_state.get(ISSUED_KEY, [])
                                         if link.respondent_id != respondent_id]
-        flash(md("followup.revoked", name=name))
+        flash(md("followup.revoked", name=name), slot=LINKS)
     st.session_state.pop(CONFIRM_KEY, None)
 
 
@@ -164,6 +166,7 @@ if not frame.empty and not assessment.is_closed:
                    on_click=new_links, args=(targets,))
         no.button(t("followup.cancel"), key="followup_cancel",
                   on_click=lambda: st.session_state.pop(CONFIRM_KEY, None))
+    show_flashes(LINKS)  # under the buttons, above the links they created
 
     issued = [link for link in st.session_state.get(ISSUED_KEY, []) if link.respondent_id in names]
     if issued:
@@ -287,8 +290,8 @@ if not assessment.is_closed:
                 st.error(str(error))  # next to the form that caused it; nothing written
             else:
                 keep_issued([link])
-                flash(md("followup.added", name=link.name))
-                notice_removed_characters(name, organisation)
+                flash(md("followup.added", name=link.name), slot=ADDING)
+                notice_removed_characters(name, organisation, slot=ADDING)
                 st.rerun()
     with list_tab, st.form(f"followup_add_list_{assessment_id}"):
         st.caption(t("followup.list_help"))
@@ -302,9 +305,10 @@ if not assessment.is_closed:
                 st.error(str(error))  # every bad line, next to the list; nobody added
             else:
                 keep_issued(added)
-                flash(t("followup.added_list", count=len(added)))
-                notice_removed_characters(source)
+                flash(t("followup.added_list", count=len(added)), slot=ADDING)
+                notice_removed_characters(source, slot=ADDING)
                 st.rerun()
+    show_flashes(ADDING)  # under the form or the list that added them
 
 # --- comptes mode: a team member answers in their own name once signed in ---------------------
 if mode() == "comptes" and not frame.empty and not assessment.is_closed:
@@ -324,5 +328,6 @@ if mode() == "comptes" and not frame.empty and not assessment.is_closed:
                 st.error(str(error))
             else:
                 flash(t("followup.email_saved", name=people[who],
-                        email=(address or "").strip().lower() or "—"))
+                        email=(address or "").strip().lower() or "—"), slot=EMAIL)
                 st.rerun()
+    show_flashes(EMAIL)
