@@ -470,6 +470,15 @@ def show_flashes(slot: str = "") -> None:
              "info": st.info}[kind](message)
 
 
+def stop_page() -> None:
+    """Stop the page here (st.stop), first showing the messages left for places it will not
+    draw: a button's message whose card is gone (its project removed meanwhile) is said here
+    rather than kept for a later visit."""
+    for key in [key for key in st.session_state if str(key).startswith("_flash")]:
+        show_flashes(str(key).removeprefix("_flash"))
+    st.stop()
+
+
 # What a library call may fail with, said in French: a refusal (CoopscoreError, its own
 # message) or the base or the disk failing (coopscore.failures says what happened).
 FAILURES = (CoopscoreError, sqlite3.Error, OSError, OverflowError, MemoryError)
@@ -557,18 +566,19 @@ def notice_removed_characters(*values: object, slot: str = "") -> None:
         flash(t("app.control_removed", characters=", ".join(hidden)), "warning", slot)
 
 
-def guarded(action, *args, success: str | None = None, **kwargs):
+def guarded(action, *args, success: str | None = None, slot: str = "", **kwargs):
     """Run a library call; a CoopscoreError becomes a French message, never a traceback.
 
-    Text given to it that held invisible characters gets a notice once it is stored."""
+    Text given to it that held invisible characters gets a notice once it is stored. Every
+    message goes to `slot`, shown by `show_flashes(slot)` next to what caused it."""
     try:
         result = action(*args, **kwargs)
     except FAILURES as error:
-        flash(said(error), "error")
+        flash(said(error), "error", slot)
         return None
     if success:
-        flash(success)
-    notice_removed_characters(*args, *kwargs.values())
+        flash(success, slot=slot)
+    notice_removed_characters(*args, *kwargs.values(), slot=slot)
     return result
 
 
@@ -589,12 +599,12 @@ def scored_assessment_ui() -> tuple[store_module.Project, store_module.Assessmen
     if project_id is None:
         st.info(t("team.pick_project"))
         page_link("views/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
-        st.stop()
+        stop_page()
     project = db.project(project_id)
     if assessment_id is None:
         st.info(md("team.pick_assessment", project=project.name))
         page_link("views/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
-        st.stop()
+        stop_page()
     assessment = db.assessment(assessment_id)
     results = results_for(assessment_id)
     grid = results.grid
@@ -605,7 +615,7 @@ def scored_assessment_ui() -> tuple[store_module.Project, store_module.Assessmen
     if overall.empty or int(overall["n_answered"].iloc[0]) == 0:
         st.info(md("team.no_answer", label=assessment.label))
         page_link("views/assess.py", label=t("team.go_assess"), icon=":material/edit_note:")
-        st.stop()
+        stop_page()
     if int(overall["n_respondents"].iloc[0]) == 1:
         st.info(t("team.one_respondent"), icon=":material/person:")
     return project, assessment, results

@@ -6,6 +6,7 @@ from __future__ import annotations
 from coopscore import access, audit
 from coopscore.store import open_store
 
+from .conftest import shown_after
 from .test_page_signin import comptes, nav_labels, person
 
 PAGE = "views/access.py"
@@ -31,6 +32,8 @@ def test_an_admin_grants_an_access_by_email_and_the_log_says_so(demo_db, monkeyp
     assert not at.exception
     assert f"Accès accordé à nina@asso.fr : équipe projet, projet « {project['name']} »." in [
         s.value for s in at.success]
+    assert shown_after(at, "access_grant").value.startswith("Accès accordé à nina@asso.fr"), \
+        "under the button"
     with open_store(demo_db) as db:
         (row,) = [g for g in access.grants(db) if g["email"] == "nina@asso.fr"]
         assert (row["role"], row["scope_kind"], row["scope_id"]) == ("equipe", "project",
@@ -47,6 +50,7 @@ def test_a_bad_address_is_refused_in_french_and_nothing_is_granted(demo_db, monk
     at.text_input(key="access_email").input("pas-une-adresse")
     at.button(key="access_grant").click().run()
     assert any("Adresse électronique « pas-une-adresse » invalide" in e.value for e in at.error)
+    assert shown_after(at, "access_grant").value == at.error[0].value, "under the button"
     with open_store(demo_db) as db:
         assert [g["email"] for g in access.grants(db)] == ["moi@exemple.fr"]
 
@@ -59,6 +63,7 @@ def test_an_access_is_revoked_from_the_list(demo_db, monkeypatch):
     at.selectbox(key="access_revoke").set_value(grant_id)
     at.button(key="access_revoke_button").click().run()
     assert any(s.value.startswith("Accès retiré : nina@asso.fr, financeur") for s in at.success)
+    assert shown_after(at, "access_revoke_button").value.startswith("Accès retiré : nina")
     with open_store(demo_db) as db:
         assert "nina@asso.fr" not in {g["email"] for g in access.grants(db)}
 
@@ -90,6 +95,7 @@ def test_a_team_sets_what_its_funders_see(demo_db, monkeypatch):
     at.radio(key=f"consent_{project['id']}").set_value("etapes")
     at.button(key="consent_save").click().run()
     assert f"« {project['name']} » partage désormais : étapes." in [s.value for s in at.success]
+    assert shown_after(at, "consent_save").value == at.success[0].value, "under the button"
     with open_store(demo_db) as db:
         assert access.consent_of(db, project["id"]) == "etapes"
         row = audit.entries(db, action="project.consent").iloc[0]

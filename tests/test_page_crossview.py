@@ -11,7 +11,7 @@ from coopscore import agreement
 from coopscore.results import assessment_results
 from coopscore.store import open_store
 
-from .conftest import app_test
+from .conftest import app_test, page_order, shown_after
 
 PAGE = "views/crossview.py"
 HEADINGS = ["Qui voit quoi, étape par étape", "Par fonction", "Points de désaccord",
@@ -106,6 +106,8 @@ def test_setting_an_agreed_value_stores_it_keeps_the_answers_and_resolves_the_ho
     assert stored.loc[item, "rationale"] == "Le comité de pilotage a validé la convention en mars."
     pd.testing.assert_frame_equal(db.answers(assessment_id), answers_before)
     assert any(f"Valeur retenue pour {item}" in s.value for s in at.success)
+    assert shown_after(at, f"consensus_save_{assessment_id}").value.startswith(
+        f"Valeur retenue pour {item}"), "said under the form, not at the top of the page"
     assert int(_metric(at, "Tranchés par consensus")) == resolved_before + 1
     table = at.dataframe[0].value.set_index("item")
     row = table.loc[[i for i in table.index if i.startswith(item + " · ")][0]]
@@ -125,6 +127,7 @@ def test_an_agreed_value_without_rationale_is_refused(db):
     _agree(at, assessment_id, "2", "   ")
     assert not at.exception
     assert "La justification est obligatoire" in at.error[0].value
+    assert shown_after(at, f"consensus_save_{assessment_id}").value == at.error[0].value
     pd.testing.assert_frame_equal(db.agreed(assessment_id), before)
 
 
@@ -137,6 +140,10 @@ def test_clearing_an_agreed_value_lets_the_median_count_again(db):
     assert not at.exception
     assert item not in set(db.agreed(assessment_id)["item"])
     assert any(f"Valeur retenue retirée pour {item}" in s.value for s in at.success)
+    order = [str(getattr(node, "value", "")) for node in page_order(at._tree)]
+    heading = order.index("Valeurs retenues")
+    assert order[heading + 1].startswith(f"Valeur retenue retirée pour {item}"), \
+        "said where the point was, under the list's heading"
     criteria = assessment_results(db, assessment_id).one("criteria", assessment_id).set_index("item")
     assert criteria.loc[item, "value"] == criteria.loc[item, "median"]
 
@@ -205,6 +212,7 @@ def test_an_agreed_value_needs_a_level(db):
     at.button(key=f"consensus_save_{assessment_id}").click().run()
     assert not at.exception
     assert "Choisissez la valeur retenue" in at.error[0].value
+    assert shown_after(at, f"consensus_save_{assessment_id}").value == at.error[0].value
     pd.testing.assert_frame_equal(db.agreed(assessment_id), before)
 
 

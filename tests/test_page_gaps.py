@@ -8,7 +8,7 @@ from coopscore.gaps import gap_ranking, stage_table
 from coopscore.results import score_assessments
 from coopscore.store import open_store
 
-from .conftest import app_test
+from .conftest import app_test, shown_after
 from .test_page_results import new_assessment
 
 PAGE = "views/gaps.py"
@@ -85,8 +85,9 @@ def test_adding_a_recommended_method_puts_it_in_the_action_plan(demo_db, with_ga
     at.button(key=f"add_{assessment.id}_{method_id}").click().run()
     assert not at.exception
     added_message = f"« {method.text} » est ajouté au plan d'action."
-    assert any(added_message == s.value for s in at.success)
-    assert any(added_message == toast.value for toast in at.toast)
+    assert [s.value for s in at.success] == [added_message], "said once"
+    # under the button, far down the page where the eye is (the button now says it is there)
+    assert shown_after(at, f"in_plan_{assessment.id}_{method_id}").value == added_message
     with open_store(demo_db) as db:
         actions = db.actions(assessment_id=assessment.id)
     added = actions[actions["method"] == method_id]
@@ -186,7 +187,7 @@ def test_a_failed_addition_is_a_french_message_and_adds_nothing(demo_db, with_ga
         db.delete_project(assessment.project_id)  # someone else removed the project meanwhile
     at.button(key=f"add_{assessment.id}_{method_id}").click().run()
     assert not at.exception
-    assert at.error, "the store's French message is shown"
+    assert at.error, "the store's French message is shown, where the page now stops"
     assert "Choisissez un projet" in at.info[0].value
     with open_store(demo_db) as db:
         assert db.actions(assessment_id=assessment.id).empty
@@ -201,3 +202,28 @@ def test_no_gap_yet_with_expected_stages_unanswered_says_what_to_complete():
     unanswered = next(i.value for i in at.info if "aucun niveau pour" in i.value)
     assert "2. Lever les freins…" in unanswered
     assert "1. Identifier" not in unanswered
+
+
+def test_a_refused_addition_is_said_under_its_button_and_adds_nothing(demo_db, with_gaps,
+                                                                      monkeypatch):
+    from coopscore.access import ScopedStore
+    from coopscore.errors import StoreError
+
+    def refused(self, **fields):
+        raise StoreError("La base est occupée : réessayez dans un instant.")
+
+    assessment, _, recommendations, _ = with_gaps
+    with open_store(demo_db) as db:
+        before = db.actions(assessment_id=assessment.id)
+    method_id = next(m for m in recommendations["method"]
+                     if m not in set(before["method"].dropna()))
+    at = app_test(PAGE, project_id=assessment.project_id, assessment_id=assessment.id)
+    monkeypatch.setattr(ScopedStore, "add_action", refused)
+    at.button(key=f"add_{assessment.id}_{method_id}").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["La base est occupée : réessayez dans un instant."]
+    assert shown_after(at, f"add_{assessment.id}_{method_id}").value == at.error[0].value
+    with open_store(demo_db) as db:
+        assert len(db.actions(assessment_id=assessment.id)) == len(before)
+    at.run()
+    assert not at.error, "said once"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from coopscore.store import open_store
 
-from .conftest import app_test
+from .conftest import app_test, shown_after
 
 PAGE = "views/plan.py"
 
@@ -57,6 +57,8 @@ def test_a_free_action_is_added_to_the_plan(demo_db):
     assert len(actions) == before + 1
     assert "Organiser une visite croisée" in set(actions["title"])
     assert any("ajoutée au plan" in s.value for s in at.success)
+    adding = next(b for b in at.button if b.label == "Ajouter au plan").key
+    assert "ajoutée au plan" in shown_after(at, adding).value, "under the form, in its panel"
 
 
 def test_a_free_action_without_title_is_refused(demo_db):
@@ -67,5 +69,7 @@ def test_a_free_action_without_title_is_refused(demo_db):
     next(b for b in at.button if b.label == "Ajouter au plan").click().run()
     assert not at.exception
     assert at.error
+    adding = next(b for b in at.button if b.label == "Ajouter au plan").key
+    assert shown_after(at, adding).value == at.error[0].value, "under the form, in its panel"
     with open_store(demo_db) as db:
         assert len(db.actions(project_id=project_id)) == before

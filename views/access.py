@@ -34,6 +34,10 @@ def scope_names(db) -> dict[str, dict]:
             "programme": dict(programmes())}
 
 
+# each message shows under the button that caused it
+GRANTING, REVOKING, CONSENT = "access_granting", "access_revoking", "access_consent"
+
+
 def _grant(names: dict[str, dict]) -> None:
     """Button callback: give the access the form describes (a French message either way)."""
     role = st.session_state.get("access_role")
@@ -43,10 +47,10 @@ def _grant(names: dict[str, dict]) -> None:
     try:
         store().grant(email, role, kind, scope_id)
     except CoopscoreError as error:
-        flash(str(error), "error")
+        flash(str(error), "error", GRANTING)
         return
     flash(t("access_page.granted", email=email.lower(), role=role_label(role),
-            scope=scope_label(kind, scope_id, names)))
+            scope=scope_label(kind, scope_id, names)), slot=GRANTING)
     st.session_state["access_email"] = ""
 
 
@@ -67,6 +71,7 @@ def grant_ui(db, names: dict[str, dict]) -> None:
         options = names[kind]
         if not options:
             st.info(t("access_page.nothing_in_scope", what=t(f"access_page.{kind}").lower()))
+            show_flashes(GRANTING)
             return
         st.selectbox(t(f"access_page.{kind}"), list(options), format_func=options.get,
                      key=f"access_scope_{kind}")
@@ -74,6 +79,7 @@ def grant_ui(db, names: dict[str, dict]) -> None:
                   placeholder=t("access_page.email_placeholder"))
     st.button(t("access_page.grant_button"), type="primary", icon=":material/person_add:",
               key="access_grant", on_click=_grant, args=(names,))
+    show_flashes(GRANTING)
 
 
 def _revoke(options: dict[int, dict]) -> None:
@@ -83,9 +89,9 @@ def _revoke(options: dict[int, dict]) -> None:
     try:
         store().revoke_grant(grant_id)
     except CoopscoreError as error:
-        flash(str(error), "error")
+        flash(str(error), "error", REVOKING)
         return
-    flash(t("access_page.revoked", **options[grant_id]))
+    flash(t("access_page.revoked", **options[grant_id]), slot=REVOKING)
     st.session_state["access_revoke"] = None
 
 
@@ -94,6 +100,7 @@ def grants_ui(db, names: dict[str, dict]) -> None:
     rows = db.grants()
     if not rows:
         st.info(t("access_page.grants_empty"))
+        show_flashes(REVOKING)  # the last access just revoked
         return
     described = {row["id"]: {"email": row["email"], "role": role_label(row["role"]),
                              "scope": scope_label(row["scope_kind"], row["scope_id"], names)}
@@ -112,6 +119,7 @@ def grants_ui(db, names: dict[str, dict]) -> None:
                  placeholder=t("access_page.revoke_placeholder"), key="access_revoke")
     st.button(t("access_page.revoke_button"), icon=":material/person_remove:",
               key="access_revoke_button", on_click=_revoke, args=(described,))
+    show_flashes(REVOKING)
 
 
 def _save_consent(project_id: int, name: str) -> None:
@@ -119,10 +127,10 @@ def _save_consent(project_id: int, name: str) -> None:
     try:
         store().set_consent(project_id, level)
     except CoopscoreError as error:
-        flash(str(error), "error")
+        flash(str(error), "error", CONSENT)
         return
     flash(t("access_page.consent_saved", project=name,
-            level=t(f"access_page.consent_short_{level}")))
+            level=t(f"access_page.consent_short_{level}")), slot=CONSENT)
 
 
 def consent_ui(db) -> None:
@@ -145,6 +153,7 @@ def consent_ui(db) -> None:
     st.button(t("access_page.consent_save"), type="primary", icon=":material/save:",
               key="consent_save", on_click=_save_consent,
               args=(project_id, mine[project_id]))
+    show_flashes(CONSENT)
 
 
 st.title(t("access_page.title"))

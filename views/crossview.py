@@ -227,21 +227,31 @@ def table_height(rows: int) -> int:
     return 38 + 35 * min(max(rows, 1), 20)
 
 
+CONSENSUS, AGREED = "consensus", "agreed"  # messages under the form, atop the agreed list
+
+
 def _save_agreed(assessment_id: int, item_id: str, value: str | None, rationale: str,
                  grid: Grid, scale: Scale) -> None:
     if value is None:
-        flash(t("facilitation.consensus_missing_value"), "error")
+        flash(t("facilitation.consensus_missing_value"), "error", CONSENSUS)
         return
     if not rationale.strip():
-        flash(t("facilitation.consensus_missing_rationale"), "error")
+        flash(t("facilitation.consensus_missing_rationale"), "error", CONSENSUS)
         return
     guarded(store().set_agreed, assessment_id, item_id, value, rationale.strip(),
             success=t("facilitation.consensus_saved", id=item_id,
-                      value=value_label(grid, scale, item_id, value)))
+                      value=value_label(grid, scale, item_id, value)), slot=CONSENSUS)
 
 
 def consensus_ui(results: Results, assessment: Assessment, hotspots: pd.DataFrame,
                  answers: pd.DataFrame, scale: Scale) -> None:
+    """The consensus workshop's form; its messages right under it, whatever it shows."""
+    _consensus(results, assessment, hotspots, answers, scale)
+    show_flashes(CONSENSUS)
+
+
+def _consensus(results: Results, assessment: Assessment, hotspots: pd.DataFrame,
+               answers: pd.DataFrame, scale: Scale) -> None:
     st.subheader(t("facilitation.consensus_heading"))
     st.caption(t("facilitation.consensus_intro"))
     if assessment.is_closed:
@@ -305,6 +315,7 @@ def comments_ui(answers: pd.DataFrame, assessment_id: int, item_id: str, scale: 
 
 def agreed_ui(results: Results, assessment: Assessment, scale: Scale) -> None:
     st.subheader(t("facilitation.agreed_heading"))
+    show_flashes(AGREED)  # « … n'est plus retenu » where the point was
     grid, assessment_id = results.grid, assessment.id
     agreed = store().agreed(assessment_id)
     if agreed.empty:
@@ -329,7 +340,7 @@ def agreed_ui(results: Results, assessment: Assessment, scale: Scale) -> None:
                     t("facilitation.agreed_clear"), key=f"clear_agreed_{assessment_id}_{row.item}",
                     help=t("facilitation.agreed_clear_help"), icon=":material/undo:"):
                 guarded(store().clear_agreed, assessment_id, row.item,
-                        success=t("facilitation.agreed_cleared", id=row.item))
+                        success=t("facilitation.agreed_cleared", id=row.item), slot=AGREED)
                 st.rerun()
 
 

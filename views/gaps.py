@@ -26,32 +26,33 @@ from ui import (
 )
 
 
-def add_to_plan(assessment_id: int, kind: str, item_id: str, because: str) -> None:
-    """Button callback: put a recommended method (or lever) in the plan, unless it is there."""
+def add_to_plan(assessment_id: int, kind: str, item_id: str, because: str, slot: str) -> None:
+    """Button callback: put a recommended method (or lever) in the plan, unless it is there.
+    What happened is said under the button (`slot`), far down the page where the eye is."""
     def add() -> None:
         db = store()
         item = db.grid_of(assessment_id).item(item_id)
         if already_planned(db.actions(assessment_id=assessment_id), kind, item):
-            flash(t("team.already", text=item.text), "info")
+            flash(t("team.already", text=item.text), "info", slot)
             return
         fields = {"method": item.id} if kind == "method" else {"title": item.text}
         db.add_action(assessment_id=assessment_id, because=because, **fields)
-        flash(t("team.added", text=item.text))
-        # the button is far down the page, the flash at its top: say it where the eye is too
-        st.toast(t("team.added", text=item.text), icon=":material/add_task:")
+        flash(t("team.added", text=item.text), slot=slot)
 
-    guarded(add)
+    guarded(add, slot=slot)
 
 
 def plan_button_ui(assessment: Assessment, recommendation: pd.Series) -> None:
+    slot = f"plan_{assessment.id}_{recommendation['method']}"
     if recommendation["in_plan"]:
         st.button(t("team.in_plan"), key=f"in_plan_{assessment.id}_{recommendation['method']}",
                   icon=":material/check:", disabled=True)
-        return
-    st.button(t("team.add_button"), key=f"add_{assessment.id}_{recommendation['method']}",
-              icon=":material/add_task:", on_click=add_to_plan,
-              args=(assessment.id, recommendation["kind"], recommendation["method"],
-                    recommendation["because_note"]))
+    else:
+        st.button(t("team.add_button"), key=f"add_{assessment.id}_{recommendation['method']}",
+                  icon=":material/add_task:", on_click=add_to_plan,
+                  args=(assessment.id, recommendation["kind"], recommendation["method"],
+                        recommendation["because_note"], slot))
+    show_flashes(slot)
 
 
 def _badges(weak: pd.Series) -> str:

@@ -22,6 +22,7 @@ if project_id is None:
     st.info(t("app.plan_pick_project"))
     st.stop()
 
+SAVING, ADDING = "plan_saving", "plan_adding"  # where the table's and the form's messages show
 DRAFT = f"_plan_draft_{project_id}"  # (updates, deletions) not saved yet, kept for the session
 BASE = f"_plan_base_{project_id}"  # the draft this visit's table started from
 GENERATION = f"_plan_generation_{project_id}"
@@ -97,14 +98,15 @@ else:
                 for action_id in deletions:
                     db.delete_action(action_id)
             return True
-        if guarded(write, success=fmt.plural(pending, "app.plan_saved")):
+        if guarded(write, success=fmt.plural(pending, "app.plan_saved"), slot=SAVING):
             forget_edits()  # on failure the edits stay, with the French message
             notice_removed_characters(*(value for fields in updates.values()
-                                        for value in fields.values()))
+                                        for value in fields.values()), slot=SAVING)
         st.rerun()
     if cancel.button(t("app.plan_cancel"), disabled=not pending, icon=":material/undo:"):
         forget_edits()
         st.rerun()
+    show_flashes(SAVING)  # under the buttons that saved the table
     st.download_button(t("app.plan_download"), csv_bytes(shown),
                        file_name=f"plan-action-projet-{project_id}.csv", mime="text/csv",
                        icon=":material/download:")
@@ -117,9 +119,10 @@ with st.expander(t("app.plan_add"), icon=":material/add:"):
                             min_value=dt.date(2000, 1, 1))
         if st.form_submit_button(t("app.plan_add_button"), type="primary"):
             if not title.strip():
-                flash(t("app.plan_title_missing"), "error")
+                flash(t("app.plan_title_missing"), "error", ADDING)
             else:
                 guarded(db.add_action, project_id=project_id, assessment_id=assessment_id,
                         title=title, owner=owner or None, due_date=due,
-                        success=t("app.plan_added", title=title.strip()))
+                        success=t("app.plan_added", title=title.strip()), slot=ADDING)
             st.rerun()
+    show_flashes(ADDING)  # under the form, in its panel
