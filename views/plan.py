@@ -43,73 +43,76 @@ statuses = action_statuses()
 actions = db.actions(project_id=project_id)
 st.caption(md("app.plan_intro", project=project.name))
 
-if actions.empty:
-    st.info(t("app.plan_empty"))
-else:
-    shown = plan_table(actions, grid, statuses)
-    counts = actions["status"].value_counts()
-    columns = st.columns(len(statuses))
-    for column, (status_id, label) in zip(columns, statuses.items(), strict=True):
-        column.metric(label, fmt.integer(counts.get(status_id, 0)))
-    # Edits not saved are kept for the session (as changes to the stored plan): leaving the
-    # page and coming back finds them again. The table's base stays the same during a visit
-    # (the editor's deleted rows are positions in it).
-    if EDITOR not in st.session_state:
-        st.session_state[BASE] = st.session_state.get(DRAFT)
-        if st.session_state[BASE]:
-            st.warning(t("app.plan_draft_restored"), icon=":material/history:")
-    kept = st.session_state.get(BASE) or ({}, [])
-    base = with_changes(shown, kept[0], kept[1], statuses)
-    edited = st.data_editor(
-        base, key=EDITOR, hide_index=True, num_rows="delete", placeholder="—",
-        disabled=["id", "action", "section", "because"], width="stretch",
-        column_order=["action", "section", "because", "owner", "due_date", "status"],
-        column_config={
-            "action": st.column_config.TextColumn(t("app.plan_col_action"), width="medium"),
-            "section": st.column_config.TextColumn(t("app.plan_col_section"), width="medium"),
-            "because": st.column_config.TextColumn(t("app.plan_col_because"), width="small"),
-            "owner": st.column_config.TextColumn(t("app.plan_col_owner")),
-            "due_date": st.column_config.DateColumn(t("app.plan_col_due"),
-                                                   format=fmt.date_pattern()),
-            "status": st.column_config.SelectboxColumn(t("app.plan_col_status"),
-                                                       options=list(statuses.values()),
-                                                       required=True),
-        },
-    )
-    updates, deletions = plan_changes(shown, edited, statuses)
-    pending = len(updates) + len(deletions)
-    if pending:
-        st.session_state[DRAFT] = (updates, deletions)
-        # closing or reloading the tab: the browser asks before these edits are lost
-        st.html("<script>window.onbeforeunload = () => true;</script>",
-                unsafe_allow_javascript=True)
+# The table and its buttons in one slot: with or without actions, the form below keeps its
+# place in the page, so its panel stays open when the first action arrives.
+with st.container():
+    if actions.empty:
+        st.info(t("app.plan_empty"))
     else:
-        st.session_state.pop(DRAFT, None)
-        st.html("<script>window.onbeforeunload = null;</script>", unsafe_allow_javascript=True)
-    save, cancel, info = st.columns([1, 1.6, 2.4], vertical_alignment="center")
-    if pending:
-        info.warning(fmt.plural(pending, "app.plan_pending"))
-    if save.button(t("app.plan_save"), type="primary", disabled=not pending,
-                   icon=":material/save:"):
-        def write() -> bool:
-            with db.transaction():
-                for action_id, fields in updates.items():
-                    db.update_action(action_id, **fields)
-                for action_id in deletions:
-                    db.delete_action(action_id)
-            return True
-        if guarded(write, success=fmt.plural(pending, "app.plan_saved"), slot=SAVING):
-            forget_edits()  # on failure the edits stay, with the French message
-            notice_removed_characters(*(value for fields in updates.values()
-                                        for value in fields.values()), slot=SAVING)
-        st.rerun()
-    if cancel.button(t("app.plan_cancel"), disabled=not pending, icon=":material/undo:"):
-        forget_edits()
-        st.rerun()
-    show_flashes(SAVING)  # under the buttons that saved the table
-    st.download_button(t("app.plan_download"), csv_bytes(shown),
-                       file_name=f"plan-action-projet-{project_id}.csv", mime="text/csv",
-                       icon=":material/download:")
+        shown = plan_table(actions, grid, statuses)
+        counts = actions["status"].value_counts()
+        columns = st.columns(len(statuses))
+        for column, (status_id, label) in zip(columns, statuses.items(), strict=True):
+            column.metric(label, fmt.integer(counts.get(status_id, 0)))
+        # Edits not saved are kept for the session (as changes to the stored plan): leaving the
+        # page and coming back finds them again. The table's base stays the same during a visit
+        # (the editor's deleted rows are positions in it).
+        if EDITOR not in st.session_state:
+            st.session_state[BASE] = st.session_state.get(DRAFT)
+            if st.session_state[BASE]:
+                st.warning(t("app.plan_draft_restored"), icon=":material/history:")
+        kept = st.session_state.get(BASE) or ({}, [])
+        base = with_changes(shown, kept[0], kept[1], statuses)
+        edited = st.data_editor(
+            base, key=EDITOR, hide_index=True, num_rows="delete", placeholder="—",
+            disabled=["id", "action", "section", "because"], width="stretch",
+            column_order=["action", "section", "because", "owner", "due_date", "status"],
+            column_config={
+                "action": st.column_config.TextColumn(t("app.plan_col_action"), width="medium"),
+                "section": st.column_config.TextColumn(t("app.plan_col_section"), width="medium"),
+                "because": st.column_config.TextColumn(t("app.plan_col_because"), width="small"),
+                "owner": st.column_config.TextColumn(t("app.plan_col_owner")),
+                "due_date": st.column_config.DateColumn(t("app.plan_col_due"),
+                                                       format=fmt.date_pattern()),
+                "status": st.column_config.SelectboxColumn(t("app.plan_col_status"),
+                                                           options=list(statuses.values()),
+                                                           required=True),
+            },
+        )
+        updates, deletions = plan_changes(shown, edited, statuses)
+        pending = len(updates) + len(deletions)
+        if pending:
+            st.session_state[DRAFT] = (updates, deletions)
+            # closing or reloading the tab: the browser asks before these edits are lost
+            st.html("<script>window.onbeforeunload = () => true;</script>",
+                    unsafe_allow_javascript=True)
+        else:
+            st.session_state.pop(DRAFT, None)
+            st.html("<script>window.onbeforeunload = null;</script>", unsafe_allow_javascript=True)
+        save, cancel, info = st.columns([1, 1.6, 2.4], vertical_alignment="center")
+        if pending:
+            info.warning(fmt.plural(pending, "app.plan_pending"))
+        if save.button(t("app.plan_save"), type="primary", disabled=not pending,
+                       icon=":material/save:"):
+            def write() -> bool:
+                with db.transaction():
+                    for action_id, fields in updates.items():
+                        db.update_action(action_id, **fields)
+                    for action_id in deletions:
+                        db.delete_action(action_id)
+                return True
+            if guarded(write, success=fmt.plural(pending, "app.plan_saved"), slot=SAVING):
+                forget_edits()  # on failure the edits stay, with the French message
+                notice_removed_characters(*(value for fields in updates.values()
+                                            for value in fields.values()), slot=SAVING)
+            st.rerun()
+        if cancel.button(t("app.plan_cancel"), disabled=not pending, icon=":material/undo:"):
+            forget_edits()
+            st.rerun()
+        show_flashes(SAVING)  # under the buttons that saved the table
+        st.download_button(t("app.plan_download"), csv_bytes(shown),
+                           file_name=f"plan-action-projet-{project_id}.csv", mime="text/csv",
+                           icon=":material/download:")
 
 with st.expander(t("app.plan_add"), icon=":material/add:"):
     with st.form("plan_add", clear_on_submit=True, border=False):
